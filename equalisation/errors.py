@@ -1,0 +1,29 @@
+"""Errors and warnings of the finance library.
+
+Every error derives from :class:`EqualisationError` and also from the matching builtin.
+Messages say what was given, what was expected, and how to fix it.
+"""
+
+
+class EqualisationError(Exception):
+    """Root of every error raised by :mod:`equalisation`."""
+
+
+class InputError(EqualisationError, ValueError):
+    """An input value is out of range, missing or inconsistent."""
+
+
+class KeyShareError(EqualisationError, ValueError):
+    """A sharing key names an unknown partner, has a negative share, or does not sum to 1."""
+
+
+class GameError(EqualisationError, ValueError):
+    """A cooperative game is malformed (unknown players, missing coalitions, bad values)."""
+
+
+class SolverError(EqualisationError, RuntimeError):
+    """A linear program did not reach an optimum."""
+
+
+class EqualisationWarning(UserWarning):
+    """Root of the warnings issued by :mod:`equalisation`."""

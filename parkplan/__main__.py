@@ -1,0 +1,5 @@
+"""``python -m parkplan``."""
+
+from parkplan.cli import run
+
+run()

@@ -1,0 +1,350 @@
+"""``study.toml``: the versioned schema that is the single source of truth of a run.
+
+A study is a folder holding ``study.toml`` and a ``workspace/``. The file names the layers,
+the exclusions, the criteria and their weights, how candidate sites are found, the partners,
+the finance assumptions and the sharing keys. :func:`load_study` validates it with pydantic
+and turns every problem into one :class:`~parkplan.errors.StudyError` line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from parkplan.errors import StudyError
+
+SCHEMA_VERSION = 1
+STUDY_FILE = "study.toml"
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Fraction01 = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
+class Section(BaseModel):
+    """Base of every section: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegionConfig(Section):
+    """Which layer holds the municipality boundaries and which column their names."""
+
+    municipalities: Name = "municipalities"
+    name_column: str = "name"
+
+
+class LayerSource(Section):
+    """A layer declared with its source, loaded by ``parkplan run`` when the workspace lacks it."""
+
+    name: Name
+    source: str
+    source_layer: str | None = None
+    assume_crs: str | None = None
+
+
+class TransformConfig(Section):
+    """A standardisation function (see :mod:`geo.transforms` for the formulas)."""
+
+    kind: Literal["linear", "sigmoid", "j_shaped", "gaussian", "piecewise", "categorical"]
+    direction: Literal["increasing", "decreasing", "symmetric"] = "increasing"
+    a: float | None = None
+    b: float | None = None
+    c: float | None = None
+    d: float | None = None
+    points: list[tuple[float, float]] | None = None
+    mapping: dict[str, Fraction01] | None = None
+
+
+class CriterionConfig(Section):
+    """A suitability criterion: how its raw value is measured and standardised to 0–1."""
+
+    name: Name
+    kind: Literal["distance", "raster", "zoning", "zone_share"]
+    layer: Name
+    transform: TransformConfig
+    weight: NonNegative | None = None
+    rank: Annotated[int, Field(ge=1)] | None = None
+    column: str | None = None
+    categories: list[str] | None = None
+    radius_m: Positive | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _needs(self) -> CriterionConfig:
+        if self.kind in ("zoning", "zone_share") and not self.column:
+            raise ValueError(f"criterion {self.name!r} of kind {self.kind!r} needs 'column'")
+        if self.kind == "zone_share" and (not self.categories or self.radius_m is None):
+            raise ValueError(f"criterion {self.name!r} needs 'categories' and 'radius_m'")
+        return self
+
+
+class ExclusionConfig(Section):
+    """A hard constraint: cells it covers never score."""
+
+    name: Name
+    kind: Literal["inside", "buffer", "zoning", "raster"]
+    layer: Name
+    buffer_m: Positive | None = None
+    column: str | None = None
+    allowed: list[str] | None = None
+    op: Literal[">", ">=", "<", "<=", "==", "!="] | None = None
+    value: float | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _needs(self) -> ExclusionConfig:
+        required = {
+            "buffer": ("buffer_m",),
+            "zoning": ("column", "allowed"),
+            "raster": ("op", "value"),
+        }.get(self.kind, ())
+        missing = [field for field in required if getattr(self, field) is None]
+        if missing:
+            raise ValueError(f"exclusion {self.name!r} of kind {self.kind!r} needs {missing}")
+        return self
+
+
+class WeightsConfig(Section):
+    """How criterion weights are set: direct (each criterion's ``weight``), by rank, or by AHP."""
+
+    method: Literal["direct", "rank_sum", "rank_reciprocal", "rank_order_centroid", "ahp"] = (
+        "direct"
+    )
+    order: list[Name] | None = None
+    pairwise: list[list[Positive]] | None = None
+
+
+class AggregationConfig(Section):
+    """How standardised criteria combine into one score."""
+
+    method: Literal["wlc", "owa", "wgm", "min"] = "wlc"
+    order_weights: list[NonNegative] | None = None
+    andness: Fraction01 | None = None
+    tradeoff: Fraction01 | None = None
+
+
+class SitesConfig(Section):
+    """Where candidate sites come from: a polygon layer, or regions extracted from the score."""
+
+    source: Literal["regions", "layer"] = "regions"
+    layer: Name | None = None
+    id_column: str = "site_id"
+    threshold: Fraction01 = 0.6
+    min_area_ha: Positive = 5.0
+    max_sites: Annotated[int, Field(ge=1, le=100_000)] = 10
+    target_area_ha: Positive | None = None
+    simplify_m: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _needs_layer(self) -> SitesConfig:
+        if self.source == "layer" and self.layer is None:
+            raise ValueError("sites with source = 'layer' need 'layer'")
+        return self
+
+
+class RobustnessConfig(Section):
+    """Monte Carlo over the weights: Dirichlet draws around the given weights."""
+
+    draws: Annotated[int, Field(ge=0, le=1_000_000)] = 1000
+    concentration: Positive = 50.0
+    seed: int = 20261122
+
+
+class ScenarioConfig(Section):
+    """A named variant of the model: other weights, some exclusions switched off."""
+
+    name: Name
+    weights: dict[str, NonNegative] | None = None
+    drop_exclusions: list[Name] = []
+    aggregation: AggregationConfig | None = None
+    description: str = ""
+
+
+class PartnerConfig(Section):
+    """A partner municipality and the facts the sharing keys use."""
+
+    name: str = Field(min_length=1, max_length=200)
+    population: Annotated[int, Field(ge=0)]
+    demand_ha: NonNegative = 0.0
+    municipal_opcentiemen: NonNegative = 0.0
+    capital_eur: NonNegative = 0.0
+    fiscal_capacity_eur: NonNegative = 0.0
+
+
+class FinanceConfig(Section):
+    """Horizon, tax year and overrides of the illustrative finance assumptions."""
+
+    horizon_years: Annotated[int, Field(ge=1, le=100)] = 30
+    start_year: Annotated[int, Field(ge=1990, le=2200)] = 2026
+    tax_year: Annotated[int, Field(ge=1990, le=2200)] = 2024
+    provincial_opcentiemen: NonNegative = 0.0
+    assumptions: dict[str, Any] = {}
+
+
+class Study(Section):
+    """The whole of ``study.toml``."""
+
+    schema_version: int = SCHEMA_VERSION
+    name: str = Field(min_length=1, max_length=200)
+    crs: str = "EPSG:31370"
+    cell_size_m: Positive = 10.0
+    engine: Literal["local"] = "local"
+    region: RegionConfig = RegionConfig()
+    layers: list[LayerSource] = []
+    exclusions: list[ExclusionConfig] = []
+    criteria: list[CriterionConfig] = []
+    weights: WeightsConfig = WeightsConfig()
+    aggregation: AggregationConfig = AggregationConfig()
+    sites: SitesConfig = SitesConfig()
+    robustness: RobustnessConfig = RobustnessConfig()
+    scenarios: list[ScenarioConfig] = []
+    partners: list[PartnerConfig] = []
+    finance: FinanceConfig = FinanceConfig()
+    keys: dict[str, dict[str, Any]] = {}
+    mechanisms: dict[str, Any] = {}
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        if version != SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {version} is not supported; this parkplan reads version "
+                f"{SCHEMA_VERSION}"
+            )
+        return version
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Study:
+        _refuse_duplicates("criteria", [c.name for c in self.criteria])
+        _refuse_duplicates("exclusions", [e.name for e in self.exclusions])
+        _refuse_duplicates("scenarios", [s.name for s in self.scenarios])
+        _refuse_duplicates("partners", [p.name for p in self.partners])
+        known = {c.name for c in self.criteria}
+        for scenario in self.scenarios:
+            unknown = sorted(set(scenario.weights or {}) - known)
+            if unknown:
+                raise ValueError(
+                    f"scenario {scenario.name!r} weighs unknown criteria {unknown}; "
+                    f"known: {sorted(known)}"
+                )
+            dropped = sorted(set(scenario.drop_exclusions) - {e.name for e in self.exclusions})
+            if dropped:
+                raise ValueError(f"scenario {scenario.name!r} drops unknown exclusions {dropped}")
+        return self
+
+    def scenario(self, name: str | None) -> Study:
+        """This study with the scenario ``name`` applied (``None``: the base model)."""
+        if name is None:
+            return self
+        chosen = {s.name: s for s in self.scenarios}.get(name)
+        if chosen is None:
+            raise StudyError(
+                f"unknown scenario {name!r}; known scenarios: "
+                f"{sorted(s.name for s in self.scenarios) or 'none'}"
+            )
+        criteria = [
+            c.model_copy(update={"weight": chosen.weights.get(c.name, c.weight)})
+            if chosen.weights
+            else c
+            for c in self.criteria
+        ]
+        weights = self.weights if not chosen.weights else WeightsConfig(method="direct")
+        return self.model_copy(
+            update={
+                "criteria": criteria,
+                "weights": weights,
+                "exclusions": [e for e in self.exclusions if e.name not in chosen.drop_exclusions],
+                "aggregation": chosen.aggregation or self.aggregation,
+            }
+        )
+
+
+def _refuse_duplicates(section: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    duplicates = sorted({n for n in names if n in seen or seen.add(n)})
+    if duplicates:
+        raise ValueError(f"{section} has duplicate names {duplicates}")
+
+
+def _describe(error: ValidationError) -> str:
+    """One line naming the first problem's location in ``study.toml``."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = re.sub(r"^Value error, ", "", first["msg"])
+    more = f" (and {error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def parse_study(data: Mapping[str, Any], *, source: str = STUDY_FILE) -> Study:
+    """Validate a parsed ``study.toml`` mapping."""
+    try:
+        return Study.model_validate(dict(data))
+    except ValidationError as exc:
+        raise StudyError(f"{source} is not a valid study: {_describe(exc)}") from None
+
+
+def load_study(root: Path) -> Study:
+    """Read and validate ``root/study.toml``."""
+    path = Path(root) / STUDY_FILE
+    if not path.is_file():
+        raise StudyError(
+            f"{root} is not a study: {STUDY_FILE} not found; create one with 'parkplan init {root}'"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StudyError(f"{path} is not valid TOML ({exc}); fix the syntax") from None
+    except RecursionError:
+        raise StudyError(f"{path} is nested too deeply to be a study file") from None
+    return parse_study(data, source=str(path))
+
+
+def study_toml(study: Study) -> str:
+    """The TOML text of ``study`` (defaults included, ``None`` values left out)."""
+    data = study.model_dump(mode="json", exclude_none=True)
+    return tomli_w.dumps(_finite(data))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise StudyError(f"cannot write the non-finite number {value} into {STUDY_FILE}")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def save_study(study: Study, root: Path) -> Path:
+    """Write ``root/study.toml`` atomically (temporary file, then rename)."""
+    path = Path(root) / STUDY_FILE
+    temp = path.with_name(f".{STUDY_FILE}.tmp")
+    temp.write_text(study_toml(study), encoding="utf-8")
+    temp.replace(path)
+    return path
+
+
+def write_new_study(root: Path, *, crs: str = "EPSG:31370", name: str | None = None) -> Path:
+    """Write the ``study.toml`` of a new, empty study; refuse to overwrite one."""
+    root = Path(root)
+    if (root / STUDY_FILE).exists():
+        raise StudyError(f"{root} already holds a {STUDY_FILE}; choose an empty folder")
+    root.mkdir(parents=True, exist_ok=True)
+    return save_study(Study(name=name or root.resolve().name, crs=crs), root)

@@ -1,0 +1,50 @@
+"""Small generated fixtures shared by the tests; every spatial fixture carries an explicit CRS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+from geo.grid import Grid
+
+LAMBERT72 = "EPSG:31370"
+REPO = Path(__file__).resolve().parents[1]
+REALDATA = REPO.parent / "shared" / "realdata"
+
+
+@pytest.fixture
+def lambert72() -> str:
+    return LAMBERT72
+
+
+@pytest.fixture
+def two_municipalities() -> gpd.GeoDataFrame:
+    """Two 2 km x 1 km municipalities side by side near Roeselare (Lambert 72)."""
+    return gpd.GeoDataFrame(
+        {"name": ["Westdorp", "Oostdorp"], "population": [6000, 18000]},
+        geometry=[box(60_000, 190_000, 62_000, 191_000), box(62_000, 190_000, 64_000, 191_000)],
+        crs=LAMBERT72,
+    )
+
+
+@pytest.fixture
+def exits() -> gpd.GeoDataFrame:
+    """One motorway exit at the eastern edge."""
+    return gpd.GeoDataFrame({"ref": ["E1"]}, geometry=[Point(64_000, 190_500)], crs=LAMBERT72)
+
+
+@pytest.fixture
+def small_grid() -> Grid:
+    """A 400 x 100 grid of 10 m cells over the two municipalities."""
+    return Grid.covering((60_000, 190_000, 64_000, 191_000), 10.0, LAMBERT72)
+
+
+@pytest.fixture
+def realdata() -> Path:
+    """The real West-Flanders data beside the repository (skips when absent)."""
+    if not REALDATA.is_dir():
+        pytest.skip(f"real data folder {REALDATA.name!r} not found beside the repository")
+    return REALDATA
