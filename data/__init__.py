@@ -1,0 +1,1 @@
+"""The embedded demo region of parkplan: a fictional, seeded rural region (see ``demo_region``)."""
