@@ -1,0 +1,155 @@
+"""Background runs: one at a time per study, in a worker thread, with progress.
+
+A run's state lives in memory (a restart forgets it; the files the run wrote stay). The
+status moves ``queued`` -> ``running`` -> ``done`` or ``failed``; ``progress`` goes from 0 to 1
+as the pipeline reports ``(done, total)``; a failure keeps a one-line message without paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from parkplan.api.errors import status_of
+from parkplan.errors import BusyError
+
+log = logging.getLogger(__name__)
+
+Status = Literal["queued", "running", "done", "failed"]
+ACTIVE: tuple[Status, ...] = ("queued", "running")
+
+
+class RunStatus(BaseModel):
+    """What ``GET /api/runs/{id}`` answers."""
+
+    id: str
+    status: Status
+    progress: float
+    scenario: str | None
+    equalise: bool
+    lang: str
+    error: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+@dataclass
+class _Run:
+    """The mutable state of one run (changed only under :class:`RunJobs`' lock)."""
+
+    id: str
+    scenario: str | None
+    equalise: bool
+    lang: str
+    status: Status = "queued"
+    progress: float = 0.0
+    error: str | None = None
+    created_at: str = field(default_factory=lambda: _now())
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class RunJobs:
+    """The runs of one study: start one in the background, ask how it is going."""
+
+    def __init__(self, *, redact: Callable[[object], str], keep: int = 50) -> None:
+        self._redact = redact
+        self._keep = keep
+        self._runs: OrderedDict[str, _Run] = OrderedDict()
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parkplan-run")
+
+    def busy(self) -> bool:
+        """Whether a run is queued or running."""
+        with self._lock:
+            return any(run.status in ACTIVE for run in self._runs.values())
+
+    def start(
+        self,
+        run_function: Callable[..., object],
+        study_dir: Path,
+        *,
+        scenario: str | None = None,
+        equalise: bool = True,
+        lang: str = "nl",
+    ) -> RunStatus:
+        """Queue a run; :class:`BusyError` while another one is queued or running."""
+        with self._lock:
+            active = [run.id for run in self._runs.values() if run.status in ACTIVE]
+            if active:
+                raise BusyError(
+                    f"run {active[0]} is still in progress; wait until it is done "
+                    f"(GET /api/runs/{active[0]})"
+                )
+            run = _Run(id=secrets.token_hex(8), scenario=scenario, equalise=equalise, lang=lang)
+            self._runs[run.id] = run
+            self._forget_old()
+            status = self._status(run)
+        self._executor.submit(self._execute, run, run_function, study_dir)
+        return status
+
+    def get(self, run_id: str) -> RunStatus | None:
+        """The status of run ``run_id``, ``None`` when unknown."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            return None if run is None else self._status(run)
+
+    def shutdown(self) -> None:
+        """Stop accepting runs; queued ones are cancelled, a running one finishes."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _execute(self, run: _Run, run_function: Callable[..., object], study_dir: Path) -> None:
+        self._update(run, status="running", started_at=_now())
+
+        def progress(done: float, total: float) -> None:
+            if total > 0:
+                self._update(run, progress=min(1.0, max(0.0, done / total)))
+
+        try:
+            run_function(
+                study_dir,
+                scenario=run.scenario,
+                equalise=run.equalise,
+                lang=run.lang,
+                progress=progress,
+            )
+        except Exception as exc:
+            self._update(run, status="failed", error=self._describe(exc), finished_at=_now())
+        else:
+            self._update(run, status="done", progress=1.0, finished_at=_now())
+
+    def _describe(self, exc: Exception) -> str:
+        if status_of(exc) is not None:
+            log.info("run failed: %s", exc)
+            return self._redact(exc)
+        log.error("run failed with an internal error", exc_info=exc)
+        return f"internal error ({type(exc).__name__}); the server log has the details"
+
+    def _update(self, run: _Run, **changes: object) -> None:
+        with self._lock:
+            for name, value in changes.items():
+                setattr(run, name, value)
+
+    def _forget_old(self) -> None:
+        finished = [key for key, run in self._runs.items() if run.status not in ACTIVE]
+        for key in finished[: max(0, len(self._runs) - self._keep)]:
+            del self._runs[key]
+
+    @staticmethod
+    def _status(run: _Run) -> RunStatus:
+        return RunStatus(**vars(run))

@@ -1,0 +1,82 @@
+"""Assemble the web app of one study: ``create_app(study_dir, settings)``.
+
+Routes (OpenAPI docs at ``/docs``)::
+
+    GET  /api/health             public
+    GET  /api/layers             read        POST /api/layers     write (multipart upload)
+    GET  /api/sites[/{id}]       read        GeoJSON, EPSG:4326
+    GET  /api/equalisation       read
+    POST /api/runs               write       GET  /api/runs/{id}  read
+    GET  /map, /compare, /report read        HTML pages
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from parkplan.api.deps import ApiContext
+from parkplan.api.errors import Redactor, install_error_handlers
+from parkplan.api.jobs import RunJobs
+from parkplan.api.limits import BodyLimitMiddleware
+from parkplan.api.results import SiteStore
+from parkplan.api.routers import equalisation, health, layers, pages, runs, sites
+from parkplan.api.security import FailureLimiter, SecurityHeadersMiddleware
+from parkplan.api.settings import Settings
+from parkplan.study import load_study
+
+STUDY_LABEL = "<study>"
+
+
+def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app serving the study at ``study_dir``.
+
+    Raises :class:`~parkplan.errors.StudyError` when ``study_dir`` is not a study, and
+    :class:`~parkplan.errors.ParkplanError` when writes are enabled without an operator token.
+    """
+    settings = settings if settings is not None else Settings()
+    settings.refuse_unsafe()
+    root = Path(study_dir).resolve()
+    load_study(root)
+    redact = Redactor({STUDY_LABEL: root})
+    context = ApiContext(
+        study_dir=root,
+        settings=settings,
+        limiter=FailureLimiter(settings.auth_failures_per_window, settings.auth_failure_window_s),
+        sites=SiteStore(),
+        jobs=RunJobs(redact=redact),
+        redact=redact,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.jobs.shutdown()
+
+    app = FastAPI(
+        title="parkplan",
+        summary="Sites, suitability and equalisation of an intermunicipal business park study.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    install_error_handlers(app, roots={STUDY_LABEL: root})
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_bytes=settings.max_json_body_kb * 1024,
+        limits_bytes={layers.router.prefix: settings.max_upload_bytes},
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    for router in (health, layers, sites, equalisation, runs, pages):
+        app.include_router(router.router)
+    return app

@@ -1,0 +1,1 @@
+"""The routes of the web app, one module per resource."""

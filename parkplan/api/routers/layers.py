@@ -1,0 +1,74 @@
+"""``/api/layers``: list the study's layers; upload one (operator).
+
+An upload is streamed by the server to a temporary file (the request size is limited by
+``PARKPLAN_MAX_UPLOAD_MB``), named after the layer with the upload's suffix only (the
+client's file name is never used as a path), then loaded by the same loader as the command
+line, :meth:`parkplan.workspace.Workspace.add_layer`, which commits it atomically.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, UploadFile
+
+from parkplan.api.deps import READ, WRITE, ApiContext, ContextDep
+from parkplan.study import NAME_PATTERN
+from parkplan.workspace import LayerInfo, Workspace
+
+router = APIRouter(prefix="/api/layers", tags=["layers"])
+
+#: Suffixes the loader reads; a zip archive holds a shapefile (or any of the others).
+UPLOAD_SUFFIXES = (".gpkg", ".geojson", ".json", ".fgb", ".zip", ".tif", ".tiff")
+
+
+def upload_suffix(filename: str | None) -> str:
+    """The lower-case suffix of an uploaded file name, if it is one the loader reads."""
+    base = PurePosixPath((filename or "").replace("\\", "/")).name.lower()
+    suffix = PurePosixPath(base).suffix
+    if suffix not in UPLOAD_SUFFIXES:
+        raise HTTPException(
+            422,
+            f"cannot load a file with suffix {suffix or '(none)'!r}; expected one of "
+            f"{', '.join(UPLOAD_SUFFIXES)} (zip a shapefile with its .dbf, .shx and .prj)",
+        )
+    return suffix
+
+
+def public_layer(info: LayerInfo, context: ApiContext) -> dict:
+    """A layer's catalogue entry with server paths reduced to file names."""
+    return {
+        key: context.redact(value) if isinstance(value, str) else value
+        for key, value in info.to_dict().items()
+    }
+
+
+@router.get("", dependencies=[READ])
+def list_layers(context: ContextDep) -> list[dict]:
+    """The layers of the study with their provenance (name, kind, CRS, source, SHA-256...)."""
+    workspace = Workspace.open(context.study_dir)
+    return [public_layer(info, context) for info in workspace.list_layers()]
+
+
+@router.post("", status_code=201, dependencies=[WRITE])
+def upload_layer(
+    context: ContextDep,
+    file: UploadFile,
+    name: Annotated[str, Form(pattern=NAME_PATTERN, description="The new layer's name.")],
+    source_layer: Annotated[str | None, Form(max_length=200)] = None,
+    assume_crs: Annotated[str | None, Form(max_length=64)] = None,
+) -> dict:
+    """Load an uploaded file as the layer ``name`` (operator)."""
+    suffix = upload_suffix(file.filename)
+    if context.jobs.busy():
+        raise HTTPException(409, "a run is in progress; upload the layer when it is done")
+    workspace = Workspace.open(context.study_dir)
+    with tempfile.TemporaryDirectory(prefix="parkplan-upload-") as folder:
+        path = Path(folder) / f"{name}{suffix}"
+        with path.open("wb") as target:
+            shutil.copyfileobj(file.file, target, length=1024 * 1024)
+        info = workspace.add_layer(path, name, source_layer=source_layer, assume_crs=assume_crs)
+    return public_layer(info, context)
