@@ -17,6 +17,10 @@ class KeyShareError(EqualisationError, ValueError):
     """A sharing key names an unknown partner, has a negative share, or does not sum to 1."""
 
 
+class UnknownCoefficientError(InputError):
+    """No property-tax coefficient is published for the tax year and none was given."""
+
+
 class GameError(EqualisationError, ValueError):
     """A cooperative game is malformed (unknown players, missing coalitions, bad values)."""
 
