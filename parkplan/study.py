@@ -198,6 +198,16 @@ class FinanceConfig(Section):
     assumptions: dict[str, Any] = {}
 
 
+class CooperationConfig(Section):
+    """The answers the cooperation-form advice starts from (Flemish local government decree)."""
+
+    private_partners: bool = False
+    legal_personality_needed: bool = False
+    duration_years: Annotated[int, Field(ge=1, le=99)] = 20
+    management_transfer: bool = False
+    other_government_levels: bool = False
+
+
 class Study(Section):
     """The whole of ``study.toml``."""
 
@@ -219,6 +229,7 @@ class Study(Section):
     finance: FinanceConfig = FinanceConfig()
     keys: dict[str, dict[str, Any]] = {}
     mechanisms: dict[str, Any] = {}
+    cooperation: CooperationConfig = CooperationConfig()
 
     @field_validator("schema_version")
     @classmethod

@@ -1,0 +1,322 @@
+"""Suitability criteria: raw values on the grid, block by block, then standardised.
+
+Each criterion has a ``name``, a :class:`~geo.transforms.Transform`, and
+``raw_block(grid, window)`` giving float64 raw values of one window of the grid (NaN =
+nodata); ``standardised_block`` applies the transform. Memory is bounded by the window and
+the criterion's own features, never by the grid.
+
+Vector features are put on the grid with the *cell-centre rule*: a cell belongs to a polygon
+when its centre lies inside it (GDAL's default rasterisation). Features must be in the grid's
+projected CRS; a geographic CRS or another CRS is refused.
+
+- :class:`DistanceCriterion`: Euclidean distance (m) from each cell centre to the nearest
+  feature; 0 inside polygons. Lines and rings are densified to vertices at most half a cell
+  apart and searched with a k-d tree, so the distance is at most a quarter cell too long.
+- :class:`RasterCriterion`: the value of a raster already aligned to the grid.
+- :class:`ZoningCriterion`: the category of the zone under the cell centre, coded as the
+  index into :attr:`ZoningCriterion.categories` (−1: outside every zone); its categorical
+  transform maps category -> μ (categories not mapped, and no zone, give μ = 0).
+- :class:`ZoneShareCriterion`: the share of the cells within ``radius_m`` (centre distance)
+  whose zone is one of ``categories``, in [0, 1].
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import rasterio.features
+import shapely
+from pyproj import CRS
+from rasterio.enums import MergeAlg
+from rasterio.windows import Window
+from scipy.signal import fftconvolve
+from scipy.spatial import cKDTree
+
+from geo.errors import ColumnError, CRSError, GeometryError, ModelError
+from geo.grid import Grid, projected_crs
+from geo.layers.blocks import RasterReader, check_aligned, window_bounds, window_transform
+from geo.transforms import Transform, standardise
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
+
+
+def check_name(name: str, *, what: str = "criterion") -> str:
+    """Refuse names that cannot serve as file and column names."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ModelError(
+            f"{what} name {name!r}; expected letters, digits, '_' or '-' (e.g. 'motorway_exit')."
+        )
+    return name
+
+
+def check_same_crs(crs: CRS, grid: Grid, *, what: str) -> None:
+    """Refuse data whose CRS is not the grid's."""
+    if crs != CRS.from_user_input(grid.crs):
+        raise CRSError(
+            f"{what} is in {crs.to_string()}; expected the grid CRS {grid.crs}. "
+            "Reproject it to the study CRS first."
+        )
+
+
+class Features:
+    """Validated vector features in a projected CRS, indexed to burn them onto grid windows."""
+
+    def __init__(self, frame: gpd.GeoDataFrame, *, what: str) -> None:
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise GeometryError(f"{what}: got {type(frame).__name__}; expected a GeoDataFrame.")
+        self.what = what
+        self.crs = projected_crs(frame.crs, what=what)
+        geometries = np.asarray(frame.geometry.values, dtype=object)
+        keep = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+        if not keep.any():
+            raise GeometryError(f"{what} has no geometries; expected at least one feature.")
+        self.frame = frame.loc[keep]
+        self.geometries = geometries[keep]
+        self.tree = shapely.STRtree(self.geometries)
+
+    def check_grid(self, grid: Grid) -> None:
+        check_same_crs(self.crs, grid, what=self.what)
+
+    def polygonal(self) -> None:
+        """Refuse anything but polygons (for 'inside' rules)."""
+        kinds = set(shapely.get_type_id(self.geometries).tolist())
+        if not kinds <= {3, 6}:  # Polygon, MultiPolygon
+            raise GeometryError(
+                f"{self.what} has non-polygon geometries; expected polygons (use a buffer "
+                "exclusion or a distance criterion for points and lines)."
+            )
+
+    def in_window(self, grid: Grid, window: Window) -> np.ndarray:
+        """Indices of the features whose envelope meets the window."""
+        box = shapely.box(*window_bounds(grid, window))
+        return self.tree.query(box)
+
+    def burn(
+        self,
+        grid: Grid,
+        window: Window,
+        *,
+        geometries: np.ndarray | None = None,
+        values: Sequence[float] | None = None,
+        fill: float = 0.0,
+        add: bool = False,
+    ) -> np.ndarray:
+        """Rasterise features onto ``window`` by the cell-centre rule.
+
+        ``geometries`` replaces the features' own (same order, e.g. buffered); ``values``
+        gives each feature's burn value (default 1); overlapping features: the later one wins,
+        or with ``add`` their values add up.
+        """
+        geometries = self.geometries if geometries is None else geometries
+        hits = np.sort(self.in_window(grid, window))
+        shape = (int(window.height), int(window.width))
+        if hits.size == 0:
+            return np.full(shape, fill)
+        burn_values = np.ones(hits.size) if values is None else np.asarray(values)[hits]
+        return rasterio.features.rasterize(
+            zip(geometries[hits], burn_values, strict=True),
+            out_shape=shape,
+            transform=window_transform(grid, window),
+            fill=fill,
+            all_touched=False,
+            merge_alg=MergeAlg.add if add else MergeAlg.replace,
+            dtype="float64",
+        )
+
+
+class Criterion:
+    """Base of the criteria: a name, a transform, and raw values per window."""
+
+    def __init__(self, name: str, transform: Transform) -> None:
+        self.name = check_name(name)
+        if not isinstance(transform, Transform):
+            raise ModelError(f"criterion {name!r}: transform {transform!r}; expected a Transform.")
+        self.transform = transform
+
+    def check(self, grid: Grid) -> None:
+        """Refuse a grid this criterion cannot be computed on (CRS, alignment)."""
+
+    def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
+        """Raw values of ``window`` as float64, NaN for nodata."""
+        raise NotImplementedError
+
+    def standardised_block(self, grid: Grid, window: Window) -> np.ndarray:
+        """μ in [0, 1] of ``window`` (NaN for nodata)."""
+        return standardise(self.raw_block(grid, window), self.transform)
+
+    def close(self) -> None:
+        """Release open files, if any."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class DistanceCriterion(Criterion):
+    """Distance in metres from each cell centre to the nearest feature (0 inside polygons)."""
+
+    def __init__(self, name: str, features: gpd.GeoDataFrame, transform: Transform) -> None:
+        super().__init__(name, transform)
+        self.features = Features(features, what=f"features of criterion {name!r}")
+        self._polygonal = np.isin(shapely.get_type_id(self.features.geometries), [3, 6])
+        self._trees: dict[float, cKDTree] = {}
+
+    def check(self, grid: Grid) -> None:
+        self.features.check_grid(grid)
+
+    def _tree(self, cell_size_m: float) -> cKDTree:
+        if cell_size_m not in self._trees:
+            dense = shapely.segmentize(self.features.geometries, cell_size_m / 2.0)
+            self._trees[cell_size_m] = cKDTree(shapely.get_coordinates(dense))
+        return self._trees[cell_size_m]
+
+    def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
+        self.check(grid)
+        xs, ys = _centres(grid, window)
+        distance_m, _ = self._tree(grid.cell_size_m).query(
+            np.column_stack([xs.ravel(), ys.ravel()]), workers=-1
+        )
+        distance_m = distance_m.reshape(xs.shape)
+        if self._polygonal.any():
+            inside = self.features.burn(grid, window, values=self._polygonal, add=True) > 0
+            distance_m[inside] = 0.0
+        return distance_m
+
+
+class RasterCriterion(Criterion):
+    """The value of a raster aligned to the grid (its nodata becomes NaN)."""
+
+    def __init__(self, name: str, raster: str | os.PathLike[str], transform: Transform) -> None:
+        super().__init__(name, transform)
+        self.raster = Path(raster)
+        self._reader: RasterReader | None = None
+
+    def check(self, grid: Grid) -> None:
+        check_aligned(self.raster, grid, what=f"raster of criterion {self.name!r}")
+
+    def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
+        if self._reader is None:
+            self.check(grid)
+            self._reader = RasterReader(self.raster)
+        return self._reader.read(window)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+class ZoningCriterion(Criterion):
+    """The zoning category under each cell centre, standardised by a categorical mapping."""
+
+    def __init__(
+        self, name: str, zones: gpd.GeoDataFrame, column: str, transform: Transform
+    ) -> None:
+        super().__init__(name, transform)
+        if transform.kind != "categorical":
+            raise ModelError(
+                f"zoning criterion {name!r} with a {transform.kind} transform; expected a "
+                "categorical transform mapping each zoning category to μ."
+            )
+        self.features = Features(zones, what=f"zones of criterion {name!r}")
+        self.column = column
+        values = _column(self.features.frame, column, what=f"zones of criterion {name!r}")
+        self.categories: tuple[object, ...] = tuple(sorted(set(values), key=str))
+        self._codes = np.array([self.categories.index(v) for v in values], dtype=np.float64)
+        self._coded = Transform(
+            "categorical",
+            mapping={
+                code: _lookup(transform.mapping, category, name)
+                for code, category in enumerate(self.categories)
+            },
+        )
+        unknown = set(map(str, transform.mapping)) - set(map(str, self.categories))
+        if unknown:
+            log.warning("criterion %r: mapping categories %s are not in the zones", name, unknown)
+
+    def check(self, grid: Grid) -> None:
+        self.features.check_grid(grid)
+
+    def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
+        self.check(grid)
+        return self.features.burn(grid, window, values=self._codes, fill=-1.0)
+
+    def standardised_block(self, grid: Grid, window: Window) -> np.ndarray:
+        return standardise(self.raw_block(grid, window), self._coded)
+
+
+class ZoneShareCriterion(Criterion):
+    """Share of the cells within ``radius_m`` whose zone category is one of ``categories``."""
+
+    def __init__(
+        self,
+        name: str,
+        zones: gpd.GeoDataFrame,
+        column: str,
+        categories: Iterable[object],
+        radius_m: float,
+        transform: Transform,
+    ) -> None:
+        super().__init__(name, transform)
+        if not radius_m > 0:
+            raise ModelError(f"criterion {name!r}: radius {radius_m!r} m; expected > 0.")
+        self.features = Features(zones, what=f"zones of criterion {name!r}")
+        self.column = column
+        self.categories = frozenset(categories)
+        self.radius_m = float(radius_m)
+        values = _column(self.features.frame, column, what=f"zones of criterion {name!r}")
+        wanted = {str(c) for c in self.categories}
+        self._member = np.array([str(v) in wanted for v in values], dtype=np.float64)
+
+    def check(self, grid: Grid) -> None:
+        self.features.check_grid(grid)
+
+    def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
+        self.check(grid)
+        kernel = disc_kernel(self.radius_m, grid.cell_size_m)
+        halo = kernel.shape[0] // 2
+        wider = Window(
+            window.col_off - halo,
+            window.row_off - halo,
+            window.width + 2 * halo,
+            window.height + 2 * halo,
+        )
+        member = self.features.burn(grid, wider, values=self._member)
+        share = fftconvolve(member, kernel, mode="valid") / kernel.sum()
+        return np.clip(np.round(share, 12), 0.0, 1.0)
+
+
+def disc_kernel(radius_m: float, cell_size_m: float) -> np.ndarray:
+    """Cells whose centre lies within ``radius_m`` of the central cell's centre (1) or not (0)."""
+    reach = int(radius_m // cell_size_m)
+    offsets = np.arange(-reach, reach + 1) * cell_size_m
+    return (np.hypot(*np.meshgrid(offsets, offsets)) <= radius_m).astype(np.float64)
+
+
+def _centres(grid: Grid, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    row0, col0 = int(window.row_off), int(window.col_off)
+    return grid.cell_centres(
+        slice(row0, row0 + int(window.height)), slice(col0, col0 + int(window.width))
+    )
+
+
+def _column(frame: gpd.GeoDataFrame, column: str, *, what: str) -> list[object]:
+    if column not in frame.columns:
+        raise ColumnError(
+            f"{what} have no column {column!r}; expected one of {list(frame.columns)}."
+        )
+    return frame[column].tolist()
+
+
+def _lookup(mapping: dict[object, float] | None, category: object, name: str) -> float:
+    assert mapping is not None
+    if category in mapping:
+        return mapping[category]
+    return mapping.get(str(category), 0.0)

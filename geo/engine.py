@@ -1,0 +1,196 @@
+"""The suitability engine: criteria, weights and exclusions to a score raster, block by block.
+
+For every block (window) of the grid: each criterion's standardised values z_i, the union of
+the exclusion masks, and the aggregated score S (see :mod:`geo.aggregation`); excluded cells
+and cells where a criterion has no data are NaN. Memory holds a few blocks, whatever the size
+of the grid; the score raster is written as a float32 Cloud Optimized GeoTIFF with overviews
+(NaN nodata), atomically.
+
+Examples
+--------
+>>> import numpy as np
+>>> stack = np.array([[[0.2, 1.0]], [[0.6, 0.0]]])
+>>> score_array(stack, [0.5, 0.5], excluded_mask=np.array([[False, True]])).tolist()
+[[0.4, nan]]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from geo.aggregation import Aggregation, aggregate
+from geo.criteria import Criterion
+from geo.errors import ModelError
+from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
+from geo.grid import Grid
+from geo.layers.blocks import CogWriter, block_windows, streaming_env
+from geo.weights import direct_weights
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ScoreStats:
+    """Summary of a score raster: range and mean of the scored cells, shares of the grid."""
+
+    min: float
+    mean: float
+    max: float
+    scored_cells: int
+    share_excluded: float
+    share_nodata: float
+
+
+@dataclass(frozen=True)
+class SuitabilityResult:
+    """A written score raster with everything that produced it."""
+
+    path: Path
+    grid: Grid
+    weights: dict[str, float]
+    aggregation: Aggregation
+    criteria: tuple[str, ...]
+    exclusions: ExclusionReport
+    stats: ScoreStats
+    criterion_paths: dict[str, Path] = field(default_factory=dict)
+    block_size: int = 512
+
+
+def score_array(
+    stack: np.ndarray,
+    weights: Sequence[float] | np.ndarray,
+    aggregation: Aggregation | None = None,
+    excluded_mask: np.ndarray | None = None,
+) -> np.ndarray:
+    """In-memory scoring of standardised criteria ``stack`` (n, ...): NaN where excluded."""
+    scores = aggregate(stack, np.asarray(weights, dtype=np.float64), aggregation or Aggregation())
+    if excluded_mask is not None:
+        scores[np.asarray(excluded_mask, dtype=bool)] = np.nan
+    return scores
+
+
+def score(
+    grid: Grid,
+    criteria: Sequence[Criterion],
+    weights: Mapping[str, float],
+    *,
+    aggregation: Aggregation | None = None,
+    exclusions: Sequence[Exclusion] = (),
+    out_path: str | os.PathLike[str],
+    block_size: int = 512,
+    criterion_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> SuitabilityResult:
+    """Score the grid block by block and write the score raster to ``out_path`` (COG).
+
+    ``weights`` maps every criterion name to a weight (normalised here); ``criterion_dir``,
+    when given, also receives each criterion's standardised raster as ``<name>.tif``;
+    ``progress(done_blocks, total_blocks)`` is called after each block.
+    """
+    aggregation = aggregation or Aggregation()
+    names = _check_model(criteria, exclusions)
+    used = _matched_weights(names, weights)
+    for item in (*criteria, *exclusions):
+        item.check(grid)
+    u = np.array([used[name] for name in names])
+    windows = block_windows(grid, block_size)
+    tally = ExclusionTally([e.name for e in exclusions], grid)
+    stats = _StatsTally(grid)
+    criterion_paths = (
+        {name: Path(criterion_dir) / f"{name}.tif" for name in names} if criterion_dir else {}
+    )
+    log.info(
+        "scoring %d criteria on %d x %d cells in %d blocks",
+        len(names),
+        grid.width,
+        grid.height,
+        len(windows),
+    )
+    with ExitStack() as stack:
+        stack.enter_context(streaming_env())
+        for item in (*criteria, *exclusions):
+            stack.callback(item.close)
+        out = stack.enter_context(CogWriter(out_path, grid, block_size=block_size))
+        layer_writers = [
+            stack.enter_context(CogWriter(path, grid, block_size=block_size))
+            for path in criterion_paths.values()
+        ]
+        for done, window in enumerate(windows, start=1):
+            z = np.stack([c.standardised_block(grid, window) for c in criteria])
+            for writer, layer in zip(layer_writers, z, strict=False):
+                writer.write(window, layer)
+            excluded = tally.add([e.mask_block(grid, window) for e in exclusions])
+            scores = score_array(z, u, aggregation, excluded)
+            stats.add(scores, excluded)
+            out.write(window, scores)
+            if progress is not None:
+                progress(done, len(windows))
+    return SuitabilityResult(
+        path=Path(out_path),
+        grid=grid,
+        weights=used,
+        aggregation=aggregation,
+        criteria=names,
+        exclusions=tally.report(),
+        stats=stats.result(),
+        criterion_paths=criterion_paths,
+        block_size=block_size,
+    )
+
+
+def _check_model(criteria: Sequence[Criterion], exclusions: Sequence[Exclusion]) -> tuple[str, ...]:
+    names = tuple(c.name for c in criteria)
+    if not names:
+        raise ModelError("no criteria given; expected at least one criterion to score.")
+    for what, listed in (("criterion", names), ("exclusion", [e.name for e in exclusions])):
+        duplicates = sorted({n for n in listed if list(listed).count(n) > 1})
+        if duplicates:
+            raise ModelError(f"{what} names {duplicates} used twice; expected unique names.")
+    return names
+
+
+def _matched_weights(names: tuple[str, ...], weights: Mapping[str, float]) -> dict[str, float]:
+    missing, extra = set(names) - set(weights), set(weights) - set(names)
+    if missing or extra:
+        raise ModelError(
+            f"weights for {sorted(weights)} but criteria {list(names)}; expected one weight per "
+            f"criterion (missing: {sorted(missing)}, unknown: {sorted(extra)})."
+        )
+    return direct_weights({name: weights[name] for name in names})
+
+
+class _StatsTally:
+    def __init__(self, grid: Grid) -> None:
+        self.cells = grid.width * grid.height
+        self.min, self.max, self.total = math.inf, -math.inf, 0.0
+        self.scored = self.excluded = 0
+
+    def add(self, scores: np.ndarray, excluded: np.ndarray | None) -> None:
+        valid = scores[~np.isnan(scores)]
+        if valid.size:
+            self.min = min(self.min, float(valid.min()))
+            self.max = max(self.max, float(valid.max()))
+            self.total += float(valid.sum())
+        self.scored += valid.size
+        self.excluded += 0 if excluded is None else int(np.count_nonzero(excluded))
+
+    def result(self) -> ScoreStats:
+        scored = self.scored > 0
+        return ScoreStats(
+            min=self.min if scored else math.nan,
+            mean=self.total / self.scored if scored else math.nan,
+            max=self.max if scored else math.nan,
+            scored_cells=self.scored,
+            share_excluded=self.excluded / self.cells,
+            share_nodata=(self.cells - self.scored - self.excluded) / self.cells,
+        )

@@ -1,0 +1,229 @@
+"""Find the dataset a user points at, and read vector data from it.
+
+A source is a file (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, CSV, GeoTIFF), a folder of
+such files, or a zip archive of them (extracted safely, see :mod:`geo.layers.archive`).
+:func:`resolved_source` narrows it down to one :class:`Dataset` (one file, one layer) or
+refuses with the choices; :func:`read_vector` reads it with its declared CRS.
+
+Shapefile text encoding: the ``.cpg`` file when present; else UTF-8 when every value decodes
+as UTF-8, else Latin-1 (ISO-8859-1). The report says which and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pyogrio.errors
+
+from geo.errors import LayerError
+from geo.layers.archive import DEFAULT_LIMITS, ArchiveLimits, extracted
+from geo.layers.formats import EXTENSIONS, detect_format
+from geo.layers.tables import read_csv_points
+
+logger = logging.getLogger(__name__)
+
+_READ_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.GeometryError,
+    pyogrio.errors.CRSError,
+    UnicodeDecodeError,
+    OSError,
+    ValueError,
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One readable dataset: a file, its format and (for GeoPackages) the layer in it.
+
+    ``member`` is the file's path inside the folder or archive the user gave, if any.
+    """
+
+    path: Path
+    format: str
+    layer: str | None = None
+    member: str | None = None
+
+
+@dataclass(frozen=True)
+class VectorRead:
+    """Features as read from a :class:`Dataset`, in the source's own CRS (``frame.crs``)."""
+
+    frame: gpd.GeoDataFrame
+    dataset: Dataset
+    encoding: str | None
+    notes: tuple[str, ...]
+
+
+def _datasets_in(folder: Path) -> list[Path]:
+    """The data files in ``folder`` (recursively), skipping hidden and resource-fork files."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        parts = path.relative_to(folder).parts
+        if any(p.startswith((".", "__MACOSX")) for p in parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in EXTENSIONS and path.suffix.lower() != ".zip":
+            found.append(path)
+    return found
+
+
+def _pick_file(files: list[Path], source: Path, source_layer: str | None) -> tuple[Path, bool]:
+    """Choose the data file; return it and whether ``source_layer`` was used to choose it."""
+    if not files:
+        raise LayerError(
+            f"{source.name} contains no spatial data file; expected one of "
+            f"{', '.join(sorted(set(EXTENSIONS) - {'.zip'}))}."
+        )
+    if len(files) == 1:
+        return files[0], False
+    named = [f for f in files if source_layer and f.stem == source_layer]
+    if len(named) == 1:
+        return named[0], True
+    names = ", ".join(f.stem for f in files)
+    given = f"--layer {source_layer!r} matches none" if source_layer else "no --layer was given"
+    raise LayerError(
+        f"{source.name} contains {len(files)} datasets ({names}) and {given}; choose one "
+        "with --layer NAME."
+    )
+
+
+def _check_shapefile_parts(path: Path) -> None:
+    for suffix in (".shx", ".dbf"):
+        if not any(path.with_suffix(s).exists() for s in (suffix, suffix.upper())):
+            raise LayerError(
+                f"shapefile {path.name} has no {suffix} file beside it; a shapefile needs its "
+                ".shp, .shx and .dbf (and .prj for the CRS). Copy or zip all parts together."
+            )
+
+
+def _gpkg_layer(path: Path, source_layer: str | None) -> str:
+    try:
+        listed = pyogrio.list_layers(path)
+    except _READ_ERRORS as exc:
+        raise LayerError(
+            f"{path.name} cannot be opened as a GeoPackage ({_short(exc)}); the file is corrupt or "
+            "truncated. Export it again."
+        ) from exc
+    names = [str(name) for name, gtype in listed if gtype is not None]
+    if not names:
+        raise LayerError(f"GeoPackage {path.name} has no vector layer; expected at least one.")
+    if source_layer is None and len(names) == 1:
+        return names[0]
+    if source_layer in names:
+        return source_layer
+    given = f"has no layer {source_layer!r}" if source_layer else "has several layers"
+    raise LayerError(
+        f"GeoPackage {path.name} {given}; choose one with --layer: {', '.join(names)}."
+    )
+
+
+def _dataset(
+    path: Path, source: Path, source_layer: str | None, chosen: bool, *, within: Path | None = None
+) -> Dataset:
+    fmt = detect_format(path)
+    member = path.relative_to(within).as_posix() if within else None
+    if fmt == "GeoPackage":
+        return Dataset(path, fmt, _gpkg_layer(path, None if chosen else source_layer), member)
+    if source_layer and not chosen and source_layer != path.stem:
+        raise LayerError(
+            f"{source.name} has one layer, {path.stem!r}; --layer {source_layer!r} does not match. "
+            "Drop --layer or give that name."
+        )
+    if fmt == "Shapefile":
+        _check_shapefile_parts(path)
+    return Dataset(path, fmt, member=member)
+
+
+@contextmanager
+def resolved_source(
+    source: Path, *, source_layer: str | None = None, limits: ArchiveLimits = DEFAULT_LIMITS
+) -> Iterator[Dataset]:
+    """Narrow ``source`` (file, folder or zip) down to one dataset, valid inside the ``with``.
+
+    A zip archive is extracted into a private temporary folder removed on exit.
+    """
+    source = Path(source)
+    if not source.exists():
+        raise LayerError(f"{source} does not exist; expected a data file, folder or .zip.")
+    if source.is_dir():
+        path, chosen = _pick_file(_datasets_in(source), source, source_layer)
+        yield _dataset(path, source, source_layer, chosen, within=source)
+    elif detect_format(source) == "zip archive":
+        with extracted(source, limits=limits) as folder:
+            path, chosen = _pick_file(_datasets_in(folder), source, source_layer)
+            yield _dataset(path, source, source_layer, chosen, within=folder)
+    else:
+        yield _dataset(source, source, source_layer, False)
+
+
+def _cpg_encoding(path: Path) -> str | None:
+    """The encoding a shapefile's ``.cpg`` declares, or ``None`` without one."""
+    for cpg in (path.with_suffix(".cpg"), path.with_suffix(".CPG")):
+        if cpg.exists():
+            return cpg.read_text(errors="replace").strip() or None
+    return None
+
+
+def _read(dataset: Dataset, encoding: str | None) -> gpd.GeoDataFrame:
+    try:
+        return pyogrio.read_dataframe(dataset.path, layer=dataset.layer, encoding=encoding)
+    except _READ_ERRORS as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            raise
+        raise LayerError(
+            f"{dataset.path.name} cannot be read as a {dataset.format} ({_short(exc)}); "
+            "the file is corrupt, truncated or not that format. Export it again."
+        ) from exc
+
+
+def _read_shapefile(dataset: Dataset) -> tuple[gpd.GeoDataFrame, str, str]:
+    """The features, the encoding used and how it was chosen (see the module docstring)."""
+    declared = _cpg_encoding(dataset.path)
+    if declared is not None:  # GDAL applies the .cpg itself
+        return _read(dataset, None), declared, f"text encoding {declared} (from the .cpg file)"
+    try:
+        frame = _read(dataset, "UTF-8")
+    except UnicodeDecodeError:
+        frame = _read(dataset, "ISO-8859-1")
+        return (
+            frame,
+            "ISO-8859-1",
+            "text is not valid UTF-8 and there is no .cpg: read as Latin-1 (ISO-8859-1)",
+        )
+    return frame, "UTF-8", "text encoding UTF-8 (no .cpg; every value is valid UTF-8)"
+
+
+def read_vector(dataset: Dataset) -> VectorRead:
+    """Read every feature of ``dataset``; text decoded as described in the module docstring."""
+    if dataset.format == "CSV":
+        frame, encoding, notes = read_csv_points(dataset.path)
+        return VectorRead(frame, dataset, encoding, notes)
+    if dataset.format == "Shapefile":
+        frame, encoding, note = _read_shapefile(dataset)
+        notes = (note,)
+    else:
+        try:
+            frame, encoding, notes = _read(dataset, None), None, ()
+        except UnicodeDecodeError as exc:
+            raise LayerError(
+                f"{dataset.path.name} has text that is not valid UTF-8 ({exc.reason}); "
+                f"a {dataset.format} must be UTF-8. Export it again as UTF-8."
+            ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise LayerError(f"{dataset.path.name} has no geometry column; expected spatial features.")
+    return VectorRead(frame, dataset, encoding, notes)
+
+
+def _short(exc: BaseException) -> str:
+    """The message of ``exc`` on one line, at most 120 characters (the end says most)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 120 else "..." + text[-117:]

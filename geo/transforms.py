@@ -1,0 +1,178 @@
+"""Standardisation: raw criterion values to a suitability μ in [0, 1].
+
+A :class:`Transform` names a membership function and its control points; :func:`standardise`
+applies it. NaN (nodata) stays NaN. With control points ``a ≤ b ≤ c ≤ d``:
+
+``direction="increasing"`` uses the rising edge ``[a, b]`` (μ = 1 from ``b`` on),
+``"decreasing"`` the falling edge ``[c, d]`` (μ = 1 up to ``c``), ``"symmetric"`` both, with
+μ = 1 on ``[b, c]``.
+
+=========  ===================================================================================
+kind       rising edge ``x < b`` (t = (x − a)/(b − a)); the falling edge mirrors it on ``[c, d]``
+=========  ===================================================================================
+linear     μ = clip(t, 0, 1)
+sigmoid    μ = cos²((1 − t)·π/2) on ``[a, b]``, 0 below ``a``
+j_shaped   μ = 1 / (1 + ((x − b)/(b − a))²), 0.5 at ``a``, never 0
+gaussian   μ = exp(−ln 2 · ((x − b)/(b − a))²), 0.5 at ``a`` ("near": a bell around ``[b, c]``)
+=========  ===================================================================================
+
+``piecewise`` interpolates linearly through user points ``((x, μ), ...)`` (constant beyond the
+ends; ``direction`` is not used). ``categorical`` maps category values to μ (``mapping``); a
+category not in the mapping scores 0 (it is a known value without suitability), NaN stays NaN.
+
+Examples
+--------
+>>> import numpy as np
+>>> t = Transform("linear", a=0.0, b=10.0)
+>>> standardise(np.array([-5.0, 5.0, 20.0, np.nan]), t).tolist()
+[0.0, 0.5, 1.0, nan]
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from geo.errors import ModelError
+
+KINDS = ("linear", "sigmoid", "j_shaped", "gaussian", "piecewise", "categorical")
+DIRECTIONS = ("increasing", "decreasing", "symmetric")
+_EDGE_KINDS = ("linear", "sigmoid", "j_shaped", "gaussian")
+_NEEDED_POINTS = {"increasing": ("a", "b"), "decreasing": ("c", "d"), "symmetric": "abcd"}
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A standardisation function and its parameters (see the module docstring for formulas)."""
+
+    kind: str
+    direction: str = "increasing"
+    a: float | None = None
+    b: float | None = None
+    c: float | None = None
+    d: float | None = None
+    points: tuple[tuple[float, float], ...] | None = None
+    mapping: Mapping[Any, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ModelError(f"transform kind {self.kind!r}; expected one of {', '.join(KINDS)}.")
+        if self.direction not in DIRECTIONS:
+            raise ModelError(
+                f"transform direction {self.direction!r}; expected one of {', '.join(DIRECTIONS)}."
+            )
+        if self.kind in _EDGE_KINDS:
+            self._check_control_points()
+        elif self.kind == "piecewise":
+            object.__setattr__(self, "points", _checked_points(self.points))
+        else:
+            object.__setattr__(self, "mapping", _checked_mapping(self.mapping))
+
+    def _check_control_points(self) -> None:
+        needed = _NEEDED_POINTS[self.direction]
+        given = {name: getattr(self, name) for name in needed}
+        missing = [name for name, value in given.items() if value is None]
+        if missing:
+            raise ModelError(
+                f"{self.direction} {self.kind} transform without {', '.join(missing)}; expected "
+                f"control points {', '.join(needed)} (a, b: rising edge; c, d: falling edge)."
+            )
+        values = [float(v) for v in given.values()]
+        if not all(np.isfinite(values)) or values != sorted(values):
+            raise ModelError(f"control points {given}; expected finite numbers with a ≤ b ≤ c ≤ d.")
+        for lo, hi in (("a", "b"), ("c", "d")):
+            if lo in given and given[lo] == given[hi]:
+                raise ModelError(
+                    f"control points {lo} = {hi} = {given[lo]}; expected {lo} < {hi} "
+                    "(an edge needs a width; use a piecewise transform for a step)."
+                )
+
+
+def _checked_points(points: object) -> tuple[tuple[float, float], ...]:
+    try:
+        pairs = tuple((float(x), float(mu)) for x, mu in points)  # type: ignore[union-attr]
+    except (TypeError, ValueError) as exc:
+        raise ModelError(
+            f"piecewise points {points!r}; expected a sequence of (x, μ) pairs."
+        ) from exc
+    xs = [x for x, _ in pairs]
+    if len(pairs) < 2 or any(x1 <= x0 for x0, x1 in itertools.pairwise(xs)):
+        raise ModelError(
+            f"piecewise points {points!r}; expected at least two pairs with increasing x."
+        )
+    if not all(0.0 <= mu <= 1.0 for _, mu in pairs):
+        raise ModelError(f"piecewise points {points!r}; expected every μ within [0, 1].")
+    return pairs
+
+
+def _checked_mapping(mapping: object) -> dict[Any, float]:
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise ModelError(
+            f"categorical mapping {mapping!r}; expected a non-empty mapping category -> μ."
+        )
+    checked = {key: float(mu) for key, mu in mapping.items()}
+    bad = {key: mu for key, mu in checked.items() if not 0.0 <= mu <= 1.0}
+    if bad:
+        raise ModelError(f"categorical mapping gives μ {bad}; expected values within [0, 1].")
+    return checked
+
+
+def standardise(values: np.ndarray, transform: Transform) -> np.ndarray:
+    """Apply ``transform`` to raw ``values``: float64 μ in [0, 1], NaN kept as NaN."""
+    x = np.asarray(values, dtype=np.float64)
+    if transform.kind == "categorical":
+        return _categorical(x, transform.mapping)  # type: ignore[arg-type]
+    if transform.kind == "piecewise":
+        xs, mus = zip(*transform.points, strict=True)  # type: ignore[misc]
+        mu = np.interp(x, xs, mus)
+    else:
+        mu = np.ones_like(x)
+        edge = _EDGES[transform.kind]
+        if transform.direction in ("increasing", "symmetric"):
+            mu = np.minimum(mu, edge(x, transform.a, transform.b))
+        if transform.direction in ("decreasing", "symmetric"):
+            # the falling edge is the rising edge mirrored: x -> -x maps [c, d] onto [-d, -c]
+            mu = np.minimum(mu, edge(-x, -transform.d, -transform.c))
+    mu[np.isnan(x)] = np.nan
+    return mu
+
+
+def _linear(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    return np.clip((x - a) / (b - a), 0.0, 1.0)
+
+
+def _sigmoid(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    # cos²((1 − t)·π/2) written as sin²(t·π/2): the same, and exactly 0 at a and 1 at b
+    t = _linear(x, a, b)
+    return np.sin(t * np.pi / 2.0) ** 2
+
+
+def _j_shaped(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    below = np.minimum(x - b, 0.0) / (b - a)
+    return 1.0 / (1.0 + below**2)
+
+
+def _gaussian(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    below = np.minimum(x - b, 0.0) / (b - a)
+    return np.exp(-np.log(2.0) * below**2)
+
+
+_EDGES = {"linear": _linear, "sigmoid": _sigmoid, "j_shaped": _j_shaped, "gaussian": _gaussian}
+
+
+def _categorical(x: np.ndarray, mapping: Mapping[Any, float]) -> np.ndarray:
+    mu = np.zeros_like(x)
+    for category, value in mapping.items():
+        try:
+            mu[x == float(category)] = value
+        except (TypeError, ValueError) as exc:
+            raise ModelError(
+                f"categorical key {category!r} on numeric values; expected numeric keys "
+                "(text categories are coded by the zoning criterion)."
+            ) from exc
+    mu[np.isnan(x)] = np.nan
+    return mu

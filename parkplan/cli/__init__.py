@@ -1,0 +1,78 @@
+"""The ``parkplan`` command line.
+
+Every subcommand lives in its own module of this package and is registered here. Errors of the
+libraries and the application become one line on stderr and exit code 2; anything else is an
+internal error (exit code 1).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from equalisation.errors import EqualisationError
+from geo.errors import GeoError
+from parkplan.errors import ParkplanError
+
+#: Errors that mean "bad input or usage": one line on stderr, exit code 2.
+USER_ERRORS = (ParkplanError, GeoError, EqualisationError)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+
+
+def one_line(message: object) -> str:
+    """Collapse a message onto one line."""
+    return " ".join(str(message).split())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.version_option(package_name="parkplan")
+def cli(verbose: int) -> None:
+    """parkplan: plan an intermunicipal business park — sites, suitability, fair equalisation."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _register() -> None:
+    from parkplan.cli import commands
+
+    for command in commands.ALL:
+        cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code instead of raising (used by ``python -m parkplan``)."""
+    try:
+        _register()
+        cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("parkplan: aborted", err=True)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        click.echo(f"parkplan: {one_line(exc.format_message())}", err=True)
+        return EXIT_USAGE
+    except USER_ERRORS as exc:
+        click.echo(f"parkplan: {one_line(exc)}", err=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        click.echo("parkplan: interrupted", err=True)
+        return 130
+    except Exception as exc:  # an internal error: say so, keep the traceback in debug logs
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        click.echo(
+            f"parkplan: internal error ({type(exc).__name__}: {one_line(exc)}); "
+            "run with -vv for details",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""The subcommands, in the order ``parkplan --help`` shows them."""
+
+from parkplan.cli.advise import advise
+from parkplan.cli.assets import assets
+from parkplan.cli.demo import demo
+from parkplan.cli.game import game
+from parkplan.cli.init import init
+from parkplan.cli.layers import layers
+from parkplan.cli.map import map_command
+from parkplan.cli.run import equalise_command, run_command, score_command
+from parkplan.cli.serve import serve
+
+ALL = [
+    demo,
+    init,
+    layers,
+    run_command,
+    score_command,
+    equalise_command,
+    map_command,
+    serve,
+    game,
+    advise,
+    assets,
+]

@@ -1,0 +1,134 @@
+"""``parkplan layers``: load, list, show, remove and export the layers of a study."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from geo.layers import LayerInfo
+from parkplan.workspace import Workspace
+
+_STUDY = click.argument("study_dir", type=click.Path(file_okay=False, path_type=Path))
+_NAME = click.argument("name")
+_COLUMNS = (
+    ("name", 16),
+    ("kind", 6),
+    ("geometry", 15),
+    ("features", 8),
+    ("crs", 11),
+    ("sha256", 12),
+    ("source", 0),
+)
+
+
+@click.group()
+def layers() -> None:
+    """Load and manage the layers of a study."""
+
+
+@layers.command("add")
+@_STUDY
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="Layer name: lower case, digits, underscores.")
+@click.option("--layer", "source_layer", help="Layer or dataset to take from a multi-layer source.")
+@click.option("--assume-crs", help="CRS of a source that declares none, e.g. EPSG:31370.")
+@click.option("--replace", is_flag=True, help="Replace an existing layer of that name.")
+def add(
+    study_dir: Path,
+    file: Path,
+    name: str,
+    source_layer: str | None,
+    assume_crs: str | None,
+    replace: bool,
+) -> None:
+    """Load FILE (GeoPackage, Shapefile/.zip, GeoJSON, FlatGeobuf, CSV, GeoTIFF) as NAME."""
+    workspace = Workspace.open(study_dir)
+    info = workspace.add_layer(
+        file, name, source_layer=source_layer, assume_crs=assume_crs, replace=replace
+    )
+    click.echo(f"loaded {info.name}: {_summary(info)}")
+    for message in info.validation.messages:
+        click.echo(f"  {message}")
+
+
+def _summary(info: LayerInfo) -> str:
+    if info.kind == "raster":
+        return f"raster {info.width} x {info.height} {info.dtype}, {info.crs}"
+    return f"{info.feature_count} {info.geometry_type} features, {info.source_crs} -> {info.crs}"
+
+
+def _row(info: LayerInfo) -> dict[str, str]:
+    return {
+        "name": info.name,
+        "kind": info.kind,
+        "geometry": info.geometry_type or "-",
+        "features": "-" if info.feature_count is None else str(info.feature_count),
+        "crs": info.crs if len(info.crs) < 40 else "(custom)",
+        "sha256": info.sha256[:12],
+        "source": info.source,
+    }
+
+
+@layers.command("list")
+@_STUDY
+@click.option("--json", "as_json", is_flag=True, help="Print the full entries as JSON.")
+def list_(study_dir: Path, as_json: bool) -> None:
+    """List the layers of the study."""
+    entries = Workspace.open(study_dir).list_layers()
+    if as_json:
+        click.echo(json.dumps([info.to_dict() for info in entries], indent=2))
+        return
+    if not entries:
+        click.echo("no layers yet; load one with 'parkplan layers add'")
+        return
+    click.echo("  ".join(title.ljust(width) for title, width in _COLUMNS).rstrip())
+    for info in entries:
+        row = _row(info)
+        click.echo("  ".join(row[title].ljust(width) for title, width in _COLUMNS).rstrip())
+
+
+@layers.command("show")
+@_STUDY
+@_NAME
+def show(study_dir: Path, name: str) -> None:
+    """Show the provenance and the validation report of layer NAME."""
+    info = Workspace.open(study_dir).layer(name)
+    data = info.to_dict()
+    validation = data.pop("validation")
+    for key, value in data.items():
+        if value is not None:
+            click.echo(f"{key + ':':16} {value}")
+    click.echo("validation:")
+    for key, value in validation.items():
+        if key != "messages":
+            click.echo(f"  {key + ':':18} {value}")
+    for message in validation["messages"]:
+        click.echo(f"  - {message}")
+
+
+@layers.command("remove")
+@_STUDY
+@_NAME
+def remove(study_dir: Path, name: str) -> None:
+    """Remove layer NAME from the study."""
+    Workspace.open(study_dir).remove_layer(name)
+    click.echo(f"removed {name}")
+
+
+@layers.command("export")
+@_STUDY
+@_NAME
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file: .gpkg, .geojson, .fgb (vectors) or .tif (rasters).",
+)
+def export(study_dir: Path, name: str, out: Path) -> None:
+    """Export layer NAME to a file; the format follows the extension."""
+    written = Workspace.open(study_dir).export_layer(name, out)
+    click.echo(f"wrote {written}")

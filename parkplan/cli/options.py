@@ -1,0 +1,17 @@
+"""Options and arguments shared by several subcommands."""
+
+from pathlib import Path
+
+import click
+
+study_dir = click.argument(
+    "study_dir", type=click.Path(file_okay=False, path_type=Path), metavar="STUDY_DIR"
+)
+lang = click.option(
+    "--lang",
+    type=click.Choice(["nl", "en"]),
+    default="nl",
+    show_default=True,
+    help="Language of the map and report labels.",
+)
+quiet = click.option("-q", "--quiet", is_flag=True, help="No progress bar.")

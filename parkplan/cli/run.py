@@ -1,0 +1,56 @@
+"""``parkplan run``, ``score`` and ``equalise``: the pipeline of a study."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from parkplan.cli import options
+from parkplan.cli.progress import progress_bar
+from parkplan.run import RunOutputs, equalise_study, run_study
+
+
+def report_outputs(outputs: RunOutputs) -> None:
+    """Print where each output went, and the best site."""
+    best = outputs.scoring.sites.iloc[0]
+    click.echo(
+        f"best site: {best['site_id']} (score {best['score']:.3f}, {best['area_ha']:.1f} ha, "
+        f"host {best['host']})"
+    )
+    for name, path in outputs.files.items():
+        click.echo(f"  {name:<26} {path}")
+
+
+@click.command("run")
+@options.study_dir
+@options.lang
+@options.quiet
+def run_command(study_dir: Path, lang: str, quiet: bool) -> None:
+    """Run the whole study: suitability, sites, split, equalisation, map."""
+    with progress_bar("suitability", enabled=not quiet) as progress:
+        outputs = run_study(study_dir, lang=lang, progress=progress)
+    report_outputs(outputs)
+
+
+@click.command("score")
+@options.study_dir
+@click.option("--scenario", default=None, help="A named scenario of study.toml.")
+@options.lang
+@options.quiet
+def score_command(study_dir: Path, scenario: str | None, lang: str, quiet: bool) -> None:
+    """Score suitability and rank the candidate sites (no equalisation)."""
+    with progress_bar("suitability", enabled=not quiet) as progress:
+        outputs = run_study(
+            study_dir, scenario=scenario, equalise=False, lang=lang, progress=progress
+        )
+    report_outputs(outputs)
+
+
+@click.command("equalise")
+@options.study_dir
+@click.option("--site", "site_id", default=None, help="Site to equalise (default: the best).")
+def equalise_command(study_dir: Path, site_id: str | None) -> None:
+    """Share the costs and revenues of a site among the partners (uses the last run's sites)."""
+    for name, path in equalise_study(study_dir, site_id=site_id).items():
+        click.echo(f"  {name:<26} {path}")

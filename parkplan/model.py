@@ -1,0 +1,136 @@
+"""From ``study.toml`` sections to the objects of the libraries.
+
+The libraries take in-memory objects; this module reads the layers they need from the
+workspace and builds exclusions, criteria, weights and aggregation for :mod:`geo`.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import geopandas as gpd
+
+from geo.aggregation import Aggregation
+from geo.criteria import DistanceCriterion, RasterCriterion, ZoneShareCriterion, ZoningCriterion
+from geo.exclusions import BufferExclusion, InsideExclusion, RasterExclusion, ZoningExclusion
+from geo.grid import Grid
+from geo.transforms import Transform
+from geo.weights import AHPResult, ahp_weights, direct_weights, rank_weights
+from parkplan.errors import StudyError
+from parkplan.study import CriterionConfig, ExclusionConfig, Study, TransformConfig
+from parkplan.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Weighting:
+    """The weights used, and the AHP check when the weights came from pairwise judgements."""
+
+    weights: dict[str, float]
+    method: str
+    ahp: AHPResult | None = None
+
+
+def municipalities(study: Study, workspace: Workspace) -> gpd.GeoDataFrame:
+    """The municipality layer with a ``name`` column, in the study CRS."""
+    layer = workspace.read_vector(study.region.municipalities)
+    column = study.region.name_column
+    if column not in layer.columns:
+        raise StudyError(
+            f"layer {study.region.municipalities!r} has no column {column!r} with the "
+            f"municipality names; columns: {sorted(map(str, layer.columns))}; set "
+            "[region] name_column in study.toml"
+        )
+    return layer.rename(columns={column: "name"}) if column != "name" else layer
+
+
+def study_grid(study: Study, workspace: Workspace) -> Grid:
+    """The grid covering the municipalities at the study's cell size."""
+    bounds = tuple(municipalities(study, workspace).total_bounds)
+    return Grid.covering(bounds, study.cell_size_m, study.crs)
+
+
+def transform_of(config: TransformConfig) -> Transform:
+    """The :class:`geo.transforms.Transform` of a ``transform`` table."""
+    return Transform(**config.model_dump())
+
+
+def criterion(config: CriterionConfig, workspace: Workspace, grid: Grid):
+    """The :mod:`geo.criteria` object of one ``[[criteria]]`` entry."""
+    transform = transform_of(config.transform)
+    if config.kind == "raster":
+        return RasterCriterion(config.name, workspace.aligned_raster(config.layer, grid), transform)
+    features = workspace.read_vector(config.layer)
+    if config.kind == "distance":
+        return DistanceCriterion(config.name, features, transform)
+    _require_column(features, config.column, f"criterion {config.name!r}", config.layer)
+    if config.kind == "zoning":
+        return ZoningCriterion(config.name, features, config.column, transform)
+    return ZoneShareCriterion(
+        config.name, features, config.column, set(config.categories), config.radius_m, transform
+    )
+
+
+def exclusion(config: ExclusionConfig, workspace: Workspace, grid: Grid):
+    """The :mod:`geo.exclusions` object of one ``[[exclusions]]`` entry."""
+    if config.kind == "raster":
+        raster = workspace.aligned_raster(config.layer, grid)
+        return RasterExclusion(config.name, raster, config.op, config.value)
+    features = workspace.read_vector(config.layer)
+    if config.kind == "inside":
+        return InsideExclusion(config.name, features)
+    if config.kind == "buffer":
+        return BufferExclusion(config.name, features, config.buffer_m)
+    _require_column(features, config.column, f"exclusion {config.name!r}", config.layer)
+    return ZoningExclusion(config.name, features, config.column, set(config.allowed))
+
+
+def _require_column(frame: gpd.GeoDataFrame, column: str | None, user: str, layer: str) -> None:
+    if column not in frame.columns:
+        raise StudyError(
+            f"{user} reads column {column!r} of layer {layer!r}, which has only "
+            f"{sorted(map(str, frame.columns))}; fix 'column' in study.toml"
+        )
+
+
+def weighting(study: Study) -> Weighting:
+    """The criterion weights, by the method of ``[weights]``."""
+    names = [c.name for c in study.criteria]
+    if not names:
+        raise StudyError("study.toml has no [[criteria]]; add at least one criterion")
+    method = study.weights.method
+    if method == "direct":
+        missing = [c.name for c in study.criteria if c.weight is None]
+        if missing:
+            raise StudyError(f"criteria {missing} have no 'weight'; give every criterion a weight")
+        return Weighting(direct_weights({c.name: c.weight for c in study.criteria}), method)
+    if method == "ahp":
+        if study.weights.pairwise is None:
+            raise StudyError("[weights] method = 'ahp' needs 'pairwise' (an n x n matrix)")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = ahp_weights(names, study.weights.pairwise)
+        for warning in caught:
+            log.warning("%s", warning.message)
+        return Weighting(dict(result.weights), method, result)
+    order = study.weights.order or _order_by_rank(study)
+    if sorted(order) != sorted(names):
+        raise StudyError(
+            f"[weights] order {order} must name every criterion exactly once: {sorted(names)}"
+        )
+    return Weighting(rank_weights(order, method=method), method)
+
+
+def _order_by_rank(study: Study) -> list[str]:
+    missing = [c.name for c in study.criteria if c.rank is None]
+    if missing:
+        raise StudyError(f"rank weights need [weights] order or a 'rank' on criteria {missing}")
+    return [c.name for c in sorted(study.criteria, key=lambda c: (c.rank, c.name))]
+
+
+def aggregation(study: Study) -> Aggregation:
+    """The :class:`geo.aggregation.Aggregation` of ``[aggregation]``."""
+    return Aggregation(**study.aggregation.model_dump())

@@ -1,0 +1,129 @@
+"""Writing a study's results: site tables, equalisation, ledger, map — each file atomically.
+
+Every file is written to a temporary name in the same folder and renamed into place, so a
+reader (or a crash) never sees a half-written result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+from rasterio.enums import Resampling
+
+from parkplan.errors import StudyError
+from parkplan.workspace import Workspace
+from webmap.model import ScoreOverlay
+
+SITES_GPKG = "sites.gpkg"
+SITES_CSV = "sites.csv"
+SPLIT_CSV = "site_municipalities.csv"
+EQUALISATION_JSON = "equalisation.json"
+LEDGER_CSV = "ledger.csv"
+MAP_HTML = "map.html"
+REPORT_HTML = "report.html"
+
+
+@contextmanager
+def atomic(workspace: Workspace, target: Path) -> Iterator[Path]:
+    """A temporary path that replaces ``target`` when the block succeeds."""
+    with workspace.write_atomic(target) as temp:
+        yield temp
+
+
+def write_sites(workspace: Workspace, sites, folder: Path) -> dict[str, Path]:
+    """``sites.gpkg`` (with geometry) and ``sites.csv`` (without)."""
+    gpkg, csv = folder / SITES_GPKG, folder / SITES_CSV
+    with atomic(workspace, gpkg) as temp:
+        sites.to_file(temp, layer="sites", driver="GPKG", engine="pyogrio")
+    write_csv(workspace, pd.DataFrame(sites.drop(columns="geometry")), csv)
+    return {SITES_GPKG: gpkg, SITES_CSV: csv}
+
+
+def write_csv(workspace: Workspace, table: pd.DataFrame, target: Path) -> Path:
+    """A CSV file, UTF-8, no index, floats as written by pandas (full precision)."""
+    with atomic(workspace, target) as temp:
+        table.to_csv(temp, index=False, encoding="utf-8", lineterminator="\n")
+    return target
+
+
+def write_json(workspace: Workspace, data: Mapping, target: Path) -> Path:
+    """A JSON file (strict: NaN and infinity are refused rather than written)."""
+    with atomic(workspace, target) as temp:
+        temp.write_text(
+            json.dumps(_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+    return target
+
+
+def write_text(workspace: Workspace, text: str, target: Path) -> Path:
+    """A UTF-8 text file such as an HTML page."""
+    with atomic(workspace, target) as temp:
+        temp.write_text(text, encoding="utf-8")
+    return target
+
+
+def _jsonable(value):
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def read_site_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The site table and the split of the last run in ``folder``."""
+    sites_csv, split_csv = Path(folder) / SITES_CSV, Path(folder) / SPLIT_CSV
+    if not (sites_csv.is_file() and split_csv.is_file()):
+        raise StudyError(
+            f"{folder} has no {SITES_CSV} and {SPLIT_CSV} yet; run 'parkplan run {folder}' first"
+        )
+    sites = pd.read_csv(sites_csv, dtype={"site_id": str, "host": str})
+    split = pd.read_csv(split_csv, dtype={"site_id": str, "municipality": str})
+    return sites.sort_values(["rank", "site_id"]).reset_index(drop=True), split
+
+
+def read_sites_gpkg(folder: Path):
+    """The ranked sites with their geometry, as the last run wrote them."""
+    path = Path(folder) / SITES_GPKG
+    if not path.is_file():
+        raise StudyError(f"{folder} has no {SITES_GPKG} yet; run 'parkplan run {folder}' first")
+    sites = gpd.read_file(path, layer="sites", engine="pyogrio")
+    sites["site_id"] = sites["site_id"].astype(str)
+    return sites.sort_values(["rank", "site_id"]).reset_index(drop=True)
+
+
+def read_json(path: Path) -> dict | None:
+    """A JSON result, or ``None`` when the file does not exist."""
+    if not Path(path).is_file():
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StudyError(f"{path} is not valid JSON ({exc}); run the study again") from None
+
+
+def score_overlay(path: Path, *, max_cells: int = 1_500_000) -> ScoreOverlay:
+    """The score raster read at a display resolution of at most ``max_cells`` cells."""
+    with rasterio.open(path) as src:
+        factor = max(1, math.ceil(math.sqrt(src.width * src.height / max_cells)))
+        shape = (max(1, src.height // factor), max(1, src.width // factor))
+        values = src.read(1, out_shape=shape, resampling=Resampling.average, masked=True)
+        transform = src.transform @ src.transform.scale(src.width / shape[1], src.height / shape[0])
+        return ScoreOverlay(
+            values=values.filled(np.nan).astype("float32"),
+            crs=src.crs.to_string(),
+            transform=transform,
+        )

@@ -1,0 +1,249 @@
+"""The pipeline of a study: score suitability, find and score sites, split them, equalise.
+
+::
+
+    layers -> exclusions -> criteria -> suitability raster -> sites (+ robustness)
+           -> split by municipality -> site finance, taxes, keys, games -> ledger
+
+Each stage returns an immutable result; :func:`run` writes the outputs into the study folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+import equalisation
+from equalisation.finance import FinanceAssumptions
+from equalisation.keys import Partner
+from geo import engine, regions, robustness, split, zonal
+from geo.engine import SuitabilityResult
+from geo.grid import Grid
+from geo.robustness import RobustnessResult
+from parkplan import model
+from parkplan.errors import StudyError
+from parkplan.study import Study
+from parkplan.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+SCORE_RASTER = "suitability.tif"
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What scoring a study produced: the raster, the ranked sites and their split."""
+
+    scenario: str | None
+    grid: Grid
+    weighting: model.Weighting
+    suitability: SuitabilityResult
+    sites: gpd.GeoDataFrame
+    site_municipalities: pd.DataFrame
+    robustness: RobustnessResult | None
+
+
+def score(
+    study: Study,
+    workspace: Workspace,
+    *,
+    scenario: str | None = None,
+    progress: Progress | None = None,
+) -> Scoring:
+    """Score suitability, find candidate sites, score and rank them, split them by municipality."""
+    variant = study.scenario(scenario)
+    grid = model.study_grid(variant, workspace)
+    weighting = model.weighting(variant)
+    out_dir = workspace.results_dir() / (scenario or "base")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    suitability = engine.score(
+        grid,
+        [model.criterion(c, workspace, grid) for c in variant.criteria],
+        weighting.weights,
+        aggregation=model.aggregation(variant),
+        exclusions=[model.exclusion(e, workspace, grid) for e in variant.exclusions],
+        out_path=out_dir / SCORE_RASTER,
+        criterion_dir=out_dir / "criteria",
+        progress=progress,
+    )
+    candidates = candidate_sites(variant, workspace, grid, suitability)
+    table = zonal.zonal_scores(
+        candidates,
+        grid,
+        suitability.path,
+        criterion_rasters=suitability.criterion_paths,
+        id_column="site_id",
+    )
+    municipalities = model.municipalities(variant, workspace)
+    parts = split.split_by_municipality(candidates, municipalities, id_column="site_id")
+    stability = _robustness(variant, weighting, table)
+    sites = _site_table(candidates, table, parts, stability)
+    return Scoring(scenario, grid, weighting, suitability, sites, parts, stability)
+
+
+def candidate_sites(
+    study: Study, workspace: Workspace, grid: Grid, suitability: SuitabilityResult
+) -> gpd.GeoDataFrame:
+    """Candidate sites: polygons of a layer, or regions extracted from the score raster."""
+    config = study.sites
+    if config.source == "layer":
+        layer = workspace.read_vector(config.layer)
+        if config.id_column not in layer.columns:
+            raise StudyError(
+                f"site layer {config.layer!r} has no id column {config.id_column!r}; set "
+                "[sites] id_column in study.toml"
+            )
+        return layer[[config.id_column, "geometry"]].rename(columns={config.id_column: "site_id"})
+    found = regions.extract_regions(
+        grid,
+        suitability.path,
+        threshold=config.threshold,
+        min_area_ha=config.min_area_ha,
+        max_sites=config.max_sites,
+        target_area_ha=config.target_area_ha,
+        simplify_m=config.simplify_m,
+    )
+    if found.empty:
+        raise StudyError(
+            f"no contiguous area scores above {config.threshold} over at least "
+            f"{config.min_area_ha} ha; lower [sites] threshold or min_area_ha"
+        )
+    return found
+
+
+def _robustness(
+    study: Study, weighting: model.Weighting, table: pd.DataFrame
+) -> RobustnessResult | None:
+    config = study.robustness
+    if config.draws == 0 or len(table) < 2:
+        return None
+    return robustness.weight_monte_carlo(
+        table,
+        weighting.weights,
+        aggregation=model.aggregation(study),
+        draws=config.draws,
+        concentration=config.concentration,
+        seed=config.seed,
+    )
+
+
+def _site_table(
+    candidates: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    parts: pd.DataFrame,
+    stability: RobustnessResult | None,
+) -> gpd.GeoDataFrame:
+    """Sites with geometry, scores, host and robustness, ranked best first."""
+    sites = candidates[["site_id", "geometry"]].merge(table, on="site_id", how="inner")
+    host = split.hosts(parts).rename("host")
+    sites = sites.merge(host, left_on="site_id", right_index=True, how="left")
+    if stability is not None:
+        odds = stability.table[["site_id", "p_first", "p_top_k"]]
+        sites = sites.merge(
+            odds.rename(columns={"p_top_k": f"p_top{stability.top_k}"}), on="site_id", how="left"
+        )
+    front = ["site_id", "area_ha", "score", "rank", "host"]
+    ordered = front + [c for c in sites.columns if c not in front and c != "geometry"]
+    sites = sites[[*ordered, "geometry"]].sort_values(["rank", "site_id"])
+    return gpd.GeoDataFrame(sites.reset_index(drop=True), geometry="geometry", crs=candidates.crs)
+
+
+def partners(study: Study, land_ha: dict[str, float]) -> list[Partner]:
+    """The partners of ``study.toml``, with the land each contributes to the chosen site."""
+    if not study.partners:
+        raise StudyError("study.toml has no [[partners]]; add the partner municipalities")
+    return [
+        Partner(
+            name=p.name,
+            population=p.population,
+            demand_ha=p.demand_ha,
+            capital_eur=p.capital_eur,
+            fiscal_capacity_eur=p.fiscal_capacity_eur,
+            municipal_opcentiemen=p.municipal_opcentiemen,
+            land_ha=land_ha.get(p.name, 0.0),
+        )
+        for p in study.partners
+    ]
+
+
+def equalise(
+    study: Study,
+    sites: gpd.GeoDataFrame | pd.DataFrame,
+    parts: pd.DataFrame,
+    *,
+    site_id: object | None = None,
+):
+    """Finance, taxes and sharing of the best site (or ``site_id``) among the partners.
+
+    ``sites`` is the ranked site table, ``parts`` the split of every site by municipality.
+    """
+    chosen = sites.iloc[0] if site_id is None else _site(sites, site_id)
+    mine = parts[parts["site_id"] == chosen["site_id"]]
+    area_by_municipality = dict(zip(mine["municipality"], mine["area_ha"], strict=True))
+    names = {p.name for p in study.partners}
+    unknown = sorted(set(area_by_municipality) - names - {split.OUTSIDE})
+    if unknown:
+        raise StudyError(
+            f"site {chosen['site_id']} lies in {unknown}, which are not [[partners]]; "
+            "add them as partners or choose another site"
+        )
+    return equalisation.equalise(
+        partners=partners(study, area_by_municipality),
+        site_area_ha_by_municipality=area_by_municipality,
+        host=str(chosen["host"]),
+        assumptions=finance_assumptions(study),
+        keys=study.keys,
+        mechanisms=study.mechanisms or None,
+        horizon_years=study.finance.horizon_years,
+        start_year=study.finance.start_year,
+        tax_year=study.finance.tax_year,
+        provincial_opcentiemen=study.finance.provincial_opcentiemen,
+        candidate_sites=candidate_options(sites, parts),
+    )
+
+
+def finance_assumptions(study: Study) -> FinanceAssumptions:
+    """The illustrative defaults with the overrides of ``[finance.assumptions]``."""
+    try:
+        return FinanceAssumptions(**study.finance.assumptions)
+    except TypeError as exc:
+        raise StudyError(f"[finance.assumptions]: {exc}; see the documented assumptions") from None
+
+
+def candidate_options(sites: pd.DataFrame, parts: pd.DataFrame) -> list[dict]:
+    """The sites as plain data for the fair-division game."""
+    by_site = {
+        site_id: dict(zip(group["municipality"], group["area_ha"], strict=True))
+        for site_id, group in parts.groupby("site_id")
+    }
+    return [
+        {
+            "site_id": str(row.site_id),
+            "score": float(row.score),
+            "area_ha": float(row.area_ha),
+            "area_ha_by_municipality": by_site.get(row.site_id, {}),
+        }
+        for row in sites.itertuples()
+    ]
+
+
+def _site(sites: pd.DataFrame, site_id: object) -> pd.Series:
+    match = sites[sites["site_id"].astype(str) == str(site_id)]
+    if match.empty:
+        raise StudyError(f"unknown site {site_id!r}; sites: {list(sites['site_id'][:20])}")
+    return match.iloc[0]
+
+
+def study_root(path: Path) -> Path:
+    """``path`` as a study folder, or a one-line error."""
+    path = Path(path)
+    if not path.is_dir():
+        raise StudyError(f"{path} is not a folder; give the study folder made by 'parkplan init'")
+    return path

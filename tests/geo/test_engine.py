@@ -1,0 +1,190 @@
+"""The streaming engine against a naive in-memory computation, and its outputs."""
+
+from __future__ import annotations
+
+import os
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from geo.aggregation import Aggregation
+from geo.criteria import DistanceCriterion, RasterCriterion, ZoningCriterion
+from geo.engine import score, score_array
+from geo.errors import CRSError, ModelError
+from geo.exclusions import InsideExclusion, RasterExclusion
+from geo.grid import Grid
+from geo.transforms import Transform, standardise
+
+
+@pytest.fixture
+def model(grid, tmp_path, write_raster):
+    """Three raster criteria with nodata holes, a zoning criterion, two exclusions."""
+    rng = np.random.default_rng(42)
+    rasters = {}
+    for k, name in enumerate(["slope", "noise", "price"]):
+        values = rng.random(grid.shape) * 100
+        hole_row, hole_col = rng.integers(0, grid.height - 9), rng.integers(0, grid.width - 9)
+        values[hole_row : hole_row + 4 + k, hole_col : hole_col + 9] = np.nan
+        rasters[name] = (write_raster(tmp_path / f"{name}.tif", values, grid), values)
+    x0, y0, x1, y1 = grid.bounds
+    zones = gpd.GeoDataFrame(
+        {"kind": ["industry", "mixed"]},
+        geometry=[
+            shapely.box(x0 - 10, y0 - 10, x0 + 1234, y1 + 10),
+            shapely.box(x0 + 1234, y0 - 10, x1 + 10, y1 - 333),
+        ],
+        crs=grid.crs,
+    )
+    nature = gpd.GeoDataFrame(
+        geometry=[shapely.Point(x0 + 700, y0 + 600).buffer(177)], crs=grid.crs
+    )
+    transforms = {
+        "slope": Transform("sigmoid", "decreasing", c=10, d=60),
+        "noise": Transform("linear", "decreasing", c=20, d=80),
+        "price": Transform("j_shaped", a=20, b=70),
+    }
+    criteria = [RasterCriterion(n, rasters[n][0], transforms[n]) for n in transforms]
+    zoning_map = {"industry": 1.0, "mixed": 0.4}
+    criteria.append(
+        ZoningCriterion("zoning", zones, "kind", Transform("categorical", mapping=zoning_map))
+    )
+    exclusions = [
+        InsideExclusion("nature", nature),
+        RasterExclusion("steep", rasters["slope"][0], ">", 90),
+    ]
+    xs, ys = grid.cell_centres()
+    zoning = np.where(
+        shapely.contains_xy(zones.geometry.values[0], xs, ys),
+        1.0,
+        np.where(shapely.contains_xy(zones.geometry.values[1], xs, ys), 0.4, 0.0),
+    )
+    naive_z = np.stack([standardise(rasters[n][1], transforms[n]) for n in transforms] + [zoning])
+    with np.errstate(invalid="ignore"):
+        naive_excluded = shapely.contains_xy(nature.geometry.values[0], xs, ys) | (
+            rasters["slope"][1] > 90
+        )
+    return criteria, exclusions, naive_z, naive_excluded
+
+
+WEIGHTS = {"slope": 3.0, "noise": 1.0, "price": 2.0, "zoning": 2.0}
+
+
+def naive_owa(z, u, v):
+    order = np.argsort(z, axis=0, kind="stable")  # ties in criterion order, as documented
+    zs = np.take_along_axis(z, order, axis=0)
+    uv = u[order] * v[:, None, None]
+    return (uv * zs).sum(0) / uv.sum(0)
+
+
+@pytest.mark.parametrize(
+    "aggregation", [Aggregation("wlc"), Aggregation("owa", order_weights=(0.4, 0.3, 0.2, 0.1))]
+)
+def test_streaming_equals_naive_computation(grid, tmp_path, model, read_raster, aggregation):
+    criteria, exclusions, z, excluded = model
+    calls = []
+    result = score(
+        grid,
+        criteria,
+        WEIGHTS,
+        aggregation=aggregation,
+        exclusions=exclusions,
+        out_path=tmp_path / "out" / "score.tif",
+        block_size=48,
+        criterion_dir=tmp_path / "criteria",
+        progress=lambda *a: calls.append(a),
+    )
+    u = np.array([WEIGHTS[n] for n in ["slope", "noise", "price", "zoning"]])
+    u = u / u.sum()
+    with np.errstate(invalid="ignore"):
+        expected = (
+            np.tensordot(u, z, axes=1)
+            if aggregation.method == "wlc"
+            else naive_owa(z, u, np.array(aggregation.order_weights))
+        )
+    expected[excluded | np.isnan(z).any(0)] = np.nan
+    got = read_raster(result.path)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, atol=1e-6, equal_nan=True)
+    assert calls[-1] == (len(calls), 5 * 4) and calls[0] == (1, 20)
+    for k, name in enumerate(["slope", "noise", "price", "zoning"]):
+        np.testing.assert_allclose(
+            read_raster(result.criterion_paths[name]), z[k], atol=1e-6, equal_nan=True
+        )
+    assert result.stats.share_excluded == pytest.approx(excluded.mean())
+    assert result.stats.min == pytest.approx(np.nanmin(expected), abs=1e-12)
+    assert result.stats.mean == pytest.approx(np.nanmean(expected), abs=1e-9)
+    assert result.weights == pytest.approx(dict(zip(WEIGHTS, u, strict=True)))
+    assert result.exclusions.names == ("nature", "steep")
+    assert sorted(os.listdir(tmp_path / "out")) == ["score.tif"]
+
+
+def test_output_is_a_cog_with_overviews(tmp_path, write_raster):
+    grid = Grid("EPSG:31370", 0.0, 300_000.0, 25.0, 1100, 700)
+    criterion = RasterCriterion(
+        "flat",
+        write_raster(tmp_path / "flat.tif", np.full(grid.shape, 0.25), grid),
+        Transform("linear", a=0, b=1),
+    )
+    result = score(grid, [criterion], {"flat": 1}, out_path=tmp_path / "s.tif", block_size=512)
+    with rasterio.open(result.path) as src:
+        assert src.dtypes[0] == "float32" and np.isnan(src.nodata)
+        assert src.crs.to_epsg() == 31370 and src.block_shapes[0] == (512, 512)
+        assert src.overviews(1)
+        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        assert float(src.read(1, out_shape=(70, 110)).mean()) == pytest.approx(0.25)
+
+
+class Boom(RasterCriterion):
+    def raw_block(self, grid, window):
+        if window.row_off > 0:
+            raise RuntimeError("disk on fire")
+        return super().raw_block(grid, window)
+
+
+def test_failure_leaves_no_file(grid, tmp_path, write_raster):
+    path = write_raster(tmp_path / "a.tif", np.zeros(grid.shape), grid)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        score(
+            grid,
+            [Boom("a", path, Transform("linear", a=0, b=1))],
+            {"a": 1},
+            out_path=out / "score.tif",
+            block_size=64,
+        )
+    assert os.listdir(out) == []
+
+
+def test_model_errors(grid, model, tmp_path):
+    criteria, *_ = model
+    with pytest.raises(ModelError, match="missing: \\['zoning'\\]"):
+        score(grid, criteria, {"slope": 1, "noise": 1, "price": 1}, out_path=tmp_path / "x.tif")
+    with pytest.raises(ModelError, match="used twice"):
+        score(grid, [criteria[0], criteria[0]], {"slope": 1}, out_path=tmp_path / "x.tif")
+    features = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs="EPSG:3812")
+    with pytest.raises(CRSError):
+        score(
+            grid,
+            [DistanceCriterion("d", features, Transform("linear", a=0, b=1))],
+            {"d": 1},
+            out_path=tmp_path / "x.tif",
+        )
+    assert not (tmp_path / "x.tif").exists()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    stack=arrays(np.float64, (3, 5, 4), elements=st.floats(0, 1)),
+    weights=arrays(np.float64, 3, elements=st.floats(0.01, 5)),
+    excluded=arrays(np.bool_, (5, 4)),
+)
+def test_excluded_cells_never_score(stack, weights, excluded):
+    out = score_array(stack, weights, Aggregation("wlc"), excluded)
+    assert np.all(np.isnan(out[excluded]))
+    assert np.all((out[~excluded] >= 0) & (out[~excluded] <= 1))

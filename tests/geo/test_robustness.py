@@ -1,0 +1,116 @@
+"""Robustness of the site ranking under weight draws and sweeps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.aggregation import Aggregation, aggregate
+from geo.errors import ColumnError, ModelError
+from geo.robustness import scores_for, weight_monte_carlo, weight_sweep
+
+WEIGHTS = {"access": 0.5, "slope": 0.3, "nature": 0.2}
+
+
+def site_table(values, ids=None) -> pd.DataFrame:
+    values = np.asarray(values, dtype=float)
+    table = pd.DataFrame(values, columns=[f"c_{n}" for n in WEIGHTS])
+    table.insert(0, "site_id", ids if ids is not None else np.arange(1, len(values) + 1))
+    return table
+
+
+def test_a_dominant_site_is_always_first():
+    table = site_table([[0.9, 0.9, 0.9], [0.5, 0.8, 0.1], [0.4, 0.2, 0.85], [0.1, 0.1, 0.1]])
+    result = weight_monte_carlo(table, WEIGHTS, draws=500, concentration=5, seed=1)
+    row = result.table.set_index("site_id")
+    assert row.loc[1, "p_first"] == 1.0 and row.loc[1, "base_rank"] == 1
+    assert row.loc[4, "p_top_k"] == 0.0
+    assert result.statement.startswith("Site 1 ranks first in 100 % of 500 weight draws")
+    assert "robust" in result.statement
+
+
+def test_probabilities_are_consistent_and_seeded():
+    rng = np.random.default_rng(0)
+    table = site_table(rng.random((40, 3)))
+    first = weight_monte_carlo(table, WEIGHTS, draws=300, seed=7, top_k=3)
+    again = weight_monte_carlo(table, WEIGHTS, draws=300, seed=7, top_k=3)
+    pd.testing.assert_frame_equal(first.table, again.table)
+    assert first.table["p_first"].sum() == pytest.approx(1.0)
+    assert first.table["p_top_k"].sum() == pytest.approx(3.0)
+    assert np.all(first.table["p_top_k"] >= first.table["p_first"])
+
+
+def test_close_rivals_share_first_place():
+    table = site_table([[0.9, 0.3, 0.5], [0.3, 0.9, 0.55], [0.1, 0.1, 0.1]], ids=["A", "B", "C"])
+    weights = {"access": 0.4, "slope": 0.4, "nature": 0.2}
+    result = weight_monte_carlo(table, weights, draws=2000, concentration=20, seed=3)
+    p = result.table.set_index("site_id")["p_first"]
+    assert 0.3 < p["A"] < 0.7 and 0.3 < p["B"] < 0.7 and p["C"] == 0.0
+    assert "not stable" in result.statement or "fairly stable" in result.statement
+    assert "Site A" in result.statement and "Site B" in result.statement
+
+
+def test_higher_concentration_narrows_the_spread():
+    table = site_table([[0.8, 0.5, 0.5], [0.5, 0.7, 0.6]])
+    loose = weight_monte_carlo(table, WEIGHTS, draws=2000, concentration=2, seed=0)
+    tight = weight_monte_carlo(table, WEIGHTS, draws=2000, concentration=500, seed=0)
+    leader = loose.table.iloc[0]["site_id"]
+    p = {r.table.set_index("site_id").loc[leader, "p_first"] for r in (loose, tight)}
+    assert tight.table.iloc[0]["p_first"] > loose.table.iloc[0]["p_first"] and len(p) == 2
+
+
+def test_sites_with_missing_values_never_rank():
+    table = site_table([[np.nan, 0.9, 0.9], [0.2, 0.2, 0.2]])
+    result = weight_monte_carlo(table, WEIGHTS, draws=50)
+    row = result.table.set_index("site_id")
+    assert row.loc[1, "p_first"] == 0.0 and row.loc[2, "p_first"] == 1.0
+    assert row.loc[1, "base_rank"] == 2
+
+
+@pytest.mark.parametrize(
+    "aggregation",
+    [Aggregation("wlc"), Aggregation("wgm"), Aggregation("min"), Aggregation("owa", andness=0.7)],
+)
+def test_scores_match_the_aggregation_module(aggregation):
+    values = np.random.default_rng(2).random((25, 3))
+    w = np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]])
+    scores = scores_for(w, values[None], aggregation)
+    for d in range(2):
+        assert scores[d] == pytest.approx(aggregate(values.T, w[d], aggregation))
+
+
+def test_value_noise_spreads_the_ranking():
+    table = site_table([[0.6, 0.6, 0.6], [0.58, 0.58, 0.58]])
+    calm = weight_monte_carlo(table, WEIGHTS, draws=400, seed=0)
+    noisy = weight_monte_carlo(table, WEIGHTS, draws=400, seed=0, value_noise_sd=0.1)
+    assert calm.table.iloc[0]["p_first"] == 1.0 > noisy.table.iloc[0]["p_first"] > 0.5
+
+
+def test_weight_sweep_finds_the_switch():
+    table = pd.DataFrame({"site_id": ["A", "B"], "c_x": [1.0, 0.0], "c_y": [0.0, 0.8]})
+    sweep = weight_sweep(table, {"x": 0.5, "y": 0.5}, steps=9)
+    on_x = sweep[sweep["criterion"] == "x"]
+    # A leads when w_x > 0.8 (1 − w_x) ⇔ w_x > 4/9
+    assert on_x["weight"].tolist() == pytest.approx([k / 10 for k in range(1, 10)])
+    expected = ["A" if w > 4 / 9 else "B" for w in on_x["weight"]]
+    assert on_x["leader"].tolist() == expected
+    assert on_x["base_leader_rank"].tolist() == [1 if w > 4 / 9 else 2 for w in on_x["weight"]]
+
+
+def test_bad_inputs():
+    table = site_table([[0.5, 0.5, 0.5]])
+    with pytest.raises(ColumnError, match="c_extra"):
+        weight_monte_carlo(table, {**WEIGHTS, "extra": 1.0})
+    with pytest.raises(ModelError):
+        weight_monte_carlo(table, WEIGHTS, draws=0)
+
+
+def test_ten_thousand_sites_by_a_thousand_draws_is_quick():
+    import time
+
+    table = site_table(np.random.default_rng(1).random((10_000, 3)))
+    start = time.perf_counter()
+    result = weight_monte_carlo(table, WEIGHTS, draws=1000, seed=0)
+    assert time.perf_counter() - start < 20  # typically ~1 s; generous for a shared machine
+    assert result.table["p_first"].sum() == pytest.approx(1.0)

@@ -1,0 +1,180 @@
+"""Display geometry and GeoJSON features for the maps.
+
+Geometry is simplified in metres (Douglas-Peucker with ``tolerance_m``, topology preserved),
+reprojected to EPSG:4326 and rounded (6 decimals of a degree ~ 0.1 m, 5 ~ 1 m), so that a map
+of thousands of sites stays small. Properties are reduced to what the map's script reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from geopandas import GeoDataFrame, GeoSeries
+from shapely.geometry import mapping
+
+from webmap.colours import score_hex
+from webmap.errors import MapDataError
+from webmap.model import CRITERION_PREFIX, MapData, criterion_names
+
+logger = logging.getLogger(__name__)
+
+WGS84 = "EPSG:4326"
+#: Decimals of a degree kept for outlines (~0.1 m) and for sites (~1 m).
+OUTLINE_DECIMALS = 6
+SITE_DECIMALS = 5
+#: The simplification tolerance is the region's extent divided by this, within the bounds below.
+TOLERANCE_DIVISOR = 20_000
+TOLERANCE_BOUNDS_M = (0.5, 25.0)
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, what: str) -> None:
+    """Raise :class:`MapDataError` naming the columns of ``frame`` that are missing."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MapDataError(
+            f"{what} lacks the column(s) {missing}; it has {list(map(str, frame.columns))}. "
+            "Add them before drawing the map."
+        )
+
+
+def require_crs(frame: GeoDataFrame, *, what: str) -> None:
+    """Raise :class:`MapDataError` when ``frame`` has no CRS."""
+    if frame.crs is None:
+        raise MapDataError(
+            f"{what} has no CRS; expected e.g. EPSG:31370. Set it with .set_crs() first."
+        )
+
+
+def display_tolerance_m(frames: Iterable[GeoDataFrame]) -> float:
+    """Simplification tolerance: ``clip(max(width, height) / 20000, 0.5 m, 25 m)`` of the data."""
+    extents = []
+    for frame in frames:
+        if len(frame) and frame.crs is not None:
+            x0, y0, x1, y1 = frame.to_crs(_metric_crs(frame)).total_bounds
+            extents.append(max(x1 - x0, y1 - y0))
+    extent_m = max(extents, default=0.0)
+    low, high = TOLERANCE_BOUNDS_M
+    return float(min(max(extent_m / TOLERANCE_DIVISOR, low), high))
+
+
+def _metric_crs(frame: GeoDataFrame) -> Any:
+    return frame.crs if frame.crs.is_projected else frame.estimate_utm_crs()
+
+
+def display_geometry(frame: GeoDataFrame, *, tolerance_m: float, decimals: int) -> GeoSeries:
+    """Simplified, rounded WGS84 geometry of ``frame`` (empty or missing geometries dropped)."""
+    geometry = frame.geometry
+    keep = ~(geometry.isna() | geometry.is_empty)
+    if not keep.all():
+        logger.info("dropping %d empty geometries from display", int((~keep).sum()))
+    metric = geometry[keep].to_crs(_metric_crs(frame))
+    simplified = shapely.simplify(metric.values, tolerance_m, preserve_topology=True)
+    lonlat = GeoSeries(simplified, index=metric.index, crs=metric.crs).to_crs(WGS84)
+    rounded = shapely.transform(lonlat.values, lambda xy: np.round(xy, decimals))
+    return GeoSeries(rounded, index=lonlat.index, crs=WGS84)
+
+
+def feature_collection(geometry: GeoSeries, properties: Mapping[Any, Mapping[str, Any]]) -> dict:
+    """A GeoJSON FeatureCollection of ``geometry`` with ``properties[index]`` per feature."""
+    features = [
+        {"type": "Feature", "geometry": mapping(geom), "properties": dict(properties.get(i, {}))}
+        for i, geom in geometry.items()
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def plain(value: Any, digits: int | None = None) -> Any:
+    """A JSON-ready scalar: numpy -> Python, NaN/None -> None, floats rounded to ``digits``."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return round(value, digits) if digits is not None else value
+    if isinstance(value, (int, str, bool)):
+        return value
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with nested mappings and sequences made JSON-ready (see :func:`plain`)."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [jsonable(v) for v in value]
+    return plain(value)
+
+
+def site_splits(site_municipalities: pd.DataFrame) -> dict[Any, list[list[Any]]]:
+    """``site_id -> [[municipality, area_ha, share], ...]``, largest share first."""
+    require_columns(
+        site_municipalities,
+        ("site_id", "municipality", "area_ha", "share"),
+        what="site_municipalities",
+    )
+    ordered = site_municipalities.sort_values(["site_id", "share"], ascending=[True, False])
+    return {
+        plain(site_id): [
+            [plain(r.municipality), plain(r.area_ha, 1), plain(r.share, 3)]
+            for r in group.itertuples()
+        ]
+        for site_id, group in ordered.groupby("site_id", sort=False)
+    }
+
+
+def site_features(data: MapData, *, tolerance_m: float) -> dict:
+    """GeoJSON of the sites with the properties the popup reads.
+
+    ``site_id``, ``score``, ``rank``, ``area_ha``, ``host``, ``p_first``, ``p_top3`` (when present),
+    ``c`` (criterion scores in the order of ``data.criteria``), ``split`` and ``fill`` (colour).
+    """
+    sites = data.sites
+    require_columns(sites, ("site_id", "score"), what="sites")
+    require_crs(sites, what="sites")
+    criteria = [CRITERION_PREFIX + name for name in criterion_names(sites)]
+    splits = site_splits(data.site_municipalities)
+    fills = score_hex(sites["score"].to_numpy(dtype=float))
+    optional = [c for c in ("rank", "area_ha", "host", "p_first", "p_top3") if c in sites]
+    digits = {"rank": None, "area_ha": 1, "host": None, "p_first": 3, "p_top3": 3}
+    properties = {}
+    for (index, row), fill in zip(sites.iterrows(), fills, strict=True):
+        site_id = plain(row["site_id"])
+        props = {"site_id": site_id, "score": plain(row["score"], 3), "fill": fill}
+        props.update({c: plain(row[c], digits[c]) for c in optional})
+        props["c"] = [plain(row[c], 2) for c in criteria]
+        props["split"] = splits.get(site_id, [])
+        properties[index] = props
+    geometry = display_geometry(sites, tolerance_m=tolerance_m, decimals=SITE_DECIMALS)
+    return feature_collection(geometry, properties)
+
+
+def named_features(
+    frame: GeoDataFrame, *, tolerance_m: float, name_column: str | None = "name"
+) -> dict:
+    """GeoJSON of ``frame`` keeping only its ``name`` (when that column exists)."""
+    require_crs(frame, what="layer")
+    geometry = display_geometry(frame, tolerance_m=tolerance_m, decimals=OUTLINE_DECIMALS)
+    has_name = name_column is not None and name_column in frame.columns
+    properties = {
+        i: ({"name": plain(frame.at[i, name_column])} if has_name else {}) for i in geometry.index
+    }
+    return feature_collection(geometry, properties)
+
+
+def bounds_latlon(frames: Iterable[GeoDataFrame]) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of all non-empty ``frames``, or None."""
+    boxes = [f.to_crs(WGS84).total_bounds for f in frames if len(f) and f.crs is not None]
+    if not boxes:
+        return None
+    stacked = np.vstack(boxes)
+    west, south = stacked[:, :2].min(axis=0)
+    east, north = stacked[:, 2:].max(axis=0)
+    return [[float(south), float(west)], [float(north), float(east)]]

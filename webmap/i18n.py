@@ -1,0 +1,112 @@
+"""Dutch and English labels of maps and reports, from one translation table.
+
+Every text a map or a report shows comes from :data:`LABELS`; ``lang`` picks the column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from webmap.errors import MapDataError
+
+LANGUAGES = ("nl", "en")
+
+#: key -> (Dutch, English)
+LABELS: Mapping[str, tuple[str, str]] = {
+    "municipalities": ("Gemeenten", "Municipalities"),
+    "municipality": ("Gemeente", "Municipality"),
+    "population": ("Inwoners", "Population"),
+    "sites": ("Kandidaat-sites", "Candidate sites"),
+    "site": ("Site", "Site"),
+    "score": ("Score", "Score"),
+    "rank": ("Rang", "Rank"),
+    "area_ha": ("Oppervlakte (ha)", "Area (ha)"),
+    "host": ("Gastgemeente", "Host municipality"),
+    "p_first": ("Kans op eerste plaats", "Probability ranked first"),
+    "p_top3": ("Kans op top 3", "Probability in top 3"),
+    "breakdown": ("Score per criterium", "Score per criterion"),
+    "criterion": ("Criterium", "Criterion"),
+    "split": ("Verdeling over gemeenten", "Split by municipality"),
+    "share": ("Aandeel", "Share"),
+    "suitability": ("Geschiktheid", "Suitability"),
+    "legend": ("Geschiktheidsscore (0–1)", "Suitability score (0–1)"),
+    "excluded": ("Uitgesloten", "Excluded"),
+    "criteria_layer": ("Criterium", "Criterion"),
+    "equalisation": ("Verevening", "Equalisation"),
+    "npv": ("Netto contante waarde van de site", "Net present value of the site"),
+    "key": ("Verdeelsleutel", "Sharing key"),
+    "partner": ("Partner", "Partner"),
+    "paid": ("Betaald", "Paid"),
+    "received": ("Ontvangen", "Received"),
+    "net": ("Netto", "Net"),
+    "net_pv": ("Netto (contante waarde)", "Net (present value)"),
+    "per_year": ("per jaar", "per year"),
+    "year": ("Jaar", "Year"),
+    "core_ok": (
+        "Geen gemeente en geen groep gemeenten is slechter af dan wanneer ze alleen zou werken.",
+        "No municipality and no group of municipalities is worse off than going alone.",
+    ),
+    "core_violated": (
+        "Opgelet: sommige gemeenten of groepen zijn slechter af dan wanneer ze alleen werken",
+        "Caution: some municipalities or groups are worse off than going alone",
+    ),
+    "core_unknown": ("Kerncontrole niet beschikbaar.", "Core check not available."),
+    "fullscreen": ("Volledig scherm", "Full screen"),
+    "fullscreen_exit": ("Volledig scherm verlaten", "Exit full screen"),
+    "no_data": ("geen gegevens", "no data"),
+    # report
+    "report": ("Dossier voor het burgemeestersoverleg", "Dossier for the mayors' conference"),
+    "contents": ("Inhoud", "Contents"),
+    "ranking": ("Rangschikking van de sites", "Ranking of the sites"),
+    "site_sheet": ("Fiche", "Sheet"),
+    "map_snapshot": ("Ligging", "Location"),
+    "exclusions_nearby": ("Uitsluitingen in de buurt", "Exclusions nearby"),
+    "distance_m": ("Afstand (m)", "Distance (m)"),
+    "none": ("geen", "none"),
+    "finance": ("Financiën", "Finance"),
+    "item": ("Post", "Item"),
+    "value": ("Waarde", "Value"),
+    "unit": ("Eenheid", "Unit"),
+    "keys_side_by_side": ("Verdeelsleutels naast elkaar", "Sharing keys side by side"),
+    "transfers": ("Overdrachten", "Transfers"),
+    "payer": ("Betaler", "Payer"),
+    "payee": ("Ontvanger", "Payee"),
+    "amount_eur": ("Bedrag (EUR)", "Amount (EUR)"),
+    "core_check": ("Kerncontrole", "Core check"),
+    "assumptions": ("Aannames en bronnen", "Assumptions and sources"),
+    "name": ("Naam", "Name"),
+    "source": ("Bron", "Source"),
+    "illustrative": ("illustratief", "illustrative"),
+    "cooperation": ("Samenwerkingsvorm", "Form of cooperation"),
+    "form": ("Vorm", "Form"),
+    "fits": ("Past", "Fits"),
+    "reason": ("Reden", "Reason"),
+    "yes": ("ja", "yes"),
+    "no": ("nee", "no"),
+    "robustness": ("Robuustheid", "Robustness"),
+    "left": ("Links", "Left"),
+    "right": ("Rechts", "Right"),
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` when it is a supported language, else raise :class:`MapDataError`."""
+    if lang not in LANGUAGES:
+        raise MapDataError(f"language {lang!r} is not supported; expected one of {LANGUAGES}.")
+    return lang
+
+
+def label(key: str, lang: str) -> str:
+    """The label ``key`` in ``lang`` ('nl' or 'en')."""
+    return LABELS[key][LANGUAGES.index(check_lang(lang))]
+
+
+def labels(lang: str) -> dict[str, str]:
+    """Every label in ``lang``, as a plain dict (for templates and the map's script)."""
+    column = LANGUAGES.index(check_lang(lang))
+    return {key: pair[column] for key, pair in LABELS.items()}
+
+
+def locale(lang: str) -> str:
+    """The BCP 47 locale used to format numbers in ``lang``."""
+    return {"nl": "nl-BE", "en": "en-GB"}[check_lang(lang)]

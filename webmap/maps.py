@@ -1,0 +1,272 @@
+"""Interactive Folium maps of a study's results, and a side-by-side comparison of two.
+
+Layers: municipalities (names as labels), the suitability raster, exclusions, criterion layers
+(off by default) and the candidate sites coloured by score, with a legend, a layer control,
+tooltips and popups (score, rank, robustness, per-criterion bar chart, split by municipality,
+equalisation summary). Popups are built in the browser by ``static/parkplan.js`` from the
+features' properties with DOM calls, so no value of the data is ever parsed as HTML; layer names,
+which Leaflet's layer control does parse as HTML, are escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import folium
+from branca.element import Figure
+from folium.plugins import Fullscreen, MeasureControl, MiniMap
+from folium.raster_layers import ImageOverlay
+from folium.utilities import JsCode
+
+from webmap.assets import AssetSource, inline_assets, use_local_files
+from webmap.colours import legend_stops, score_colormap
+from webmap.display import (
+    bounds_latlon,
+    display_tolerance_m,
+    jsonable,
+    named_features,
+    require_columns,
+    require_crs,
+    site_features,
+)
+from webmap.elements import (
+    FeatureLayer,
+    LeafletMap,
+    MapContext,
+    ParkplanCall,
+    StaticFiles,
+    SyncViews,
+    constant_style,
+    js_literal,
+)
+from webmap.i18n import check_lang, label, labels, locale
+from webmap.model import MapData
+from webmap.overlay import overlay_image
+
+DEFAULT_TILES = "OpenStreetMap"
+MUNICIPALITY_STYLE = {"color": "#555", "weight": 1.5, "fillColor": "#888", "fillOpacity": 0.03}
+EXCLUSION_STYLE = {"color": "#7b3294", "weight": 0.5, "fillColor": "#7b3294", "fillOpacity": 0.3}
+CRITERION_STYLE = {"color": "#2b83ba", "weight": 2, "fillColor": "#2b83ba", "fillOpacity": 0.6}
+SITE_OUTLINE = {"color": "#333333", "weight": 1, "fillOpacity": 0.8}
+OVERLAY_OPACITY = 0.6
+#: From this many sites on, Leaflet draws on one canvas instead of one SVG path per feature.
+CANVAS_FROM_SITES = 2_000
+
+
+def layer_name(text: str) -> str:
+    """A layer-control entry: Leaflet inserts it as HTML, so it is escaped."""
+    return html.escape(text, quote=True)
+
+
+def site_map(
+    data: MapData,
+    *,
+    lang: str = "nl",
+    assets: AssetSource | None = None,
+    tiles: str | None = DEFAULT_TILES,
+    title: str | None = None,
+    collapsed: bool = False,
+    **map_options: Any,
+) -> folium.Map:
+    """The interactive map of one study result.
+
+    Parameters
+    ----------
+    data : MapData
+        Municipalities, sites, their split by municipality and the optional layers.
+    lang : {"nl", "en"}
+        Language of every label.
+    assets : AssetSource, optional
+        When given, the page links the cached web assets as ``file://`` URLs (local-file mode);
+        use :func:`map_html` for one self-contained file.
+    tiles : str or None
+        Base tiles (a Folium tile name or URL template); None for none (fully offline).
+    title : str, optional
+        Title shown on the map; ``data.title`` when omitted.
+    collapsed : bool
+        Fold the layer control into a button (for narrow maps).
+    **map_options
+        Passed to :class:`folium.Map` (size and position).
+    """
+    lang = check_lang(lang)
+    require_columns(data.municipalities, ("name",), what="municipalities")
+    require_crs(data.municipalities, what="municipalities")
+    layers = [data.municipalities, data.sites]
+    tolerance_m = display_tolerance_m(layers)
+    bounds = bounds_latlon(layers)
+    fmap = LeafletMap(
+        tiles=tiles,
+        control_scale=True,
+        prefer_canvas=len(data.sites) >= CANVAS_FROM_SITES,
+        **map_options,
+    )
+    if bounds is not None:
+        fmap.fit_bounds(bounds)
+    StaticFiles().add_to(fmap)
+    context = MapContext(
+        {
+            "labels": labels(lang),
+            "locale": locale(lang),
+            "criteria": [name.replace("_", " ") for name in data.criteria],
+            "equalisation": jsonable(data.equalisation) if data.equalisation else None,
+        }
+    ).add_to(fmap)
+    add_municipalities(fmap, data, lang=lang, tolerance_m=tolerance_m)
+    if data.score is not None:
+        add_score_overlay(fmap, data, lang=lang)
+    add_exclusions(fmap, data, lang=lang, tolerance_m=tolerance_m)
+    add_criteria_layers(fmap, data, lang=lang, tolerance_m=tolerance_m)
+    add_sites(fmap, data, lang=lang, tolerance_m=tolerance_m, context=context)
+    add_controls(
+        fmap,
+        lang=lang,
+        tiles=tiles,
+        title=data.title if title is None else title,
+        collapsed=collapsed,
+    )
+    if assets is not None:
+        use_local_files(fmap, assets)
+    return fmap
+
+
+def add_municipalities(fmap: folium.Map, data: MapData, *, lang: str, tolerance_m: float) -> None:
+    FeatureLayer(
+        named_features(data.municipalities, tolerance_m=tolerance_m),
+        name=layer_name(label("municipalities", lang)),
+        style=constant_style(MUNICIPALITY_STYLE),
+        on_each_feature=JsCode("function (f, l) { parkplan.bindName(f, l, '', true); }"),
+    ).add_to(fmap)
+
+
+def add_score_overlay(fmap: folium.Map, data: MapData, *, lang: str) -> None:
+    image = overlay_image(data.score)
+    ImageOverlay(
+        image.rgba,
+        bounds=[list(corner) for corner in image.bounds_latlon],
+        name=layer_name(label("suitability", lang)),
+        opacity=OVERLAY_OPACITY,
+        mercator_project=False,
+        interactive=False,
+    ).add_to(fmap)
+
+
+def add_exclusions(fmap: folium.Map, data: MapData, *, lang: str, tolerance_m: float) -> None:
+    for name, frame in data.exclusions.items():
+        text = f"{label('excluded', lang)}: {name}"
+        FeatureLayer(
+            named_features(frame, tolerance_m=tolerance_m, name_column=None),
+            name=layer_name(text),
+            style=constant_style(EXCLUSION_STYLE),
+            on_each_feature=JsCode(
+                f"function (f, l) {{ parkplan.bindName(f, l, {js_literal(text)}, false); }}"
+            ),
+        ).add_to(fmap)
+
+
+def add_criteria_layers(fmap: folium.Map, data: MapData, *, lang: str, tolerance_m: float) -> None:
+    for name, frame in data.criteria_layers.items():
+        text = f"{label('criteria_layer', lang)}: {name}"
+        FeatureLayer(
+            named_features(frame, tolerance_m=tolerance_m),
+            name=layer_name(text),
+            show=False,
+            style=constant_style(CRITERION_STYLE),
+            on_each_feature=JsCode(
+                f"function (f, l) {{ parkplan.bindName(f, l, {js_literal(str(name))}, false); }}"
+            ),
+        ).add_to(fmap)
+
+
+def add_sites(
+    fmap: folium.Map, data: MapData, *, lang: str, tolerance_m: float, context: MapContext
+) -> None:
+    outline = js_literal(SITE_OUTLINE)
+    FeatureLayer(
+        site_features(data, tolerance_m=tolerance_m),
+        name=layer_name(label("sites", lang)),
+        style=JsCode(
+            f"function (f) {{ return Object.assign({{fillColor: f.properties.fill}}, {outline}); }}"
+        ),
+        on_each_feature=JsCode(
+            f"function (f, l) {{ parkplan.bindSite(f, l, {context.get_name()}); }}"
+        ),
+    ).add_to(fmap)
+
+
+def add_controls(
+    fmap: folium.Map, *, lang: str, tiles: str | None, title: str, collapsed: bool
+) -> None:
+    colormap = score_colormap(label("legend", lang))
+    ParkplanCall(
+        "legend",
+        {
+            "title": colormap.caption,
+            "stops": legend_stops(),
+            "ticks": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
+            "locale": locale(lang),
+        },
+    ).add_to(fmap)
+    if title:
+        ParkplanCall("title", title).add_to(fmap)
+    Fullscreen(
+        position="topleft",
+        title=label("fullscreen", lang),
+        title_cancel=label("fullscreen_exit", lang),
+    ).add_to(fmap)
+    MeasureControl(
+        position="topleft",
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="hectares",
+        secondary_area_unit="sqmeters",
+        localization=lang,
+    ).add_to(fmap)
+    if tiles is not None:
+        MiniMap(tile_layer=tiles, position="bottomleft", toggle_display=True).add_to(fmap)
+    folium.LayerControl(collapsed=collapsed).add_to(fmap)
+
+
+def map_html(
+    data: MapData,
+    *,
+    lang: str = "nl",
+    assets: AssetSource | None = None,
+    tiles: str | None = DEFAULT_TILES,
+) -> str:
+    """The map as one HTML page; self-contained (assets inlined) when ``assets`` is given."""
+    page = site_map(data, lang=lang, tiles=tiles).get_root().render()
+    return inline_assets(page, assets) if assets is not None else page
+
+
+def compare_html(
+    left: MapData,
+    right: MapData,
+    *,
+    left_title: str,
+    right_title: str,
+    lang: str = "nl",
+    assets: AssetSource | None = None,
+    tiles: str | None = DEFAULT_TILES,
+) -> str:
+    """Two scenarios side by side on maps that keep the same view (pan or zoom either)."""
+    figure = Figure()
+    halves = []
+    for data, title, left_pct in ((left, left_title, "0%"), (right, right_title, "50%")):
+        half = site_map(
+            data,
+            lang=lang,
+            tiles=tiles,
+            title=title,
+            collapsed=True,
+            width="50%",
+            height="100%",
+            left=left_pct,
+            top="0%",
+            position="absolute",
+        )
+        figure.add_child(half)
+        halves.append(half)
+    figure.add_child(SyncViews(*halves))
+    page = figure.render()
+    return inline_assets(page, assets) if assets is not None else page

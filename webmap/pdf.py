@@ -1,0 +1,60 @@
+"""Print an HTML page to PDF with headless Chromium (A4, backgrounds, the page's print CSS)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from webmap.browser import DEFAULT_CHROMIUM, block_network, chromium_browser
+from webmap.errors import BrowserError
+
+logger = logging.getLogger(__name__)
+
+
+def html_to_pdf(html: str, out: Path | str, *, chromium: Path | str = DEFAULT_CHROMIUM) -> Path:
+    """Write ``html`` as a PDF to ``out`` (atomically: a partial file never replaces ``out``).
+
+    The page is loaded with every network request aborted, so only inline content is printed.
+    Called from inside an event loop (an async web handler), the printing runs in a worker
+    thread, as Playwright's synchronous API requires.
+    """
+    target = Path(out)
+    if event_loop_running():
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            return worker.submit(print_pdf, html, target, Path(chromium)).result()
+    return print_pdf(html, target, Path(chromium))
+
+
+def event_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def print_pdf(html: str, target: Path, chromium: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    partial = Path(partial_name)
+    try:
+        with chromium_browser(chromium) as browser:
+            page = browser.new_page()
+            block_network(page)
+            page.set_content(html, wait_until="load")
+            page.emulate_media(media="print")
+            page.pdf(
+                path=str(partial), format="A4", print_background=True, prefer_css_page_size=True
+            )
+        if partial.stat().st_size == 0:
+            raise BrowserError(f"Chromium printed an empty PDF for {target}; check the HTML.")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    logger.info("wrote %s", target)
+    return target

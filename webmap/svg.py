@@ -1,0 +1,201 @@
+"""Small inline SVG charts and maps for the printed report (no JavaScript, every text escaped).
+
+Each function returns one ``<svg>`` element as a :class:`markupsafe.Markup` string that a
+template can place as is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+
+import numpy as np
+import shapely
+from geopandas import GeoDataFrame, GeoSeries
+from markupsafe import Markup
+from shapely.geometry.base import BaseGeometry
+
+from webmap.colours import score_hex
+
+FONT = "font-family='system-ui, sans-serif' font-size='11'"
+SERIES_COLOURS = ("#2b83ba", "#fdae61", "#abdda4", "#d7191c", "#7b3294", "#1a9641")
+
+
+def text(value: object) -> str:
+    """``value`` escaped for SVG text and attributes."""
+    return escape(str(value), quote=True)
+
+
+def svg_root(width: float, height: float, body: Sequence[str], *, label: str) -> Markup:
+    return Markup(
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width:.0f}' height='{height:.0f}' "
+        f"viewBox='0 0 {width:.0f} {height:.0f}' role='img' aria-label='{text(label)}' {FONT}>"
+        f"<title>{text(label)}</title>{''.join(body)}</svg>"
+    )
+
+
+def criteria_chart(breakdown: Mapping[str, float], *, title: str, width: float = 420) -> Markup:
+    """Horizontal bars of criterion scores 0..1, coloured like the map.
+
+    Bar length = ``score * (width - label width - value width)``.
+    """
+    row_h, label_w, value_w = 20, 120, 40
+    chart_w = width - label_w - value_w
+    names = list(breakdown)
+    scores = [float(breakdown[n]) for n in names]
+    colours = score_hex(scores)
+    body = []
+    for i, (name, score, colour) in enumerate(zip(names, scores, colours, strict=True)):
+        y = i * row_h
+        shown = "–" if not math.isfinite(score) else f"{score:.2f}"
+        length = 0.0 if not math.isfinite(score) else min(max(score, 0.0), 1.0) * chart_w
+        body += [
+            f"<text x='0' y='{y + 14}'>{text(name.replace('_', ' '))}</text>",
+            f"<rect x='{label_w}' y='{y + 3}' width='{chart_w:.1f}' height='13' fill='#eee'/>",
+            f"<rect x='{label_w}' y='{y + 3}' width='{length:.1f}' height='13' "
+            f"fill='{colour}' stroke='#555' stroke-width='0.5'/>",
+            f"<text x='{label_w + chart_w + 6:.1f}' y='{y + 14}'>{shown}</text>",
+        ]
+    return svg_root(width, max(len(names), 1) * row_h, body, label=title)
+
+
+def grouped_bars(
+    values: Mapping[str, Mapping[str, float]],
+    *,
+    title: str,
+    format_value=lambda v: f"{v:,.0f}",
+    width: float = 640,
+) -> Markup:
+    """Grouped vertical bars: one group per category, one bar per series, zero line drawn.
+
+    ``values[series][category]``; negative values hang below the zero line.
+    """
+    series = list(values)
+    categories = list(dict.fromkeys(c for s in series for c in values[s]))
+    numbers = [float(values[s].get(c, 0.0) or 0.0) for s in series for c in categories]
+    top, bottom = max([0.0, *numbers]), min([0.0, *numbers])
+    span = (top - bottom) or 1.0
+    plot_h, left, legend_h, label_h = 180, 70, 18 * len(series), 34
+    group_w = (width - left) / max(len(categories), 1)
+    bar_w = group_w * 0.8 / max(len(series), 1)
+
+    def y_of(v: float) -> float:
+        return legend_h + (top - v) / span * plot_h
+
+    body = [
+        f"<line x1='{left}' x2='{width}' y1='{y_of(0):.1f}' y2='{y_of(0):.1f}' stroke='#333'/>",
+        f"<text x='{left - 4}' y='{y_of(top) + 4:.1f}' text-anchor='end'>"
+        f"{text(format_value(top))}</text>",
+        f"<text x='{left - 4}' y='{y_of(bottom) + 4:.1f}' text-anchor='end'>"
+        f"{text(format_value(bottom))}</text>",
+    ]
+    for k, name in enumerate(series):
+        colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        body.append(
+            f"<rect x='{left}' y='{k * 18 + 2}' width='12' height='12' fill='{colour}'/>"
+            f"<text x='{left + 18}' y='{k * 18 + 12}'>{text(name)}</text>"
+        )
+        for j, category in enumerate(categories):
+            value = float(values[name].get(category, 0.0) or 0.0)
+            x = left + j * group_w + group_w * 0.1 + k * bar_w
+            y0, y1 = sorted((y_of(value), y_of(0)))
+            body.append(
+                f"<rect x='{x:.1f}' y='{y0:.1f}' width='{bar_w:.1f}' height='{y1 - y0:.1f}' "
+                f"fill='{colour}'><title>{text(name)} · {text(category)}: "
+                f"{text(format_value(value))}</title></rect>"
+            )
+    for j, category in enumerate(categories):
+        x = left + (j + 0.5) * group_w
+        body.append(
+            f"<text x='{x:.1f}' y='{legend_h + plot_h + 16}' text-anchor='middle'>"
+            f"{text(category)}</text>"
+        )
+    return svg_root(width, legend_h + plot_h + label_h, body, label=title)
+
+
+def site_snapshot(
+    site: BaseGeometry,
+    crs: str,
+    municipalities: GeoDataFrame,
+    *,
+    title: str,
+    size: float = 360,
+    margin_factor: float = 1.5,
+) -> Markup:
+    """A static map of ``site`` (in ``crs``) among the municipalities, north up.
+
+    The view is the site's bounding box grown by ``margin_factor`` times its largest side on
+    every side; coordinates are scaled by ``size / view extent`` and y is flipped.
+    """
+    towns = municipalities.to_crs(crs) if municipalities.crs is not None else municipalities
+    x0, y0, x1, y1 = site.bounds
+    side = max(x1 - x0, y1 - y0, 1.0)
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, side * (0.5 + margin_factor)
+    view = shapely.box(cx - half, cy - half, cx + half, cy + half)
+    scale = size / (2 * half)
+
+    def to_svg(geometry: BaseGeometry) -> str:
+        return svg_path(geometry, origin=(cx - half, cy + half), scale=scale)
+
+    body = [f"<rect width='{size}' height='{size}' fill='#f4f4f0'/>"]
+    clipped = GeoSeries(towns.geometry.values, crs=towns.crs).clip(view)
+    for geometry in clipped:
+        if not geometry.is_empty:
+            body.append(
+                f"<path d='{to_svg(geometry)}' fill='none' stroke='#666' stroke-width='1'/>"
+            )
+    body.append(
+        f"<path d='{to_svg(site)}' fill='#1a9641' fill-opacity='0.6' stroke='#0b3d1b' "
+        "stroke-width='1.5'/>"
+    )
+    for name, geometry in zip(towns.get("name", []), clipped, strict=False):
+        if geometry.is_empty:
+            continue
+        point = geometry.representative_point()
+        half_text_px = 3.5 * len(str(name))  # about half the width of an 11 px label
+        x = min(max((point.x - (cx - half)) * scale, half_text_px), size - half_text_px)
+        y = ((cy + half) - point.y) * scale
+        body.append(
+            f"<text x='{x:.1f}' y='{y:.1f}' text-anchor='middle' fill='#333' "
+            f"font-weight='600'>{text(name)}</text>"
+        )
+    bar_m = nice_length(2 * half / 4)
+    bar_px = bar_m * scale
+    body.append(
+        f"<line x1='10' x2='{10 + bar_px:.1f}' y1='{size - 12}' y2='{size - 12}' "
+        f"stroke='#000' stroke-width='3'/><text x='10' y='{size - 18}'>{bar_m:,.0f} m</text>"
+    )
+    return svg_root(size, size, body, label=title)
+
+
+def svg_path(geometry: BaseGeometry, *, origin: tuple[float, float], scale: float) -> str:
+    """SVG path data of the polygon rings or lines of ``geometry``, y flipped at ``origin``."""
+    parts = []
+    for ring in rings(geometry):
+        xy = np.asarray(ring.coords)[:, :2]
+        px = (xy[:, 0] - origin[0]) * scale
+        py = (origin[1] - xy[:, 1]) * scale
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(px, py, strict=True))
+        closed = "Z" if ring.geom_type == "LinearRing" else ""
+        parts.append(f"M{points}{closed}")
+    return " ".join(parts)
+
+
+def rings(geometry: BaseGeometry) -> list:
+    """The exterior and interior rings of polygons, and the lines, inside ``geometry``."""
+    found = []
+    for part in getattr(geometry, "geoms", [geometry]):
+        if part.geom_type == "Polygon":
+            found += [part.exterior, *part.interiors]
+        elif part.geom_type in ("LineString", "LinearRing"):
+            found.append(part)
+        elif hasattr(part, "geoms"):
+            found += rings(part)
+    return found
+
+
+def nice_length(length_m: float) -> float:
+    """The largest 1, 2 or 5 x 10^k metres not above ``length_m`` (for a scale bar)."""
+    power = 10 ** math.floor(math.log10(max(length_m, 1e-9)))
+    return max(step * power for step in (1, 2, 5) if step * power <= length_m)
