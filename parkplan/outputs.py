@@ -29,6 +29,7 @@ EQUALISATION_JSON = "equalisation.json"
 LEDGER_CSV = "ledger.csv"
 MAP_HTML = "map.html"
 REPORT_HTML = "report.html"
+RUN_JSON = "run.json"
 
 
 @contextmanager

@@ -173,13 +173,29 @@ def partners(study: Study, land_ha: dict[str, float]) -> list[Partner]:
     ]
 
 
+@dataclass(frozen=True)
+class SiteEqualisation:
+    """The equalisation of one site: which site, and the result of :func:`equalisation.equalise`."""
+
+    site_id: str
+    result: equalisation.EqualisationResult
+
+    def to_dict(self) -> dict:
+        """``equalisation.json``: the site's id, then the result's own explanation."""
+        return {"site_id": self.site_id, **self.result.to_dict()}
+
+    def ledger_rows(self) -> list[dict]:
+        """``ledger.csv``: one row per key, partner and year."""
+        return self.result.ledger_rows()
+
+
 def equalise(
     study: Study,
     sites: gpd.GeoDataFrame | pd.DataFrame,
     parts: pd.DataFrame,
     *,
     site_id: object | None = None,
-):
+) -> SiteEqualisation:
     """Finance, taxes and sharing of the best site (or ``site_id``) among the partners.
 
     ``sites`` is the ranked site table, ``parts`` the split of every site by municipality.
@@ -194,7 +210,7 @@ def equalise(
             f"site {chosen['site_id']} lies in {unknown}, which are not [[partners]]; "
             "add them as partners or choose another site"
         )
-    return equalisation.equalise(
+    result = equalisation.equalise(
         partners=partners(study, area_by_municipality),
         site_area_ha_by_municipality=area_by_municipality,
         host=str(chosen["host"]),
@@ -207,6 +223,7 @@ def equalise(
         provincial_opcentiemen=study.finance.provincial_opcentiemen,
         candidate_sites=candidate_options(sites, parts),
     )
+    return SiteEqualisation(str(chosen["site_id"]), result)
 
 
 def finance_assumptions(study: Study) -> FinanceAssumptions:

@@ -8,16 +8,15 @@ Outputs land in the study folder (``sites.gpkg``, ``sites.csv``, ``site_municipa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from parkplan import model, outputs, pipeline
+from parkplan import outputs, pipeline, report, views
 from parkplan.study import Study, load_study
 from parkplan.workspace import Workspace
 from webmap.maps import map_html
-from webmap.model import MapData
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +29,6 @@ class RunOutputs:
     files: dict[str, Path]
     scoring: pipeline.Scoring
     equalisation: object | None
-
-
-def output_folder(root: Path, scenario: str | None) -> Path:
-    """Where a run writes its files: the study folder, or ``scenarios/NAME`` for a scenario."""
-    return Path(root) if scenario is None else Path(root) / "scenarios" / scenario
 
 
 def ensure_layers(study: Study, workspace: Workspace) -> None:
@@ -69,7 +63,7 @@ def run_study(
         result = None
         if equalise and study.partners:
             result = pipeline.equalise(study, scoring.sites, scoring.site_municipalities)
-        folder = output_folder(root, scenario)
+        folder = views.output_folder(root, scenario)
         folder.mkdir(parents=True, exist_ok=True)
         files = write_outputs(study, workspace, scoring, result, folder, lang)
     return RunOutputs(root, files, scoring, result)
@@ -113,72 +107,40 @@ def write_outputs(
     )
     if result is not None:
         files |= write_equalisation(workspace, result, folder)
-    data = map_data(
+    facts = run_facts(scoring)
+    files[outputs.RUN_JSON] = outputs.write_json(workspace, facts, folder / outputs.RUN_JSON)
+    equalised = None if result is None else result.to_dict()
+    data = views.map_data(
         study,
         workspace,
         scoring.sites,
         scoring.site_municipalities,
         score_path=scoring.suitability.path,
-        equalisation=None if result is None else result.to_dict(),
+        equalisation=equalised,
     )
     html = map_html(data, lang=lang)
     files[outputs.MAP_HTML] = outputs.write_text(workspace, html, folder / outputs.MAP_HTML)
+    page = report.report_html_of(study, data, equalised, robustness=facts["robustness"], lang=lang)
+    files[outputs.REPORT_HTML] = outputs.write_text(workspace, page, folder / outputs.REPORT_HTML)
     return files
 
 
-def map_data(
-    study: Study,
-    workspace: Workspace,
-    sites,
-    parts: pd.DataFrame,
-    *,
-    score_path: Path | None,
-    equalisation: dict | None,
-) -> MapData:
-    """What the map shows: municipalities, ranked sites, the score, exclusions and criteria."""
-    vectors = {info.name for info in workspace.list_layers() if info.kind == "vector"}
-    return MapData(
-        municipalities=model.municipalities(study, workspace),
-        sites=sites,
-        site_municipalities=parts,
-        score=outputs.score_overlay(score_path) if score_path and score_path.exists() else None,
-        exclusions={
-            e.name: workspace.read_vector(e.layer)
-            for e in study.exclusions
-            if e.kind in ("inside", "buffer") and e.layer in vectors
-        },
-        criteria_layers={
-            c.name: workspace.read_vector(c.layer)
-            for c in study.criteria
-            if c.kind == "distance" and c.layer in vectors
-        },
-        equalisation=equalisation,
-        title=study.name,
-    )
-
-
-def score_raster(workspace: Workspace, scenario: str | None) -> Path:
-    """Where the score raster of the base model or a scenario is kept."""
-    return workspace.results_dir() / (scenario or "base") / pipeline.SCORE_RASTER
-
-
-def stored_map_data(root: Path, *, scenario: str | None = None) -> MapData:
-    """The map data of the last run of a study (or of one of its scenarios)."""
-    root = pipeline.study_root(root)
-    study = load_study(root)
-    workspace = Workspace.open(root)
-    folder = output_folder(root, scenario)
-    _, parts = outputs.read_site_tables(folder)
-    return map_data(
-        study,
-        workspace,
-        outputs.read_sites_gpkg(folder),
-        parts,
-        score_path=score_raster(workspace, scenario),
-        equalisation=outputs.read_json(folder / outputs.EQUALISATION_JSON),
-    )
+def run_facts(scoring: pipeline.Scoring) -> dict:
+    """``run.json``: what the run used and found, for the record and the report."""
+    suitability = scoring.suitability
+    return {
+        "scenario": scoring.scenario,
+        "grid": asdict(scoring.grid),
+        "weights": scoring.weighting.weights,
+        "weight_method": scoring.weighting.method,
+        "aggregation": asdict(suitability.aggregation),
+        "score_stats": asdict(suitability.stats),
+        "exclusions": asdict(suitability.exclusions),
+        "sites": len(scoring.sites),
+        "robustness": "" if scoring.robustness is None else scoring.robustness.statement,
+    }
 
 
 def render_map(root: Path, *, scenario: str | None = None, lang: str = "nl", assets=None) -> str:
     """The map of the last run of a study (or of one of its scenarios), as HTML."""
-    return map_html(stored_map_data(root, scenario=scenario), lang=lang, assets=assets)
+    return map_html(views.stored_map_data(root, scenario=scenario), lang=lang, assets=assets)

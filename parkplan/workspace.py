@@ -17,7 +17,6 @@ in file names makes a replaced layer's new file distinct from the old one until 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
@@ -64,6 +63,11 @@ CATALOG_VERSION = 1
 REGION = "region"
 LAYER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RASTER_EXPORTS = (".tif", ".tiff")
+#: Where each kind of layer is stored in the workspace, and as what.
+STORAGE = {"vector": "layers", "raster": "rasters"}
+SUFFIX = {"vector": ".gpkg", "raster": ".tif"}
+CACHE_DIR = "cache"
+RESULTS_DIR = "results"
 
 
 def check_layer_name(name: str) -> str:
@@ -109,6 +113,8 @@ class Workspace:
         staging = root / f".{WORKSPACE_DIR}-{secrets.token_hex(4)}"
         staging.mkdir()
         try:
+            for folder in (*STORAGE.values(), CACHE_DIR, RESULTS_DIR):
+                (staging / folder).mkdir()
             _write_json(staging / CATALOG, _new_catalog(study_crs))
             if region is not None:
                 cls(root, folder=staging).add_layer(region, REGION, kind="vector")
@@ -215,7 +221,7 @@ class Workspace:
         self._check_free(name, replace)
         source = Path(source)
         with ThreadPoolExecutor(max_workers=1) as hasher:  # hash while the data is read
-            sha256 = hasher.submit(source_sha256, source) if source.exists() else None
+            digest = hasher.submit(source_sha256, source)
             with resolved_source(source, source_layer=source_layer) as dataset:
                 found = "raster" if dataset.format in RASTER_FORMATS else "vector"
                 if kind is not None and kind != found:
@@ -223,19 +229,26 @@ class Workspace:
                         f"{source.name} is a {found} ({dataset.format}); expected a {kind} "
                         f"for layer {name!r}."
                     )
-                load = self._load_raster if found == "raster" else self._load_vector
-                info, stored = load(dataset, name, assume_crs=assume_crs, categorical=categorical)
-            info = dataclasses.replace(
-                info, source=str(source.resolve()), sha256=sha256.result() if sha256 else ""
-            )
-        try:
-            with self.lock():
-                self._check_free(name, replace)
-                previous = self._entries().get(name)
-                self._commit(add=info)
-        except BaseException:
-            remove_quietly(stored)
-            raise
+                store = self._store_raster if found == "raster" else self._store_vector
+                stored = self._new_file(found, name)
+                try:
+                    facts = store(
+                        dataset, stored, name, assume_crs=assume_crs, categorical=categorical
+                    )
+                    info = LayerInfo(
+                        name=name,
+                        source=str(source.resolve()),
+                        sha256=digest.result(),
+                        loaded_at=utc_now(),
+                        stored=stored.relative_to(self.folder).as_posix(),
+                        source_format=dataset.format,
+                        source_member=dataset.member,
+                        **facts,
+                    )
+                    previous = self._commit_layer(info, replace=replace)
+                except BaseException:
+                    remove_quietly(stored)
+                    raise
         if previous is not None:
             self._forget_files(previous)
         logger.info("loaded %s as %r (%s)", source, name, info.kind)
@@ -248,88 +261,85 @@ class Workspace:
                 "or replace it (--replace)."
             )
 
-    def _new_file(self, subfolder: str, name: str, suffix: str) -> Path:
-        folder = self.folder / subfolder
-        folder.mkdir(exist_ok=True)
-        return folder / f"{name}-{secrets.token_hex(4)}{suffix}"
+    def _commit_layer(self, info: LayerInfo, *, replace: bool) -> LayerInfo | None:
+        """Enter ``info`` in the catalogue under the lock; return the entry it replaced."""
+        with self.lock():
+            self._check_free(info.name, replace)
+            previous = self._entries().get(info.name)
+            self._commit(add=info)
+        return previous
 
-    def _load_vector(
-        self, dataset: Dataset, name: str, *, assume_crs: str | None, categorical: bool | None
-    ) -> tuple[LayerInfo, Path]:
-        read = read_vector(dataset)
+    def _new_file(self, kind: str, name: str) -> Path:
+        """A new, unused path for the stored file of a layer of ``kind``."""
+        folder = self.folder / STORAGE[kind]
+        folder.mkdir(exist_ok=True)
+        return folder / f"{name}-{secrets.token_hex(4)}{SUFFIX[kind]}"
+
+    def _store_vector(
+        self,
+        dataset: Dataset,
+        stored: Path,
+        name: str,
+        *,
+        assume_crs: str | None,
+        categorical: bool | None,
+    ) -> dict:
+        """Read, check and reproject ``dataset``; write it to ``stored``; return its facts."""
         region = None if name == REGION else self.region_bounds()
-        prepared = prepare_vector(read, study_crs=self.crs, assume_crs=assume_crs, region=region)
+        prepared = prepare_vector(
+            read_vector(dataset), study_crs=self.crs, assume_crs=assume_crs, region=region
+        )
         if name == REGION and "Polygon" not in prepared.geometry_type:
             raise WorkspaceError(
                 f"the region layer from {dataset.path.name} has {prepared.geometry_type} "
                 "geometries; expected polygons (the study area or its municipalities)."
             )
-        stored = self._new_file("layers", name, ".gpkg")
-        try:
-            write_gpkg(prepared.frame, stored, layer=name)
-        except BaseException:
-            remove_quietly(stored)
-            raise
-        info = LayerInfo(
-            name=name,
-            kind="vector",
-            crs=self.crs,
-            source="",
-            sha256="",
-            source_crs=prepared.source_crs,
-            loaded_at=utc_now(),
-            validation=prepared.validation,
-            bounds=prepared.bounds,
-            stored=str(stored.relative_to(self.folder)),
-            source_format=dataset.format,
-            source_layer=dataset.layer,
-            source_member=dataset.member,
-            geometry_type=prepared.geometry_type,
-            feature_count=len(prepared.frame),
-        )
-        return info, stored
+        write_gpkg(prepared.frame, stored, layer=name)
+        return {
+            "kind": "vector",
+            "crs": self.crs,
+            "source_crs": prepared.source_crs,
+            "validation": prepared.validation,
+            "bounds": prepared.bounds,
+            "source_layer": dataset.layer,
+            "geometry_type": prepared.geometry_type,
+            "feature_count": len(prepared.frame),
+        }
 
-    def _load_raster(
-        self, dataset: Dataset, name: str, *, assume_crs: str | None, categorical: bool | None
-    ) -> tuple[LayerInfo, Path]:
+    def _store_raster(
+        self,
+        dataset: Dataset,
+        stored: Path,
+        name: str,
+        *,
+        assume_crs: str | None,
+        categorical: bool | None,
+    ) -> dict:
+        """Check ``dataset`` and copy it to ``stored`` as COG; return its facts."""
         facts, crs = inspect_raster(dataset.path, assume_crs=assume_crs, categorical=categorical)
-        study = parse_crs(self.crs)
         check_lands_inside(
             bounds_in(facts, crs, self.crs),
-            study,
+            parse_crs(self.crs),
             region=self.region_bounds(),
             source_bounds=facts.bounds,
             src=crs,
             what=dataset.path.name,
         )
-        stored = self._new_file("rasters", name, ".tif")
-        try:
-            write_cog(dataset.path, stored, crs=crs if assume_crs else None)
-        except BaseException:
-            remove_quietly(stored)
-            raise
-        info = LayerInfo(
-            name=name,
-            kind="raster",
-            crs=facts.crs,
-            source="",
-            sha256="",
-            source_crs=facts.crs,
-            loaded_at=utc_now(),
-            validation=ValidationReport(),
-            bounds=facts.bounds,
-            stored=str(stored.relative_to(self.folder)),
-            source_format=dataset.format,
-            source_member=dataset.member,
-            width=facts.width,
-            height=facts.height,
-            band_count=facts.count,
-            resolution=facts.resolution,
-            dtype=facts.dtype,
-            nodata=facts.nodata,
-            categorical=facts.categorical,
-        )
-        return info, stored
+        write_cog(dataset.path, stored, crs=crs if assume_crs else None)
+        return {
+            "kind": "raster",
+            "crs": facts.crs,
+            "source_crs": facts.crs,
+            "validation": ValidationReport(),
+            "bounds": facts.bounds,
+            "width": facts.width,
+            "height": facts.height,
+            "band_count": facts.count,
+            "resolution": facts.resolution,
+            "dtype": facts.dtype,
+            "nodata": facts.nodata,
+            "categorical": facts.categorical,
+        }
 
     def remove_layer(self, name: str) -> None:
         """Remove ``name`` from the study, with its stored and cached files."""
@@ -340,7 +350,7 @@ class Workspace:
 
     def _forget_files(self, info: LayerInfo) -> None:
         remove_quietly(self.folder / info.stored)
-        cache = self.folder / "cache"
+        cache = self.folder / CACHE_DIR
         if cache.is_dir():
             for path in cache.rglob(f"{info.name}-*"):
                 remove_quietly(path)
@@ -369,7 +379,7 @@ class Workspace:
 
     def _cache_file(self, kind: str, name: str, *key: object) -> Path:
         digest = hashlib.sha256(json.dumps([str(k) for k in key]).encode()).hexdigest()[:16]
-        folder = self.folder / "cache" / kind
+        folder = self.folder / CACHE_DIR / kind
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{name}-{digest}.tif"
 
@@ -440,7 +450,7 @@ class Workspace:
 
     def results_dir(self) -> Path:
         """The folder for the pipeline's results (created when missing)."""
-        folder = self.folder / "results"
+        folder = self.folder / RESULTS_DIR
         folder.mkdir(exist_ok=True)
         return folder
 

@@ -6,7 +6,7 @@ from parkplan.cli.demo import demo
 from parkplan.cli.game import game
 from parkplan.cli.init import init
 from parkplan.cli.layers import layers
-from parkplan.cli.map import map_command
+from parkplan.cli.map import map_command, report_command
 from parkplan.cli.run import equalise_command, run_command, score_command
 from parkplan.cli.serve import serve
 
@@ -18,6 +18,7 @@ ALL = [
     score_command,
     equalise_command,
     map_command,
+    report_command,
     serve,
     game,
     advise,

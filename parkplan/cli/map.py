@@ -1,4 +1,4 @@
-"""``parkplan map``: the interactive map of a study's last run, optionally self-contained."""
+"""``parkplan map`` and ``parkplan report``: the map and the dossier of a study's last run."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from parkplan.cli import options
+from parkplan.report import render_report
 from parkplan.run import render_map
 from webmap.assets import AssetSource
+from webmap.pdf import html_to_pdf
 
 
 @click.command("map")
@@ -33,7 +35,39 @@ def map_command(
     """Write the interactive map of the study's last run."""
     assets = AssetSource.default() if offline else None
     html = render_map(study_dir, scenario=scenario, lang=lang, assets=assets)
-    temp = output.with_name(f".{output.name}.tmp")
-    temp.write_text(html, encoding="utf-8")
-    temp.replace(output)
+    write_text_atomically(output, html)
     click.echo(f"map written to {output}")
+
+
+@click.command("report")
+@options.study_dir
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="report.html, or report.pdf (printed by headless Chromium).",
+)
+@click.option("--scenario", default=None, help="Report on a scenario's results instead.")
+@options.lang
+def report_command(study_dir: Path, output: Path, scenario: str | None, lang: str) -> None:
+    """Write the dossier for a mayors' conference (HTML or PDF)."""
+    suffix = output.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise click.BadParameter(
+            f"{output.name} has the extension {suffix or '(none)'}; expected .html or .pdf",
+            param_hint="--output",
+        )
+    html = render_report(study_dir, scenario=scenario, lang=lang)
+    if suffix == ".pdf":
+        html_to_pdf(html, output)
+    else:
+        write_text_atomically(output, html)
+    click.echo(f"report written to {output}")
+
+
+def write_text_atomically(target: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``target``, then rename it into place."""
+    temp = target.with_name(f".{target.name}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    temp.replace(target)
