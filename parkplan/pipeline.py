@@ -55,9 +55,14 @@ def score(
     workspace: Workspace,
     *,
     scenario: str | None = None,
+    candidates: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
 ) -> Scoring:
-    """Score suitability, find candidate sites, score and rank them, split them by municipality."""
+    """Score suitability, find candidate sites, score and rank them, split them by municipality.
+
+    ``candidates`` (``site_id`` + polygons) are scored instead of finding sites anew: a scenario
+    ranks the base model's sites, so that the rankings can be compared site by site.
+    """
     variant = study.scenario(scenario)
     grid = model.study_grid(variant, workspace)
     weighting = model.weighting(variant)
@@ -73,7 +78,8 @@ def score(
         criterion_dir=out_dir / "criteria",
         progress=progress,
     )
-    candidates = candidate_sites(variant, workspace, grid, suitability)
+    if candidates is None:
+        candidates = candidate_sites(variant, workspace, grid, suitability)
     table = zonal.zonal_scores(
         candidates,
         grid,

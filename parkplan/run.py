@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo import scenarios
 from parkplan import outputs, pipeline, report, views
+from parkplan.errors import StudyError
 from parkplan.study import Study, load_study
 from parkplan.workspace import Workspace
 from webmap.maps import map_html
@@ -59,7 +61,13 @@ def run_study(
     workspace = Workspace.open(root)
     with workspace.lock():
         ensure_layers(study, workspace)
-        scoring = pipeline.score(study, workspace, scenario=scenario, progress=progress)
+        scoring = pipeline.score(
+            study,
+            workspace,
+            scenario=scenario,
+            candidates=base_sites(root) if scenario else None,
+            progress=progress,
+        )
         result = None
         if equalise and study.partners:
             result = pipeline.equalise(study, scoring.sites, scoring.site_municipalities)
@@ -139,6 +147,25 @@ def run_facts(scoring: pipeline.Scoring) -> dict:
         "sites": len(scoring.sites),
         "robustness": "" if scoring.robustness is None else scoring.robustness.statement,
     }
+
+
+def base_sites(root: Path):
+    """The base run's candidate sites (``site_id`` + polygons), which scenarios rank again."""
+    if not (Path(root) / outputs.SITES_GPKG).is_file():
+        raise StudyError(
+            f"scenarios rank the base model's sites; run 'parkplan run {root}' before "
+            "'parkplan score --scenario'"
+        )
+    return outputs.read_sites_gpkg(root)[["site_id", "geometry"]]
+
+
+def compare_scenarios(root: Path, names: list[str]) -> pd.DataFrame:
+    """Rank changes of the base sites between the base model and the named scenarios."""
+    tables = {}
+    for name in names:
+        folder = views.output_folder(root, None if name == "base" else name)
+        tables[name] = outputs.read_site_tables(folder)[0]
+    return scenarios.compare_scenarios(tables, baseline=names[0])
 
 
 def render_map(root: Path, *, scenario: str | None = None, lang: str = "nl", assets=None) -> str:

@@ -27,7 +27,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import filelock
@@ -35,6 +35,7 @@ import geopandas as gpd
 import pyogrio
 
 from geo.grid import Grid, projected_crs
+from geo.layers.archive import DEFAULT_LIMITS, ArchiveLimits
 from geo.layers.crs import Bounds, check_lands_inside, crs_label, parse_crs
 from geo.layers.formats import RASTER_FORMATS
 from geo.layers.load import prepare_vector
@@ -81,7 +82,13 @@ def check_layer_name(name: str) -> str:
 
 
 class Workspace:
-    """The workspace of the study at ``root`` (use :meth:`create` or :meth:`open`)."""
+    """The workspace of the study at ``root`` (use :meth:`create` or :meth:`open`).
+
+    ``archive_limits`` bounds what a zip archive given to :meth:`add_layer` may expand to
+    (set it on an instance, e.g. lower for uploads through the API).
+    """
+
+    archive_limits: ArchiveLimits = DEFAULT_LIMITS
 
     def __init__(self, root: Path, *, folder: Path | None = None) -> None:
         self.root = Path(root)
@@ -222,7 +229,9 @@ class Workspace:
         source = Path(source)
         with ThreadPoolExecutor(max_workers=1) as hasher:  # hash while the data is read
             digest = hasher.submit(source_sha256, source)
-            with resolved_source(source, source_layer=source_layer) as dataset:
+            with resolved_source(
+                source, source_layer=source_layer, limits=self.archive_limits
+            ) as dataset:
                 found = "raster" if dataset.format in RASTER_FORMATS else "vector"
                 if kind is not None and kind != found:
                     raise WorkspaceError(
@@ -454,7 +463,7 @@ class Workspace:
         folder.mkdir(exist_ok=True)
         return folder
 
-    def write_atomic(self, target: Path):
+    def write_atomic(self, target: Path) -> AbstractContextManager[Path]:
         """Context manager: a temporary path beside ``target``, moved onto it on success."""
         return atomic_path(target)
 

@@ -7,7 +7,7 @@ from parkplan.cli.game import game
 from parkplan.cli.init import init
 from parkplan.cli.layers import layers
 from parkplan.cli.map import map_command, report_command
-from parkplan.cli.run import equalise_command, run_command, score_command
+from parkplan.cli.run import compare_command, equalise_command, run_command, score_command
 from parkplan.cli.serve import serve
 
 ALL = [
@@ -17,6 +17,7 @@ ALL = [
     run_command,
     score_command,
     equalise_command,
+    compare_command,
     map_command,
     report_command,
     serve,

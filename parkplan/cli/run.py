@@ -8,7 +8,7 @@ import click
 
 from parkplan.cli import options
 from parkplan.cli.progress import progress_bar
-from parkplan.run import RunOutputs, equalise_study, run_study
+from parkplan.run import RunOutputs, compare_scenarios, equalise_study, run_study
 
 
 def report_outputs(outputs: RunOutputs) -> None:
@@ -54,3 +54,22 @@ def equalise_command(study_dir: Path, site_id: str | None) -> None:
     """Share the costs and revenues of a site among the partners (uses the last run's sites)."""
     for name, path in equalise_study(study_dir, site_id=site_id).items():
         click.echo(f"  {name:<26} {path}")
+
+
+@click.command("compare")
+@options.study_dir
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the table as CSV.",
+)
+def compare_command(study_dir: Path, scenarios: tuple[str, ...], output: Path | None) -> None:
+    """Rank changes of the sites between scenarios ("base" is the base model; first = baseline)."""
+    table = compare_scenarios(study_dir, list(scenarios))
+    click.echo(table.to_string(index=False))
+    if output is not None:
+        table.to_csv(output, index=False)
+        click.echo(f"comparison written to {output}")

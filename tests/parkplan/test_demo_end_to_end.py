@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from parkplan.demo import run_demo
+from parkplan.run import compare_scenarios, run_study
+from parkplan.views import stored_map_data
 from parkplan.workspace import Workspace
 
 
@@ -37,6 +39,8 @@ def test_demo_writes_every_output(demo):
         "site_municipalities.csv",
         "equalisation.json",
         "ledger.csv",
+        "report.html",
+        "run.json",
     ):
         assert (out / name).is_file(), name
         assert (out / name).stat().st_size > 0, name
@@ -116,3 +120,34 @@ def test_map_shows_municipalities_and_sites(demo):
     for name in municipalities["name"]:
         assert name in html
     assert str(sites.iloc[0]["site_id"]) in html
+
+
+def test_map_popup_data_carries_the_equalisation_of_the_best_site(demo):
+    out, outputs, _ = demo
+    data = stored_map_data(out)
+    summary = data.equalisation
+    assert summary["site_id"] == str(data.sites.iloc[0]["site_id"])
+    ledger = pd.read_csv(out / "ledger.csv")
+    for key, partners in summary["keys"].items():
+        rows = ledger[ledger["key"] == key]
+        for partner, totals in partners.items():
+            mine = rows[rows["partner"] == partner]
+            assert totals["net_eur"] == pytest.approx(mine["net_eur"].sum(), abs=0.01)
+            assert totals["paid_eur"] == pytest.approx(mine["paid_eur"].sum(), abs=0.01)
+
+
+def test_report_has_every_section(demo):
+    out, _, _ = demo
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for words in ("Ranking of the sites", "Equalisation", "Assumptions", "Form of cooperation"):
+        assert words.lower() in html.lower(), words
+
+
+def test_scenario_ranks_the_base_sites_and_compares(demo):
+    out, _, _ = demo
+    run_study(out, scenario="logistics", equalise=False)
+    table = compare_scenarios(out, ["base", "logistics"])
+    base = pd.read_csv(out / "sites.csv", dtype={"site_id": str})
+    assert sorted(table["site_id"]) == sorted(base["site_id"])
+    assert (table["rank_change_logistics"] == table["rank_logistics"] - table["rank_base"]).all()
+    assert (out / "scenarios" / "logistics" / "sites.csv").is_file()

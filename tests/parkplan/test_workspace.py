@@ -19,8 +19,9 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
-from geo.errors import CRSError
+from geo.errors import CRSError, LayerError
 from geo.grid import Grid
+from geo.layers import ArchiveLimits
 from parkplan.errors import BusyError, WorkspaceError
 from parkplan.workspace import LayerInfo, Workspace
 
@@ -425,3 +426,18 @@ def test_a_missing_layer_file_is_a_clear_error(study, parcels_file):
     (study.folder / info.stored).unlink()
     with pytest.raises(WorkspaceError, match=r"missing from the workspace.*--replace"):
         study.read_vector("parcels")
+
+
+def test_loading_while_holding_the_lock_does_not_deadlock(study, parcels_file):
+    with study.lock(timeout_s=1):
+        study.add_layer(parcels_file, "parcels")
+    assert study.layer("parcels").feature_count == 3
+
+
+def test_archive_limits_can_be_lowered(study, parcels_file, tmp_path):
+    archive = tmp_path / "parcels.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(parcels_file, "parcels.gpkg")
+    study.archive_limits = ArchiveLimits(max_total_bytes=1_000)
+    with pytest.raises(LayerError, match="expected at most 1,000"):
+        study.add_layer(archive, "parcels")
