@@ -22,6 +22,7 @@ projected CRS; a geographic CRS or another CRS is refused.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -40,7 +41,7 @@ from scipy.spatial import cKDTree
 
 from geo.errors import ColumnError, CRSError, GeometryError, ModelError
 from geo.grid import Grid, projected_crs
-from geo.layers.blocks import RasterReader, check_aligned, window_bounds, window_transform
+from geo.layers.blocks import ThreadLocalReader, check_aligned, window_bounds, window_transform
 from geo.transforms import Transform, standardise
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,14 @@ def check_name(name: str, *, what: str = "criterion") -> str:
     return name
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed_crs(crs: str) -> CRS:
+    return CRS.from_user_input(crs)
+
+
 def check_same_crs(crs: CRS, grid: Grid, *, what: str) -> None:
     """Refuse data whose CRS is not the grid's."""
-    if crs != CRS.from_user_input(grid.crs):
+    if crs != _parsed_crs(grid.crs):
         raise CRSError(
             f"{what} is in {crs.to_string()}; expected the grid CRS {grid.crs}. "
             "Reproject it to the study CRS first."
@@ -170,6 +176,7 @@ class DistanceCriterion(Criterion):
 
     def check(self, grid: Grid) -> None:
         self.features.check_grid(grid)
+        self._tree(grid.cell_size_m)  # built once, before blocks run in parallel
 
     def _tree(self, cell_size_m: float) -> cKDTree:
         if cell_size_m not in self._trees:
@@ -196,21 +203,20 @@ class RasterCriterion(Criterion):
     def __init__(self, name: str, raster: str | os.PathLike[str], transform: Transform) -> None:
         super().__init__(name, transform)
         self.raster = Path(raster)
-        self._reader: RasterReader | None = None
+        self._reader = ThreadLocalReader(self.raster)
+        self._checked: Grid | None = None
 
     def check(self, grid: Grid) -> None:
         check_aligned(self.raster, grid, what=f"raster of criterion {self.name!r}")
+        self._checked = grid
 
     def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
-        if self._reader is None:
+        if self._checked != grid:
             self.check(grid)
-            self._reader = RasterReader(self.raster)
         return self._reader.read(window)
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self._reader.close()
 
 
 class ZoningCriterion(Criterion):

@@ -19,12 +19,16 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
+from rasterio.windows import Window
 
 from geo.aggregation import Aggregation, aggregate
 from geo.criteria import Criterion
@@ -37,6 +41,7 @@ from geo.weights import direct_weights
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,12 +95,15 @@ def score(
     block_size: int = 512,
     criterion_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> SuitabilityResult:
     """Score the grid block by block and write the score raster to ``out_path`` (COG).
 
     ``weights`` maps every criterion name to a weight (normalised here); ``criterion_dir``,
     when given, also receives each criterion's standardised raster as ``<name>.tif``;
-    ``progress(done_blocks, total_blocks)`` is called after each block.
+    ``progress(done_blocks, total_blocks)`` is called after each block. Blocks are computed by
+    ``workers`` threads (default: up to 4, one per core), at most ``workers + 1`` at a time,
+    and written in order.
     """
     aggregation = aggregation or Aggregation()
     names = _check_model(criteria, exclusions)
@@ -125,13 +133,20 @@ def score(
             stack.enter_context(CogWriter(path, grid, block_size=block_size))
             for path in criterion_paths.values()
         ]
-        for done, window in enumerate(windows, start=1):
+
+        def compute(window: Window) -> tuple[np.ndarray | None, list[np.ndarray], np.ndarray]:
             z = np.stack([c.standardised_block(grid, window) for c in criteria])
-            for writer, layer in zip(layer_writers, z, strict=False):
+            masks = [e.mask_block(grid, window) for e in exclusions]
+            excluded = np.logical_or.reduce(masks) if masks else None
+            return (z if layer_writers else None), masks, score_array(z, u, aggregation, excluded)
+
+        blocks = _in_order(compute, windows, workers or min(4, os.cpu_count() or 1))
+        for done, (window, (z, masks, scores)) in enumerate(
+            zip(windows, blocks, strict=True), start=1
+        ):
+            for writer, layer in zip(layer_writers, z if z is not None else (), strict=True):
                 writer.write(window, layer)
-            excluded = tally.add([e.mask_block(grid, window) for e in exclusions])
-            scores = score_array(z, u, aggregation, excluded)
-            stats.add(scores, excluded)
+            stats.add(scores, tally.add(masks))
             out.write(window, scores)
             if progress is not None:
                 progress(done, len(windows))
@@ -146,6 +161,24 @@ def score(
         criterion_paths=criterion_paths,
         block_size=block_size,
     )
+
+
+def _in_order(
+    compute: Callable[[Window], T], windows: Sequence[Window], workers: int
+) -> Iterator[T]:
+    """``compute`` over the windows by ``workers`` threads, results in window order, with at
+    most ``workers + 1`` blocks in flight (numpy and GDAL release the GIL)."""
+    if workers <= 1:
+        yield from map(compute, windows)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="score") as pool:
+        pending: deque[Future[T]] = deque()
+        for window in windows:
+            pending.append(pool.submit(compute, window))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _check_model(criteria: Sequence[Criterion], exclusions: Sequence[Exclusion]) -> tuple[str, ...]:

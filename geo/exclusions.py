@@ -29,7 +29,7 @@ from rasterio.windows import Window
 from geo.criteria import Features, _column, check_name
 from geo.errors import ModelError
 from geo.grid import Grid
-from geo.layers.blocks import RasterReader, block_windows, check_aligned
+from geo.layers.blocks import ThreadLocalReader, block_windows, check_aligned
 
 _OPERATORS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     ">": operator.gt,
@@ -145,23 +145,22 @@ class RasterExclusion(Exclusion):
         self.raster = Path(raster)
         self.op = op
         self.value = float(value)
-        self._reader: RasterReader | None = None
+        self._reader = ThreadLocalReader(self.raster)
+        self._checked: Grid | None = None
 
     def check(self, grid: Grid) -> None:
         check_aligned(self.raster, grid, what=f"raster of exclusion {self.name!r}")
+        self._checked = grid
 
     def mask_block(self, grid: Grid, window: Window) -> np.ndarray:
-        if self._reader is None:
+        if self._checked != grid:
             self.check(grid)
-            self._reader = RasterReader(self.raster)
         values = self._reader.read(window)
         with np.errstate(invalid="ignore"):
             return _OPERATORS[self.op](values, self.value) & ~np.isnan(values)
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self._reader.close()
 
 
 @dataclass(frozen=True)

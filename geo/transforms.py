@@ -128,37 +128,58 @@ def standardise(values: np.ndarray, transform: Transform) -> np.ndarray:
         return _categorical(x, transform.mapping)  # type: ignore[arg-type]
     if transform.kind == "piecewise":
         xs, mus = zip(*transform.points, strict=True)  # type: ignore[misc]
-        mu = np.interp(x, xs, mus)
-    else:
-        mu = np.ones_like(x)
-        edge = _EDGES[transform.kind]
-        if transform.direction in ("increasing", "symmetric"):
-            mu = np.minimum(mu, edge(x, transform.a, transform.b))
-        if transform.direction in ("decreasing", "symmetric"):
-            # the falling edge is the rising edge mirrored: x -> -x maps [c, d] onto [-d, -c]
-            mu = np.minimum(mu, edge(-x, -transform.d, -transform.c))
-    mu[np.isnan(x)] = np.nan
-    return mu
+        return np.interp(x, xs, mus)  # NaN stays NaN
+    edge = _EDGES[transform.kind]
+    # an edge runs from μ = 0 (or 0.5) at ``start`` to μ = 1 at ``end``: the rising edge from a
+    # to b, the falling edge from d back to c; NaN propagates through every operation
+    with np.errstate(over="ignore"):  # far from the edge: squares overflow to inf, μ to 0
+        if transform.direction == "increasing":
+            return edge(x, transform.a, transform.b)
+        if transform.direction == "decreasing":
+            return edge(x, transform.d, transform.c)
+        rising = edge(x, transform.a, transform.b)
+        return np.minimum(rising, edge(x, transform.d, transform.c), out=rising)
 
 
-def _linear(x: np.ndarray, a: float, b: float) -> np.ndarray:
-    return np.clip((x - a) / (b - a), 0.0, 1.0)
+def _position(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    """t = (x − start) / (end − start): 0 at ``start``, 1 at ``end`` (a new array)."""
+    t = np.subtract(x, start)
+    t /= end - start
+    return t
 
 
-def _sigmoid(x: np.ndarray, a: float, b: float) -> np.ndarray:
+def _linear(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    t = _position(x, start, end)
+    return np.clip(t, 0.0, 1.0, out=t)
+
+
+def _sigmoid(x: np.ndarray, start: float, end: float) -> np.ndarray:
     # cos²((1 − t)·π/2) written as sin²(t·π/2): the same, and exactly 0 at a and 1 at b
-    t = _linear(x, a, b)
-    return np.sin(t * np.pi / 2.0) ** 2
+    t = _linear(x, start, end)
+    t *= np.pi / 2.0
+    np.sin(t, out=t)
+    return np.square(t, out=t)
 
 
-def _j_shaped(x: np.ndarray, a: float, b: float) -> np.ndarray:
-    below = np.minimum(x - b, 0.0) / (b - a)
-    return 1.0 / (1.0 + below**2)
+def _beyond_end(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    """min(t − 1, 0) = min(x − end, 0) / (end − start): how far short of ``end``, in widths."""
+    t = _position(x, start, end)
+    t -= 1.0
+    return np.minimum(t, 0.0, out=t)
 
 
-def _gaussian(x: np.ndarray, a: float, b: float) -> np.ndarray:
-    below = np.minimum(x - b, 0.0) / (b - a)
-    return np.exp(-np.log(2.0) * below**2)
+def _j_shaped(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    s = _beyond_end(x, start, end)
+    np.square(s, out=s)
+    s += 1.0
+    return np.reciprocal(s, out=s)
+
+
+def _gaussian(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    s = _beyond_end(x, start, end)
+    np.square(s, out=s)
+    s *= -np.log(2.0)
+    return np.exp(s, out=s)
 
 
 _EDGES = {"linear": _linear, "sigmoid": _sigmoid, "j_shaped": _j_shaped, "gaussian": _gaussian}

@@ -40,7 +40,7 @@ from rasterio.windows import Window
 from geo.criteria import check_same_crs
 from geo.errors import ColumnError, GeometryError
 from geo.grid import Grid, projected_crs
-from geo.layers.blocks import RasterReader
+from geo.layers.blocks import RasterReader, streaming_env
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def zonal_scores(
     order = np.argsort(-np.nan_to_num(top, nan=-np.inf), kind="stable")
     readers = {name: RasterReader(path) for name, path in criterion_rasters.items()}
     try:
-        with RasterReader(score_raster_path) as score_reader:
+        with streaming_env(), RasterReader(score_raster_path) as score_reader:
             for start in range(0, len(order), batch_size):
                 batch = order[start : start + batch_size]
                 table[batch] = _batch_statistics(geometries[batch], grid, score_reader, readers)

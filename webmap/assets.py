@@ -131,7 +131,10 @@ def fetch_assets(
 
     Each package is fetched once with ``npm pack <package>@<version>``; only the needed files
     (and the files their stylesheets refer to) are copied out, by name, never outside the cache.
-    URLs npm cannot serve are listed in the report's ``unavailable`` with the reason.
+    URLs npm cannot serve, or that pin no version, are listed in the report's ``unavailable``
+    with the reason (Folium's defaults include three: Bootstrap 3 glyphicons, which npm does not
+    carry as a file, awesome-markers 2.0.2, a version npm lacks, and an unversioned stylesheet
+    of Folium's repository); :func:`inline_assets` then drops their links.
     """
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
@@ -143,6 +146,8 @@ def fetch_assets(
         located = npm_file(url)
         if located is None:
             unavailable.append((url, "no npm package is known for this URL"))
+        elif located.version is None:
+            unavailable.append((url, f"the URL pins no version of {located.package}"))
         else:
             by_spec.setdefault(located.spec, []).append(located)
     fetched: list[str] = []
@@ -177,8 +182,7 @@ def npm_pack(spec: str, scratch: Path, *, npm: str = "npm") -> Path:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise AssetError(f"`npm pack {spec}` could not run ({exc}); install npm or retry.") from exc
     if done.returncode != 0:
-        reason = " ".join((done.stderr or done.stdout).split())[-300:]
-        raise AssetError(f"`npm pack {spec}` failed: {reason}")
+        raise AssetError(f"`npm pack {spec}` failed: {npm_complaint(done.stderr or done.stdout)}")
     try:
         filename = json.loads(done.stdout)[0]["filename"]
     except (ValueError, LookupError, TypeError) as exc:
@@ -186,6 +190,15 @@ def npm_pack(spec: str, scratch: Path, *, npm: str = "npm") -> Path:
             f"`npm pack {spec}` printed no tarball name; got {done.stdout[:200]!r}."
         ) from exc
     return scratch / Path(filename).name
+
+
+def npm_complaint(output: str) -> str:
+    """npm's first error message (not its ``code`` line, no ``npm error`` prefix), <= 200 chars."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    prefix = re.compile(r"^npm (error|err!)\s*", re.I)
+    errors = [prefix.sub("", line) for line in lines if prefix.match(line)]
+    messages = [line for line in errors if not line.startswith("code ")]
+    return (messages or errors or lines or ["no output"])[0][:200]
 
 
 def copy_from_tarball(tarball: Path, located: NpmFile, cache: Path) -> dict:

@@ -121,13 +121,13 @@ def site_splits(site_municipalities: pd.DataFrame) -> dict[Any, list[list[Any]]]
         what="site_municipalities",
     )
     ordered = site_municipalities.sort_values(["site_id", "share"], ascending=[True, False])
-    return {
-        plain(site_id): [
-            [plain(r.municipality), plain(r.area_ha, 1), plain(r.share, 3)]
-            for r in group.itertuples()
-        ]
-        for site_id, group in ordered.groupby("site_id", sort=False)
-    }
+    splits: dict[Any, list[list[Any]]] = {}
+    columns = (ordered[c].tolist() for c in ("site_id", "municipality", "area_ha", "share"))
+    for site_id, municipality, area_ha, share in zip(*columns, strict=True):
+        splits.setdefault(plain(site_id), []).append(
+            [plain(municipality), plain(area_ha, 1), plain(share, 3)]
+        )
+    return splits
 
 
 def site_features(data: MapData, *, tolerance_m: float) -> dict:
@@ -144,8 +144,9 @@ def site_features(data: MapData, *, tolerance_m: float) -> dict:
     fills = score_hex(sites["score"].to_numpy(dtype=float))
     optional = [c for c in ("rank", "area_ha", "host", "p_first", "p_top3") if c in sites]
     digits = {"rank": None, "area_ha": 1, "host": None, "p_first": 3, "p_top3": 3}
+    records = sites[["site_id", "score", *optional, *criteria]].to_dict("records")
     properties = {}
-    for (index, row), fill in zip(sites.iterrows(), fills, strict=True):
+    for index, row, fill in zip(sites.index, records, fills, strict=True):
         site_id = plain(row["site_id"])
         props = {"site_id": site_id, "score": plain(row["score"], 3), "fill": fill}
         props.update({c: plain(row[c], digits[c]) for c in optional})

@@ -15,7 +15,6 @@ LANGUAGES = ("nl", "en")
 LABELS: Mapping[str, tuple[str, str]] = {
     "municipalities": ("Gemeenten", "Municipalities"),
     "municipality": ("Gemeente", "Municipality"),
-    "population": ("Inwoners", "Population"),
     "sites": ("Kandidaat-sites", "Candidate sites"),
     "site": ("Site", "Site"),
     "score": ("Score", "Score"),
@@ -25,7 +24,6 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "p_first": ("Kans op eerste plaats", "Probability ranked first"),
     "p_top3": ("Kans op top 3", "Probability in top 3"),
     "breakdown": ("Score per criterium", "Score per criterion"),
-    "criterion": ("Criterium", "Criterion"),
     "split": ("Verdeling over gemeenten", "Split by municipality"),
     "share": ("Aandeel", "Share"),
     "suitability": ("Geschiktheid", "Suitability"),
@@ -64,7 +62,6 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "distance_m": ("Afstand (m)", "Distance (m)"),
     "none": ("geen", "none"),
     "finance": ("Financiën", "Finance"),
-    "item": ("Post", "Item"),
     "value": ("Waarde", "Value"),
     "unit": ("Eenheid", "Unit"),
     "keys_side_by_side": ("Verdeelsleutels naast elkaar", "Sharing keys side by side"),
@@ -84,8 +81,6 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "yes": ("ja", "yes"),
     "no": ("nee", "no"),
     "robustness": ("Robuustheid", "Robustness"),
-    "left": ("Links", "Left"),
-    "right": ("Rechts", "Right"),
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -180,6 +181,34 @@ class RasterReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ThreadLocalReader:
+    """Reads one raster from several threads: each thread gets its own :class:`RasterReader`
+    (a GDAL dataset must not be shared between threads)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._opened: list[RasterReader] = []
+        self._lock = threading.Lock()
+
+    def read(self, window: Window, *, boundless: bool = False) -> np.ndarray:
+        """Cells of ``window`` as float64 with NaN as nodata (see :meth:`RasterReader.read`)."""
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = RasterReader(self.path)
+            with self._lock:
+                self._opened.append(reader)
+        return reader.read(window, boundless=boundless)
+
+    def close(self) -> None:
+        """Close the readers of every thread."""
+        with self._lock:
+            for reader in self._opened:
+                reader.close()
+            self._opened.clear()
+            self._local = threading.local()
 
 
 def read_window(path: str | os.PathLike[str], window: Window) -> np.ndarray:

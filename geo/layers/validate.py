@@ -4,7 +4,8 @@ What happens to a layer, in order (all vectorised over the geometry array):
 
 1. zero features: refused;
 2. missing or empty geometries: dropped and counted (all empty: refused);
-3. NaN or infinite coordinates: refused, with the number of features;
+3. NaN or infinite coordinates: refused, with the number of features (GEOS counts such a
+   geometry as invalid, so only the invalid ones are scanned for them);
 4. geometry families (point, line, polygon) mixed in one layer: refused; single and multi
    parts of one family (``Polygon`` + ``MultiPolygon``) are normalised to the multi type;
 5. invalid geometries (self-intersections, bad rings): repaired with
@@ -80,17 +81,17 @@ def key_columns(frame: gpd.GeoDataFrame) -> list[str]:
     ]
 
 
-def _drop_empty(geoms: np.ndarray) -> np.ndarray:
+def _present(geoms: np.ndarray) -> np.ndarray:
     """Boolean mask of the geometries to keep (present and not empty)."""
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
 def _check_finite(geoms: np.ndarray, rows: np.ndarray, what: str) -> None:
     """Refuse NaN or infinite coordinates; ``rows`` are the feature numbers of ``geoms``."""
-    if np.isfinite(shapely.get_coordinates(geoms)).all():
-        return
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     bad = np.unique(rows[owner[~np.isfinite(coords).all(axis=1)]])
+    if not len(bad):
+        return
     raise GeometryError(
         f"{what} has {len(bad)} feature(s) with NaN or infinite coordinates (first: feature "
         f"{int(bad[0])}); expected finite numbers. Fix or remove them at the source."
@@ -113,18 +114,17 @@ def _family_of(geoms: np.ndarray, what: str) -> str:
     )
 
 
-def _repair(geoms: np.ndarray, family: str) -> tuple[np.ndarray, int]:
-    """Repair invalid geometries in place of a copy; return them and how many were invalid."""
-    invalid = ~shapely.is_valid(geoms)
-    count = int(invalid.sum())
-    if count:
-        geoms = geoms.copy()
-        method = "structure" if family == "polygon" else "linework"
-        fixed = shapely.make_valid(geoms[invalid], method=method, keep_collapsed=False)
-        if family != "polygon":  # linework may leave collections of lines and points
-            fixed = np.array([_only_family(g, family) for g in fixed], dtype=object)
-        geoms[invalid] = fixed
-    return geoms, count
+def _repair(geoms: np.ndarray, invalid: np.ndarray, family: str) -> np.ndarray:
+    """``geoms`` with the ``invalid`` ones made valid (a copy when any is)."""
+    if not invalid.any():
+        return geoms
+    geoms = geoms.copy()
+    method = "structure" if family == "polygon" else "linework"
+    fixed = shapely.make_valid(geoms[invalid], method=method, keep_collapsed=False)
+    if family != "polygon":  # linework may leave collections of lines and points
+        fixed = np.array([_only_family(g, family) for g in fixed], dtype=object)
+    geoms[invalid] = fixed
+    return geoms
 
 
 def _only_family(geom: shapely.Geometry, family: str) -> shapely.Geometry:
@@ -181,20 +181,21 @@ def validate_vector(
     """
     if len(frame) == 0:
         raise LayerError(f"{what} has no features; expected at least one. Check the source.")
-    geoms = frame.geometry.to_numpy()
-    keep = _drop_empty(geoms)
+    keep = _present(frame.geometry.to_numpy())
     dropped = int((~keep).sum())
     if not keep.any():
         raise GeometryError(f"{what} has {len(frame)} features, all with empty geometries.")
-    _check_finite(geoms[keep], np.flatnonzero(keep), what)
-    family = _family_of(geoms[keep], what)
-    geoms, repaired = _repair(geoms, family)
-    collapsed = 0
-    if repaired:
-        after = _drop_empty(geoms)
-        collapsed = int((keep & ~after).sum())
-        keep &= after
-    geoms, mixed = _to_multi(geoms[keep], family)
+    rows = np.flatnonzero(keep)
+    geoms = frame.geometry.to_numpy()[rows]
+    invalid = ~shapely.is_valid(geoms)
+    _check_finite(geoms[invalid], rows[invalid], what)
+    family = _family_of(geoms, what)
+    geoms = _repair(geoms, invalid, family)
+    repaired = int(invalid.sum())
+    survived = _present(geoms) if repaired else np.ones(len(geoms), dtype=bool)
+    collapsed = int((~survived).sum())
+    keep[rows[~survived]] = False
+    geoms, mixed = _to_multi(geoms[survived], family)
     cleaned = frame
     if repaired or mixed or not keep.all():
         cleaned = frame.loc[keep].copy()

@@ -123,7 +123,7 @@ def test_map_shows_municipalities_and_sites(demo):
 
 
 def test_map_popup_data_carries_the_equalisation_of_the_best_site(demo):
-    out, outputs, _ = demo
+    out, _, _ = demo
     data = stored_map_data(out)
     summary = data.equalisation
     assert summary["site_id"] == str(data.sites.iloc[0]["site_id"])

@@ -23,6 +23,7 @@ from webmap.assets import (
     fetch_assets,
     inline_assets,
     map_asset_urls,
+    npm_complaint,
     npm_file,
 )
 from webmap.errors import AssetError
@@ -215,3 +216,20 @@ def test_cli_fetch_fails_when_nothing_comes(tmp_path, fake_npm, monkeypatch):
     )
     assert result.exit_code != 0
     assert "parkplan assets fetch" in result.output
+
+
+def test_unversioned_urls_are_not_fetched(tmp_path, fake_npm):
+    url = "https://cdn.example.org/gh/jieter/Leaflet.Sync/L.Map.Sync.min.js"
+    report = fetch_assets(tmp_path / "cache", urls=[url], npm=str(fake_npm))
+    assert report.unavailable == ((url, "the URL pins no version of leaflet.sync"),)
+    assert not (tmp_path / "calls.log").exists()
+
+
+def test_npm_complaint_is_its_message_line():
+    output = (
+        "npm warn Unknown user config\n"
+        "npm error code ETARGET\n"
+        "npm error notarget No matching version found for x@2.0.2.\n"
+        "npm error A complete log of this run can be found in: /somewhere\n"
+    )
+    assert npm_complaint(output) == "notarget No matching version found for x@2.0.2."

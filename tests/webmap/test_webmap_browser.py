@@ -118,6 +118,7 @@ def test_xss_payload_never_runs(offline_page, tmp_path, assets):
     assert page.evaluate("() => document.querySelectorAll('img[onerror]').length") == 0
     assert offline_page.dialogs == []
     assert offline_page.errors == []
+    page.screenshot(path=SCREENSHOTS.format("xss"))
 
 
 def test_comparison_shows_two_synchronised_maps(offline_page, tmp_path, data, assets):

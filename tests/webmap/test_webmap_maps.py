@@ -167,3 +167,21 @@ def test_xss_payload_stays_text(tmp_path):
     # the payload still arrives, as data, for the popups and labels to show as text
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page  # layer-control entry
+
+
+def test_sites_without_optional_columns_or_with_nan_scores(data):
+    sites = data.sites[["site_id", "score", "geometry"]].copy()
+    sites.loc[sites["site_id"] == 2, "score"] = float("nan")
+    bare = map_data()
+    object.__setattr__(bare, "sites", sites)
+    features = site_collection(map_html(bare, tiles=None))["features"]
+    props = {f["properties"]["site_id"]: f["properties"] for f in features}
+    assert props[2]["fill"] == "#9e9e9e" and "score" not in props[2]  # grey, no score
+    assert set(props[1]) == {"site_id", "score", "fill", "c", "split"}
+
+
+def test_a_map_without_sites_still_renders(data):
+    empty = map_data()
+    object.__setattr__(empty, "sites", data.sites.iloc[0:0])
+    page = map_html(empty, tiles=None)
+    assert json.dumps(label("municipalities", "nl")) in page

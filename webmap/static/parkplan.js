@@ -172,7 +172,11 @@ var parkplan = (function () {
   function bindSite(feature, layer, ctx) {
     var p = feature.properties || {};
     layer.bindTooltip(function () { return siteTooltip(p, ctx); }, { sticky: true });
-    layer.bindPopup(function () { return sitePopup(p, ctx); }, { maxWidth: 360, minWidth: 260 });
+    layer.bindPopup(function () { return sitePopup(p, ctx); }, {
+      maxWidth: 360,
+      minWidth: 260,
+      autoPanPaddingTopLeft: [60, 50], // keep the popup clear of the title and the buttons
+    });
     layer.on("mouseover", function () { layer.setStyle({ weight: 3 }); });
     layer.on("mouseout", function () { layer.setStyle({ weight: 1 }); });
   }

@@ -34,6 +34,7 @@ def test_bowtie_is_repaired_into_two_triangles_and_counted():
 def test_empty_and_missing_geometries_are_dropped_and_counted():
     cleaned, report = validate_vector(frame([box(0, 0, 1, 1), None, Polygon()], id=[1, 2, 3]))
     assert list(cleaned["id"]) == [1] and report.dropped_empty == 2
+    assert report.repaired_invalid == 0
 
 
 def test_zero_features_and_all_empty_are_refused():
