@@ -21,11 +21,12 @@ import pandas as pd
 import equalisation
 from equalisation.finance import FinanceAssumptions
 from equalisation.keys import Partner
-from geo import engine, regions, robustness, split, zonal
+from geo import regions, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
 from geo.robustness import RobustnessResult
 from parkplan import model
+from parkplan.engines import LOCAL, Engine
 from parkplan.errors import StudyError
 from parkplan.study import Study
 from parkplan.workspace import Workspace
@@ -56,6 +57,7 @@ def score(
     *,
     scenario: str | None = None,
     candidates: gpd.GeoDataFrame | None = None,
+    engine: Engine = LOCAL,
     progress: Progress | None = None,
 ) -> Scoring:
     """Score suitability, find candidate sites, score and rank them, split them by municipality.
@@ -80,7 +82,7 @@ def score(
     )
     if candidates is None:
         candidates = candidate_sites(variant, workspace, grid, suitability)
-    table = zonal.zonal_scores(
+    table = engine.zonal_scores(
         candidates,
         grid,
         suitability.path,
@@ -89,7 +91,7 @@ def score(
     )
     municipalities = model.municipalities(variant, workspace)
     parts = split.split_by_municipality(candidates, municipalities, id_column="site_id")
-    stability = _robustness(variant, weighting, table)
+    stability = _robustness(variant, weighting, table, engine)
     sites = _site_table(candidates, table, parts, stability)
     return Scoring(scenario, grid, weighting, suitability, sites, parts, stability)
 
@@ -125,12 +127,12 @@ def candidate_sites(
 
 
 def _robustness(
-    study: Study, weighting: model.Weighting, table: pd.DataFrame
+    study: Study, weighting: model.Weighting, table: pd.DataFrame, engine: Engine
 ) -> RobustnessResult | None:
     config = study.robustness
     if config.draws == 0 or len(table) < 2:
         return None
-    return robustness.weight_monte_carlo(
+    return engine.weight_monte_carlo(
         table,
         weighting.weights,
         aggregation=model.aggregation(study),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from geo import scenarios
 from parkplan import outputs, pipeline, report, views
+from parkplan.engines import open_engine
 from parkplan.errors import StudyError
 from parkplan.study import Study, load_study
 from parkplan.workspace import Workspace
@@ -53,19 +54,23 @@ def run_study(
     scenario: str | None = None,
     equalise: bool = True,
     lang: str = "nl",
+    engine: str | None = None,
+    scheduler: str | None = None,
     progress: pipeline.Progress | None = None,
 ) -> RunOutputs:
     """Score, find sites, split, equalise, and write every output of the study at ``root``."""
     root = pipeline.study_root(root)
     study = load_study(root)
     workspace = Workspace.open(root)
-    with workspace.lock():
+    engine_name = engine or study.engine
+    with workspace.lock(), open_engine(engine_name, scheduler=scheduler or study.scheduler) as eng:
         ensure_layers(study, workspace)
         scoring = pipeline.score(
             study,
             workspace,
             scenario=scenario,
             candidates=base_sites(root) if scenario else None,
+            engine=eng,
             progress=progress,
         )
         result = None

@@ -215,7 +215,9 @@ class Study(Section):
     name: str = Field(min_length=1, max_length=200)
     crs: str = "EPSG:31370"
     cell_size_m: Positive = 10.0
-    engine: Literal["local"] = "local"
+    engine: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+    workspace: str | None = None
     region: RegionConfig = RegionConfig()
     layers: list[LayerSource] = []
     exclusions: list[ExclusionConfig] = []

@@ -253,7 +253,7 @@ def yearly_table(ledger: Any, text: Mapping[str, str], formats: Formats) -> dict
     return {
         "columns": [text["year"], *map(str, table.columns)],
         "rows": [
-            [str(plain(year)), *(formats.euro(v) for v in row)]
+            [str(plain(year)), *(formats.number(v, 0) for v in row)]
             for year, row in zip(table.index, table.to_numpy(), strict=True)
         ],
     }

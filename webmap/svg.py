@@ -76,7 +76,9 @@ def grouped_bars(
     numbers = [float(values[s].get(c, 0.0) or 0.0) for s in series for c in categories]
     top, bottom = max([0.0, *numbers]), min([0.0, *numbers])
     span = (top - bottom) or 1.0
-    plot_h, left, legend_h, label_h = 180, 70, 18 * len(series), 34
+    slanted = len(categories) > 4  # long rows of names are written at an angle
+    plot_h, left, legend_h = 180, 70, 18 * len(series)
+    label_h = 90 if slanted else 34
     group_w = (width - left) / max(len(categories), 1)
     bar_w = group_w * 0.8 / max(len(series), 1)
 
@@ -106,11 +108,13 @@ def grouped_bars(
                 f"{text(format_value(value))}</title></rect>"
             )
     for j, category in enumerate(categories):
-        x = left + (j + 0.5) * group_w
-        body.append(
-            f"<text x='{x:.1f}' y='{legend_h + plot_h + 16}' text-anchor='middle'>"
-            f"{text(category)}</text>"
+        x, y = left + (j + 0.5) * group_w, legend_h + plot_h + 16
+        placement = (
+            f"text-anchor='end' transform='rotate(-35 {x:.1f} {y})'"
+            if slanted
+            else "text-anchor='middle'"
         )
+        body.append(f"<text x='{x:.1f}' y='{y}' {placement}>{text(category)}</text>")
     return svg_root(width, legend_h + plot_h + label_h, body, label=title)
 
 

@@ -15,9 +15,10 @@ import click
 from equalisation.errors import EqualisationError
 from geo.errors import GeoError
 from parkplan.errors import ParkplanError
+from webmap.errors import WebmapError
 
 #: Errors that mean "bad input or usage": one line on stderr, exit code 2.
-USER_ERRORS = (ParkplanError, GeoError, EqualisationError)
+USER_ERRORS = (ParkplanError, GeoError, EqualisationError, WebmapError)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 

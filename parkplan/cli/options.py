@@ -15,3 +15,15 @@ lang = click.option(
     help="Language of the map and report labels.",
 )
 quiet = click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+engine = click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Compute engine (default: study.toml's 'engine').",
+)
+scheduler = click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Dask scheduler to use with --engine dask (default: a local cluster).",
+)

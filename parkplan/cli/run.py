@@ -25,11 +25,17 @@ def report_outputs(outputs: RunOutputs) -> None:
 @click.command("run")
 @options.study_dir
 @options.lang
+@options.engine
+@options.scheduler
 @options.quiet
-def run_command(study_dir: Path, lang: str, quiet: bool) -> None:
-    """Run the whole study: suitability, sites, split, equalisation, map."""
+def run_command(
+    study_dir: Path, lang: str, engine: str | None, scheduler: str | None, quiet: bool
+) -> None:
+    """Run the whole study: suitability, sites, split, equalisation, map, report."""
     with progress_bar("suitability", enabled=not quiet) as progress:
-        outputs = run_study(study_dir, lang=lang, progress=progress)
+        outputs = run_study(
+            study_dir, lang=lang, engine=engine, scheduler=scheduler, progress=progress
+        )
     report_outputs(outputs)
 
 
@@ -37,12 +43,27 @@ def run_command(study_dir: Path, lang: str, quiet: bool) -> None:
 @options.study_dir
 @click.option("--scenario", default=None, help="A named scenario of study.toml.")
 @options.lang
+@options.engine
+@options.scheduler
 @options.quiet
-def score_command(study_dir: Path, scenario: str | None, lang: str, quiet: bool) -> None:
+def score_command(
+    study_dir: Path,
+    scenario: str | None,
+    lang: str,
+    engine: str | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
     """Score suitability and rank the candidate sites (no equalisation)."""
     with progress_bar("suitability", enabled=not quiet) as progress:
         outputs = run_study(
-            study_dir, scenario=scenario, equalise=False, lang=lang, progress=progress
+            study_dir,
+            scenario=scenario,
+            equalise=False,
+            lang=lang,
+            engine=engine,
+            scheduler=scheduler,
+            progress=progress,
         )
     report_outputs(outputs)
 

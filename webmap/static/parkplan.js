@@ -8,6 +8,7 @@ var parkplan = (function () {
   "use strict";
 
   var SVG_NS = "http://www.w3.org/2000/svg";
+  var MAX_VIOLATIONS = 3; // coalitions named in a popup; the report lists them all
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -125,7 +126,10 @@ var parkplan = (function () {
       var ok = core.in_core === true;
       var message = ok ? L.core_ok : L.core_violated;
       var violations = Array.isArray(core.violations) ? core.violations.map(String) : [];
-      if (!ok && violations.length) message += ": " + violations.join(", ");
+      if (!ok && violations.length) {
+        message += ": " + violations.slice(0, MAX_VIOLATIONS).join("; ");
+        if (violations.length > MAX_VIOLATIONS) message += " (+" + (violations.length - MAX_VIOLATIONS) + ")";
+      }
       box.appendChild(el("p", ok ? "pp-core-ok" : "pp-core-bad", message));
     } else {
       box.appendChild(el("p", "pp-core-unknown", L.core_unknown));
