@@ -144,29 +144,20 @@ class SubRegionalFund(Mechanism):
     def entries(self, ctx: Context) -> list[Entry]:
         out: list[Entry] = []
         for t, year in enumerate(ctx.years):
-            paid_in = 0
-            for p, yearly in ctx.municipal_ov_cents.items():
-                cents = to_cents(to_eur(yearly[t]) * _decimal(self.ov_share))
-                paid_in += cents
-                if cents:
-                    out.append(
-                        direct(
-                            p,
-                            cents,
-                            year=year,
-                            item="fund contribution",
-                            side="paid",
-                            explanation=f"fund: {self.ov_share:.0%} of own OV "
-                            f"{to_eur(yearly[t]):,} EUR",
-                        )
-                    )
-            out += split(
-                paid_in,
-                ctx.revenues_key.shares,
-                year=year,
-                item=f"fund payout {year}",
-                side="received",
-                explain=_key_words("revenues", ctx.revenues_key),
+            levies = {
+                p: (to_cents(to_eur(yearly[t]) * _decimal(self.ov_share)), to_eur(yearly[t]))
+                for p, yearly in ctx.municipal_ov_cents.items()
+            }
+            out += _pooled(
+                ctx,
+                year,
+                {p: cents for p, (cents, _) in levies.items()},
+                paid_item="fund contribution",
+                paid_explanation={
+                    p: f"fund: {self.ov_share:.0%} of own OV {own:,} EUR"
+                    for p, (_, own) in levies.items()
+                },
+                payout_item=f"fund payout {year}",
             )
         return out
 
@@ -234,26 +225,15 @@ class MunicipalFundRedistribution(Mechanism):
                 p: to_cents(to_eur(y[t]) * _decimal(self.clawback_share))
                 for p, y in ctx.municipal_ov_cents.items()
             }
-            out += [
-                direct(
-                    p,
-                    c,
-                    year=year,
-                    item="WHAT-IF municipal fund",
-                    side="paid",
-                    explanation=f"WHAT-IF municipal fund claws back "
-                    f"{self.clawback_share:.0%} of own OV",
-                )
-                for p, c in clawed.items()
-                if c
-            ]
-            out += split(
-                sum(clawed.values()),
-                ctx.revenues_key.shares,
-                year=year,
-                item=f"WHAT-IF municipal fund {year}",
-                side="received",
-                explain=_key_words("revenues", ctx.revenues_key),
+            out += _pooled(
+                ctx,
+                year,
+                clawed,
+                paid_item="WHAT-IF municipal fund",
+                paid_explanation=dict.fromkeys(
+                    clawed, f"WHAT-IF municipal fund claws back {self.clawback_share:.0%} of own OV"
+                ),
+                payout_item=f"WHAT-IF municipal fund {year}",
             )
         return out
 
@@ -326,28 +306,44 @@ class PlanningBenefitFund(Mechanism):
                 for p, ha in ctx.land_ha.items()
                 if ha > 0
             }
-            out += [
-                direct(
-                    p,
-                    c,
-                    year=year,
-                    item="WHAT-IF planning benefit",
-                    side="paid",
-                    explanation=f"WHAT-IF levy {self.levy_share:.0%} × "
-                    f"{gain_eur_per_m2:,.2f} EUR/m² gain on plots sold",
-                )
-                for p, c in levy.items()
-                if c
-            ]
-            out += split(
-                sum(levy.values()),
-                ctx.revenues_key.shares,
-                year=year,
-                item=f"WHAT-IF planning benefit fund {year}",
-                side="received",
-                explain=_key_words("revenues", ctx.revenues_key),
+            out += _pooled(
+                ctx,
+                year,
+                levy,
+                paid_item="WHAT-IF planning benefit",
+                paid_explanation=dict.fromkeys(
+                    levy,
+                    f"WHAT-IF levy {self.levy_share:.0%} × {gain_eur_per_m2:,.2f} EUR/m² gain "
+                    "on plots sold",
+                ),
+                payout_item=f"WHAT-IF planning benefit fund {year}",
             )
         return out
+
+
+def _pooled(
+    ctx: Context,
+    year: int,
+    levies_cents: Mapping[str, int],
+    *,
+    paid_item: str,
+    paid_explanation: Mapping[str, str],
+    payout_item: str,
+) -> list[Entry]:
+    """A fund for one year: each partner pays its levy in, the total goes out by revenue key."""
+    paid = [
+        direct(p, c, year=year, item=paid_item, side="paid", explanation=paid_explanation[p])
+        for p, c in levies_cents.items()
+        if c
+    ]
+    return paid + split(
+        sum(levies_cents.values()),
+        ctx.revenues_key.shares,
+        year=year,
+        item=payout_item,
+        side="received",
+        explain=_key_words("revenues", ctx.revenues_key),
+    )
 
 
 REGISTRY: Mapping[str, type[Mechanism]] = {

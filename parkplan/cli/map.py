@@ -15,14 +15,8 @@ from webmap.pdf import html_to_pdf
 
 @click.command("map")
 @options.study_dir
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="HTML file to write.",
-)
-@click.option("--scenario", default=None, help="Map a scenario's results instead of the base.")
+@options.output_file("HTML file to write.")
+@options.scenario("Map a scenario's results instead of the base.")
 @click.option(
     "--offline",
     is_flag=True,
@@ -41,14 +35,8 @@ def map_command(
 
 @click.command("report")
 @options.study_dir
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="report.html, or report.pdf (printed by headless Chromium).",
-)
-@click.option("--scenario", default=None, help="Report on a scenario's results instead.")
+@options.output_file("report.html, or report.pdf (printed by headless Chromium).")
+@options.scenario("Report on a scenario's results instead.")
 @options.lang
 def report_command(study_dir: Path, output: Path, scenario: str | None, lang: str) -> None:
     """Write the dossier for a mayors' conference (HTML or PDF)."""

@@ -27,3 +27,19 @@ scheduler = click.option(
     metavar="tcp://HOST:PORT",
     help="Dask scheduler to use with --engine dask (default: a local cluster).",
 )
+
+
+def output_file(help_text: str):
+    """The required ``-o/--output FILE`` option of the commands that write one file."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help=help_text,
+    )
+
+
+def scenario(help_text: str):
+    """The ``--scenario NAME`` option."""
+    return click.option("--scenario", default=None, help=help_text)

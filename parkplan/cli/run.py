@@ -41,7 +41,7 @@ def run_command(
 
 @click.command("score")
 @options.study_dir
-@click.option("--scenario", default=None, help="A named scenario of study.toml.")
+@options.scenario("A named scenario of study.toml.")
 @options.lang
 @options.engine
 @options.scheduler
