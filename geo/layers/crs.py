@@ -112,23 +112,41 @@ def likely_cause(source_bounds: Bounds, src: CRS, target: Bounds, study: CRS) ->
     if fits:
         return (
             f"the coordinates fit {fits[0]}, so the declared CRS {crs_label(src)} is probably "
-            "wrong; fix the file's CRS (e.g. its .prj) or reload it with the right one"
+            f"wrong; declare {fits[0]} in the file (its .prj), or for a GeoJSON without a "
+            f"'crs' member pass --assume-crs {fits[0]}"
         )
     return "check the CRS declared by the file and the order of the coordinates"
 
 
-def check_geographic_range(bounds: Bounds, src: CRS, *, what: str) -> None:
+def landing_zone(study: CRS, region: Bounds | None) -> tuple[Bounds, str]:
+    """Where data must land, in the study CRS, and how to name it.
+
+    With a ``region`` (study CRS): the region grown by 10 % (at least 5 km); without one: the
+    area of use of the study CRS grown by 10 %.
+    """
+    if region is not None:
+        return expanded(region, share=0.1, min_margin=5_000.0), "the study region"
+    west, south, east, north = expanded(area_of_use_bounds(study), share=0.1)
+    target = transformer("EPSG:4326", study).transform_bounds(
+        west, south, east, north, errcheck=False
+    )
+    return target, f"the area of use of {crs_label(study)}"
+
+
+def check_geographic_range(
+    bounds: Bounds, src: CRS, *, study: CRS, region: Bounds | None, what: str
+) -> None:
     """Refuse coordinates outside ±180°/±90° in a geographic CRS (they are likely metres)."""
     if not src.is_geographic:
         return
     x0, y0, x1, y1 = bounds
     if -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90:
         return
-    fits = [name for name in CANDIDATE_CRS if parse_crs(name).is_projected]
+    cause = likely_cause(bounds, src, landing_zone(study, region)[0], study)
     raise CRSError(
         f"{what} declares the geographic CRS {crs_label(src)} but its coordinates span "
-        f"x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}, outside ±180°/±90°; these look like metres "
-        f"in a projected CRS (e.g. {fits[0]}). Fix the declared CRS or use --assume-crs."
+        f"x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}, outside ±180°/±90°, so they are not "
+        f"degrees; {cause}."
     )
 
 
@@ -141,19 +159,8 @@ def check_lands_inside(
     src: CRS,
     what: str,
 ) -> None:
-    """Refuse data whose ``bounds`` (study CRS) miss the study region or the CRS's area of use.
-
-    With a ``region`` (study CRS) the target is the region grown by 10 % (at least 5 km);
-    without it, the area of use of the study CRS grown by 10 %.
-    """
-    if region is not None:
-        target, where = expanded(region, share=0.1, min_margin=5_000.0), "the study region"
-    else:
-        west, south, east, north = expanded(area_of_use_bounds(study), share=0.1)
-        target = transformer("EPSG:4326", study).transform_bounds(
-            west, south, east, north, errcheck=False
-        )
-        where = f"the area of use of {crs_label(study)}"
+    """Refuse data whose ``bounds`` (study CRS) miss :func:`landing_zone`; say the likely cause."""
+    target, where = landing_zone(study, region)
     if _intersects(bounds, target):
         return
     cause = likely_cause(source_bounds, src, target, study)

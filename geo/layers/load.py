@@ -28,7 +28,7 @@ from geo.layers.crs import (
     source_crs,
 )
 from geo.layers.read import VectorRead
-from geo.layers.validate import ValidationReport, validate_vector
+from geo.layers.validate import ValidationReport, family_of, repair, validate_vector
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +49,22 @@ class PreparedVector:
         return str(self.frame.geometry.geom_type.iloc[0])
 
 
-def _declared_crs(read: VectorRead, assume_crs: str | None) -> CRS:
+def _declared_crs(read: VectorRead, assume_crs: str | None) -> tuple[CRS, tuple[str, ...]]:
+    """The source CRS (see :func:`geo.layers.crs.source_crs`) and a note for the report.
+
+    ``assume_crs`` also replaces an implicit CRS (a GeoJSON without a ``crs`` member).
+    """
     what = read.dataset.path.name
     if read.frame.crs is None and not assume_crs and "crs_hint" in read.frame.attrs:
         raise CRSError(
             f"{what} is a table and carries no CRS ({read.frame.attrs['crs_hint']}); "
             "state it with --assume-crs EPSG:XXXX."
         )
-    return source_crs(read.frame.crs, assume_crs=assume_crs, what=what)
+    if read.crs_implicit and assume_crs:
+        crs = parse_crs(assume_crs, what="--assume-crs")
+        note = f"no 'crs' member: {crs_label(crs)} assumed as asked, not the RFC 7946 WGS84"
+        return crs, (note,)
+    return source_crs(read.frame.crs, assume_crs=assume_crs, what=what), ()
 
 
 def _without_fid_column(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
@@ -69,12 +77,12 @@ def _without_fid_column(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, tupl
 
 
 def _repair_after_reprojection(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """Reprojection can make a valid geometry slightly invalid: repair those again."""
     geoms = frame.geometry.to_numpy()
     invalid = ~shapely.is_valid(geoms)
     if not invalid.any():
         return frame, 0
-    geoms = geoms.copy()
-    geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+    geoms = repair(geoms, invalid, family_of(geoms, "the reprojected layer"))
     frame = frame.copy()
     frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
     return frame, int(invalid.sum())
@@ -97,15 +105,15 @@ def prepare_vector(
     region : bounds of the study region in ``study_crs``; default: the CRS's area of use.
     """
     what = read.dataset.path.name
-    src = _declared_crs(read, assume_crs)
+    src, crs_notes = _declared_crs(read, assume_crs)
     frame = read.frame.set_crs(src, allow_override=True)
     frame, fid_notes = _without_fid_column(frame)
     frame, report = validate_vector(
-        frame, what=what, encoding=read.encoding, notes=(*read.notes, *fid_notes)
+        frame, what=what, encoding=read.encoding, notes=(*read.notes, *crs_notes, *fid_notes)
     )
     source_bounds = bounds = tuple(float(v) for v in frame.total_bounds)
-    check_geographic_range(source_bounds, src, what=what)
     study = parse_crs(study_crs, what="the study CRS")
+    check_geographic_range(source_bounds, src, study=study, region=region, what=what)
     if not src.equals(study):
         frame, repaired = _repair_after_reprojection(frame.to_crs(study))
         if repaired:

@@ -56,12 +56,17 @@ class Dataset:
 
 @dataclass(frozen=True)
 class VectorRead:
-    """Features as read from a :class:`Dataset`, in the source's own CRS (``frame.crs``)."""
+    """Features as read from a :class:`Dataset`, in the source's own CRS (``frame.crs``).
+
+    ``crs_implicit`` is true when that CRS is a default rather than declared: a GeoJSON file
+    without a ``crs`` member is WGS84 by RFC 7946, yet older files hold Lambert 72 that way.
+    """
 
     frame: gpd.GeoDataFrame
     dataset: Dataset
     encoding: str | None
     notes: tuple[str, ...]
+    crs_implicit: bool = False
 
 
 def _datasets_in(folder: Path) -> list[Path]:
@@ -220,7 +225,14 @@ def read_vector(dataset: Dataset) -> VectorRead:
             ) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise LayerError(f"{dataset.path.name} has no geometry column; expected spatial features.")
-    return VectorRead(frame, dataset, encoding, notes)
+    implicit = dataset.format == "GeoJSON" and not _declares_crs(dataset.path)
+    return VectorRead(frame, dataset, encoding, notes, crs_implicit=implicit)
+
+
+def _declares_crs(path: Path, *, head_bytes: int = 65_536) -> bool:
+    """Whether a GeoJSON file has a ``crs`` member (written before the features, if at all)."""
+    with open(path, "rb") as f:
+        return b'"crs"' in f.read(head_bytes)
 
 
 def _short(exc: BaseException) -> str:

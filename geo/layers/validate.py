@@ -10,8 +10,9 @@ What happens to a layer, in order (all vectorised over the geometry array):
    parts of one family (``Polygon`` + ``MultiPolygon``) are normalised to the multi type;
 5. invalid geometries (self-intersections, bad rings): repaired with
    ``shapely.make_valid(method="structure")`` for polygons (keeps polygonal output and the
-   area of valid input), ``"linework"`` otherwise, and counted; a repair that collapses a
-   geometry to nothing drops it (counted with the empty ones);
+   area of valid input; parts it leaves touching along an edge are merged with a zero-width
+   buffer), ``"linework"`` otherwise, and counted; a repair that collapses a geometry to
+   nothing drops it (counted with the empty ones);
 6. key columns (``id``, ``nis``, ``*_id``...): duplicate values and nulls are counted and reported,
    not refused (a layer of stations may legitimately repeat a municipality code).
 """
@@ -98,7 +99,8 @@ def _check_finite(geoms: np.ndarray, rows: np.ndarray, what: str) -> None:
     )
 
 
-def _family_of(geoms: np.ndarray, what: str) -> str:
+def family_of(geoms: np.ndarray, what: str) -> str:
+    """``"point"``, ``"line"`` or ``"polygon"``; mixed families raise :class:`GeometryError`."""
     type_ids = shapely.get_type_id(geoms)
     families = {_FAMILY.get(int(t), "collection") for t in np.unique(type_ids)}
     if len(families) == 1 and "collection" not in families:
@@ -114,14 +116,17 @@ def _family_of(geoms: np.ndarray, what: str) -> str:
     )
 
 
-def _repair(geoms: np.ndarray, invalid: np.ndarray, family: str) -> np.ndarray:
+def repair(geoms: np.ndarray, invalid: np.ndarray, family: str) -> np.ndarray:
     """``geoms`` with the ``invalid`` ones made valid (a copy when any is)."""
     if not invalid.any():
         return geoms
     geoms = geoms.copy()
     method = "structure" if family == "polygon" else "linework"
     fixed = shapely.make_valid(geoms[invalid], method=method, keep_collapsed=False)
-    if family != "polygon":  # linework may leave collections of lines and points
+    if family == "polygon":  # "structure" can leave parts sharing an edge: merge them
+        still = ~shapely.is_valid(fixed)
+        fixed[still] = shapely.buffer(fixed[still], 0)
+    else:  # linework may leave collections of lines and points
         fixed = np.array([_only_family(g, family) for g in fixed], dtype=object)
     geoms[invalid] = fixed
     return geoms
@@ -189,8 +194,8 @@ def validate_vector(
     geoms = frame.geometry.to_numpy()[rows]
     invalid = ~shapely.is_valid(geoms)
     _check_finite(geoms[invalid], rows[invalid], what)
-    family = _family_of(geoms, what)
-    geoms = _repair(geoms, invalid, family)
+    family = family_of(geoms, what)
+    geoms = repair(geoms, invalid, family)
     repaired = int(invalid.sum())
     survived = _present(geoms) if repaired else np.ones(len(geoms), dtype=bool)
     collapsed = int((~survived).sum())

@@ -43,7 +43,12 @@ def add(
     assume_crs: str | None,
     replace: bool,
 ) -> None:
-    """Load FILE (GeoPackage, Shapefile/.zip, GeoJSON, FlatGeobuf, CSV, GeoTIFF) as NAME."""
+    """Load FILE as the layer NAME of the study.
+
+    FILE: GeoPackage, Shapefile (.shp, a folder or a .zip), GeoJSON, FlatGeobuf, CSV (x/y,
+    lon/lat or WKT columns) or GeoTIFF/COG. Vectors are checked, repaired where safe and
+    stored in the study CRS; the source's CRS is never guessed.
+    """
     workspace = Workspace.open(study_dir)
     info = workspace.add_layer(
         file, name, source_layer=source_layer, assume_crs=assume_crs, replace=replace

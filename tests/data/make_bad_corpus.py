@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import sys
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import rasterio
+import rasterio.errors
 from pyproj import Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import LineString, Point, Polygon, box
@@ -193,10 +195,11 @@ def _truncated_geojson(d: Path) -> Path:
 
 def _raster_without_georeference(d: Path) -> Path:
     path = d / "nogeoref.tif"
-    with rasterio.open(
-        path, "w", driver="GTiff", width=10, height=10, count=1, dtype="uint8"
-    ) as dst:
-        dst.write(np.ones((10, 10), dtype="uint8"), 1)
+    profile = {"driver": "GTiff", "width": 10, "height": 10, "count": 1, "dtype": "uint8"}
+    with warnings.catch_warnings():  # that is the point of this file
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(np.ones((10, 10), dtype="uint8"), 1)
     return path
 
 
@@ -358,7 +361,7 @@ CASES: tuple[Case, ...] = (
     Case("shp_without_dbf", _shp_without_dbf, ".dbf"),
     Case("shp_without_shx", _shp_without_shx, ".shx"),
     Case("geojson_nan", _geojson_nan, "nan"),
-    Case("geojson_absurd_coordinates", _geojson_absurd, "outside ±180"),
+    Case("geojson_absurd_coordinates", _geojson_absurd, "not degrees"),
     Case("self_intersecting_repaired", _self_intersecting, "repaired", expect="loaded"),
     Case("zero_byte_geojson", _zero_bytes(".geojson"), "empty (0 bytes)"),
     Case("zero_byte_tif", _zero_bytes(".tif"), "empty (0 bytes)"),
@@ -374,7 +377,14 @@ CASES: tuple[Case, ...] = (
     Case("raster_other_crs_inside_region", _raster_lambert2008, "epsg:3812", expect="loaded"),
     Case("raster_absurd_size", _raster_huge, "expected at most"),
     Case("latlon_swapped", _latlon_swapped, "swapped"),
-    Case("metres_declared_wgs84", _metres_declared_wgs84, "look like metres"),
+    Case("metres_declared_wgs84", _metres_declared_wgs84, "fit epsg:31370"),
+    Case(
+        "metres_without_crs_member_assumed",
+        _metres_declared_wgs84,
+        "epsg:31370 assumed",
+        "loaded",
+        options=("--assume-crs", LAMBERT72),
+    ),
     Case("lambert2008_declared_lambert72", _lambert2008_declared_lambert72, "epsg:3812"),
     Case("mixed_geometry_types", _mixed_types, "mixes geometry types"),
     Case("duplicate_layer_name", _good_gpkg, "already exists", layer_name="parcels"),

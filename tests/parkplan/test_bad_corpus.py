@@ -12,8 +12,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from parkplan.cli import cli, main
-from parkplan.cli.init import init
+from parkplan.cli import main
 from parkplan.workspace import Workspace
 
 _GENERATOR = Path(__file__).resolve().parents[1] / "data" / "make_bad_corpus.py"
@@ -21,8 +20,6 @@ _spec = importlib.util.spec_from_file_location("make_bad_corpus", _GENERATOR)
 corpus = importlib.util.module_from_spec(_spec)
 sys.modules["make_bad_corpus"] = corpus
 _spec.loader.exec_module(corpus)
-
-cli.add_command(init)
 
 
 def run_cli(capsys, *args: object) -> tuple[int, str, str]:

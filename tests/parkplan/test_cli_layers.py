@@ -12,10 +12,8 @@ import pyogrio
 import pytest
 from shapely.geometry import Point, box
 
-from parkplan.cli import cli, main
-from parkplan.cli.init import init
+from parkplan.cli import main
 
-cli.add_command(init)
 L72 = "EPSG:31370"
 
 
