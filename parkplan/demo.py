@@ -41,6 +41,12 @@ def demo_model(partners: list[dict]) -> dict:
                 "description": "flood-prone areas",
             },
             {
+                "name": "existing_parks",
+                "kind": "inside",
+                "layer": "business_parks",
+                "description": "existing business parks (already built up)",
+            },
+            {
                 "name": "housing_buffer",
                 "kind": "buffer",
                 "layer": "residential",

@@ -19,7 +19,7 @@ from parkplan.engines import open_engine
 from parkplan.errors import StudyError
 from parkplan.study import Study, load_study
 from parkplan.workspace import Workspace
-from webmap.maps import map_html
+from webmap.maps import compare_html, map_html
 
 log = logging.getLogger(__name__)
 
@@ -176,3 +176,17 @@ def compare_scenarios(root: Path, names: list[str]) -> pd.DataFrame:
 def render_map(root: Path, *, scenario: str | None = None, lang: str = "nl", assets=None) -> str:
     """The map of the last run of a study (or of one of its scenarios), as HTML."""
     return map_html(views.stored_map_data(root, scenario=scenario), lang=lang, assets=assets)
+
+
+def render_comparison(
+    root: Path, left: str | None, right: str | None, *, lang: str = "nl", assets=None
+) -> str:
+    """Two runs (the base model when ``None``, else a scenario) on synchronised maps."""
+    return compare_html(
+        views.stored_map_data(root, scenario=left),
+        views.stored_map_data(root, scenario=right),
+        left_title=left or "base",
+        right_title=right or "base",
+        lang=lang,
+        assets=assets,
+    )

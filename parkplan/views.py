@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from parkplan import model, outputs, pipeline
+from parkplan.errors import StudyError
 from parkplan.study import Study, load_study
 from parkplan.summary import equalisation_summary
 from parkplan.workspace import Workspace
@@ -68,6 +69,11 @@ def stored_map_data(root: Path, *, scenario: str | None = None) -> MapData:
     study = load_study(root)
     workspace = Workspace.open(root)
     folder = output_folder(root, scenario)
+    if not (folder / outputs.SITES_CSV).is_file():
+        command = (
+            f"parkplan score {root} --scenario {scenario}" if scenario else f"parkplan run {root}"
+        )
+        raise StudyError(f"no results of {scenario or 'the base model'} yet; run '{command}' first")
     _, parts = outputs.read_site_tables(folder)
     return map_data(
         study,

@@ -13,6 +13,14 @@ Safety: a layer is written to a new file first; the load commits by replacing ``
 atomically (temporary file + :func:`os.replace`) under the lock, so a failed load leaves the
 study as it was and two processes loading at once never lose each other's layers. The ``ID``
 in file names makes a replaced layer's new file distinct from the old one until the commit.
+A load claims its new file (a lock on ``NAME-ID.gpkg.loading``) until it ends; a file that no
+catalogue entry references and no load claims was left by a process killed mid-load, and is
+collected under the lock at the next load or removal.
+
+Backends: when ``study.toml`` names a database (``workspace = "postgresql://..."``),
+:meth:`Workspace.open` and :meth:`Workspace.create` return a
+:class:`~parkplan.workspace_postgis.PostgisWorkspace`, which keeps the vector layers, the
+catalogue and the result tables in PostGIS behind the same interface.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+import tomllib
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -52,6 +61,7 @@ from geo.layers.read import Dataset, read_vector, resolved_source
 from geo.layers.validate import ValidationReport
 from geo.layers.write import VECTOR_DRIVERS, atomic_path, export_vector, remove_quietly, write_gpkg
 from parkplan.errors import BusyError, WorkspaceError
+from parkplan.study import STUDY_FILE
 
 __all__ = ["LayerInfo", "ValidationReport", "Workspace"]
 
@@ -69,6 +79,9 @@ STORAGE = {"vector": "layers", "raster": "rasters"}
 SUFFIX = {"vector": ".gpkg", "raster": ".tif"}
 CACHE_DIR = "cache"
 RESULTS_DIR = "results"
+CLAIM_SUFFIX = ".loading"
+#: The ``NAME-ID`` stem of a stored file, and of its side, staging, temporary and claim files.
+STORED_STEM = re.compile(r"^\.?([a-z][a-z0-9_]{0,62}-[0-9a-f]{8})(?=\.|$)")
 
 
 def check_layer_name(name: str) -> str:
@@ -110,6 +123,11 @@ class Workspace:
         """
         root = Path(root)
         study_crs = crs_label(projected_crs(crs, what="the study CRS"))
+        settings = study_settings(root)
+        if settings.get("workspace"):
+            from parkplan.workspace_postgis import PostgisWorkspace
+
+            return PostgisWorkspace.create_in(root, settings, crs=study_crs, region=region)
         if (root / WORKSPACE_DIR).exists():
             raise WorkspaceError(
                 f"{root} already has a workspace; expected a new study folder. "
@@ -136,8 +154,16 @@ class Workspace:
 
     @classmethod
     def open(cls, root: Path) -> Workspace:
-        """The workspace of the study at ``root``; :class:`WorkspaceError` if there is none."""
+        """The workspace of the study at ``root``; :class:`WorkspaceError` if there is none.
+
+        A study whose ``study.toml`` names a database opens its PostGIS workspace.
+        """
         root = Path(root)
+        settings = study_settings(root)
+        if settings.get("workspace"):
+            from parkplan.workspace_postgis import PostgisWorkspace
+
+            return PostgisWorkspace.attach(root, settings)
         if not (root / WORKSPACE_DIR / CATALOG).is_file():
             raise WorkspaceError(
                 f"{root} is not a study (no {WORKSPACE_DIR}/{CATALOG}); expected a folder made "
@@ -227,7 +253,8 @@ class Workspace:
             raise WorkspaceError(f"layer kind {kind!r}; expected 'vector' or 'raster'.")
         self._check_free(name, replace)
         source = Path(source)
-        with ThreadPoolExecutor(max_workers=1) as hasher:  # hash while the data is read
+        hasher = ThreadPoolExecutor(max_workers=1)  # hash while the data is read
+        with self._transaction(), hasher:
             digest = hasher.submit(source_sha256, source)
             with resolved_source(
                 source, source_layer=source_layer, limits=self.archive_limits
@@ -239,27 +266,19 @@ class Workspace:
                         f"for layer {name!r}."
                     )
                 store = self._store_raster if found == "raster" else self._store_vector
-                stored = self._new_file(found, name)
-                try:
-                    facts = store(
-                        dataset, stored, name, assume_crs=assume_crs, categorical=categorical
-                    )
+                with store(dataset, name, assume_crs=assume_crs, categorical=categorical) as facts:
                     info = LayerInfo(
                         name=name,
                         source=str(source.resolve()),
                         sha256=digest.result(),
                         loaded_at=utc_now(),
-                        stored=stored.relative_to(self.folder).as_posix(),
                         source_format=dataset.format,
                         source_member=dataset.member,
                         **facts,
                     )
                     previous = self._commit_layer(info, replace=replace)
-                except BaseException:
-                    remove_quietly(stored)
-                    raise
-        if previous is not None:
-            self._forget_files(previous)
+            if previous is not None:
+                self._forget_files(previous)
         logger.info("loaded %s as %r (%s)", source, name, info.kind)
         return info
 
@@ -273,27 +292,59 @@ class Workspace:
     def _commit_layer(self, info: LayerInfo, *, replace: bool) -> LayerInfo | None:
         """Enter ``info`` in the catalogue under the lock; return the entry it replaced."""
         with self.lock():
+            self._collect_garbage()
             self._check_free(info.name, replace)
             previous = self._entries().get(info.name)
             self._commit(add=info)
         return previous
 
-    def _new_file(self, kind: str, name: str) -> Path:
-        """A new, unused path for the stored file of a layer of ``kind``."""
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Where a load or a removal happens. Files need none: their commit is the atomic
+        replacement of the catalogue (the database backend runs one transaction here)."""
+        yield
+
+    @contextmanager
+    def _new_file(self, kind: str, name: str) -> Iterator[Path]:
+        """A new, unused path for the stored file of a layer of ``kind``, claimed by this load.
+
+        The file is removed when the block fails; the claim is given up when it ends.
+        """
         folder = self.folder / STORAGE[kind]
         folder.mkdir(exist_ok=True)
-        return folder / f"{name}-{secrets.token_hex(4)}{SUFFIX[kind]}"
+        stored = folder / f"{name}-{secrets.token_hex(4)}{SUFFIX[kind]}"
+        try:
+            with filelock.FileLock(_claim_of(stored)):
+                try:
+                    yield stored
+                except BaseException:
+                    remove_quietly(stored)
+                    raise
+        finally:
+            _claim_of(stored).unlink(missing_ok=True)
 
-    def _store_vector(
-        self,
-        dataset: Dataset,
-        stored: Path,
-        name: str,
-        *,
-        assume_crs: str | None,
-        categorical: bool | None,
-    ) -> dict:
-        """Read, check and reproject ``dataset``; write it to ``stored``; return its facts."""
+    def _collect_garbage(self) -> None:
+        """Remove stored files that no catalogue entry references and no load claims.
+
+        Such files were left by a process killed mid-load. The lock must be held, so that no
+        load commits meanwhile.
+        """
+        referenced = self._referenced_files()
+        for kind, folder_name in STORAGE.items():
+            folder = self.folder / folder_name
+            if not folder.is_dir():
+                continue
+            matches = (STORED_STEM.match(path.name) for path in folder.iterdir())
+            for stem in sorted({match[1] for match in matches if match}):
+                if f"{stem}{SUFFIX[kind]}" not in referenced:
+                    _collect_unclaimed(folder / f"{stem}{SUFFIX[kind]}")
+
+    def _referenced_files(self) -> set[str]:
+        """The names of the stored files that the catalogue references."""
+        return {Path(info.stored).name for info in self._entries().values()}
+
+    def _prepare_vector(self, dataset: Dataset, name: str, *, assume_crs: str | None):
+        """Read, check and reproject ``dataset`` (see :func:`geo.layers.load.prepare_vector`)."""
         region = None if name == REGION else self.region_bounds()
         prepared = prepare_vector(
             read_vector(dataset), study_crs=self.crs, assume_crs=assume_crs, region=region
@@ -303,28 +354,43 @@ class Workspace:
                 f"the region layer from {dataset.path.name} has {prepared.geometry_type} "
                 "geometries; expected polygons (the study area or its municipalities)."
             )
-        write_gpkg(prepared.frame, stored, layer=name)
+        return prepared
+
+    def _vector_facts(self, prepared, dataset: Dataset, *, stored: str) -> dict:
+        """The catalogue facts of a vector layer stored at ``stored``."""
         return {
             "kind": "vector",
             "crs": self.crs,
             "source_crs": prepared.source_crs,
             "validation": prepared.validation,
             "bounds": prepared.bounds,
+            "stored": stored,
             "source_layer": dataset.layer,
             "geometry_type": prepared.geometry_type,
             "feature_count": len(prepared.frame),
         }
 
+    @contextmanager
+    def _store_vector(
+        self, dataset: Dataset, name: str, *, assume_crs: str | None, categorical: bool | None
+    ) -> Iterator[dict]:
+        """Read, check and reproject ``dataset``; write it to a new GeoPackage; yield its facts.
+
+        The file is removed if the block (the commit) fails.
+        """
+        prepared = self._prepare_vector(dataset, name, assume_crs=assume_crs)
+        with self._new_file("vector", name) as stored:
+            write_gpkg(prepared.frame, stored, layer=name)
+            yield self._vector_facts(prepared, dataset, stored=self._relative(stored))
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.folder).as_posix()
+
+    @contextmanager
     def _store_raster(
-        self,
-        dataset: Dataset,
-        stored: Path,
-        name: str,
-        *,
-        assume_crs: str | None,
-        categorical: bool | None,
-    ) -> dict:
-        """Check ``dataset`` and copy it to ``stored`` as COG; return its facts."""
+        self, dataset: Dataset, name: str, *, assume_crs: str | None, categorical: bool | None
+    ) -> Iterator[dict]:
+        """Check ``dataset`` and copy it to a new COG; yield its facts (file removed on failure)."""
         facts, crs = inspect_raster(dataset.path, assume_crs=assume_crs, categorical=categorical)
         check_lands_inside(
             bounds_in(facts, crs, self.crs),
@@ -334,13 +400,19 @@ class Workspace:
             src=crs,
             what=dataset.path.name,
         )
-        write_cog(dataset.path, stored, crs=crs if assume_crs else None)
+        with self._new_file("raster", name) as stored:
+            write_cog(dataset.path, stored, crs=crs if assume_crs else None)
+            yield self._raster_facts(facts, stored=self._relative(stored))
+
+    @staticmethod
+    def _raster_facts(facts, *, stored: str) -> dict:
         return {
             "kind": "raster",
             "crs": facts.crs,
             "source_crs": facts.crs,
             "validation": ValidationReport(),
             "bounds": facts.bounds,
+            "stored": stored,
             "width": facts.width,
             "height": facts.height,
             "band_count": facts.count,
@@ -352,10 +424,12 @@ class Workspace:
 
     def remove_layer(self, name: str) -> None:
         """Remove ``name`` from the study, with its stored and cached files."""
-        with self.lock():
-            info = self.layer(name)
-            self._commit(remove=name)
-        self._forget_files(info)
+        with self._transaction():
+            with self.lock():
+                self._collect_garbage()
+                info = self.layer(name)
+                self._commit(remove=name)
+            self._forget_files(info)
 
     def _forget_files(self, info: LayerInfo) -> None:
         remove_quietly(self.folder / info.stored)
@@ -370,12 +444,15 @@ class Workspace:
         info = self.layer(name)
         if info.kind != kind:
             raise WorkspaceError(f"layer {name!r} is a {info.kind}; expected a {kind} layer.")
-        if not (self.folder / info.stored).is_file():
+        if not self._is_stored(info):
             raise WorkspaceError(
                 f"the file of layer {name!r} ({info.stored}) is missing from the workspace; "
                 f"load the layer again with 'parkplan layers add --replace'."
             )
         return info
+
+    def _is_stored(self, info: LayerInfo) -> bool:
+        return (self.folder / info.stored).is_file()
 
     def read_vector(self, name: str) -> gpd.GeoDataFrame:
         """The features of the vector layer ``name``, in the study CRS."""
@@ -481,6 +558,38 @@ class Workspace:
             yield
         finally:
             self._lock.release()
+
+
+def study_settings(root: Path) -> Mapping:
+    """The top-level settings of ``root/study.toml`` ({} without one, or one that cannot be
+    parsed: the commands that read the study report that)."""
+    path = Path(root) / STUDY_FILE
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return {}
+
+
+def _claim_of(stored: Path) -> Path:
+    return stored.with_name(stored.name + CLAIM_SUFFIX)
+
+
+def _collect_unclaimed(stored: Path) -> None:
+    """Remove ``stored`` with its side files unless a load in progress claims it."""
+    claim = filelock.FileLock(_claim_of(stored))
+    try:
+        claim.acquire(timeout=0)
+    except filelock.Timeout:
+        return
+    try:
+        stem = stored.name.removesuffix(stored.suffix)
+        for path in [*stored.parent.glob(f"{stem}.*"), *stored.parent.glob(f".{stem}.*")]:
+            if path.name != _claim_of(stored).name:
+                remove_quietly(path)
+        logger.warning("removed %s, left behind by an interrupted load", stored)
+    finally:
+        claim.release()
+        _claim_of(stored).unlink(missing_ok=True)
 
 
 def _new_catalog(crs: str) -> dict:

@@ -8,7 +8,7 @@ import click
 
 from parkplan.cli import options
 from parkplan.report import render_report
-from parkplan.run import render_map
+from parkplan.run import render_comparison, render_map
 from webmap.assets import AssetSource
 from webmap.pdf import html_to_pdf
 
@@ -18,17 +18,33 @@ from webmap.pdf import html_to_pdf
 @options.output_file("HTML file to write.")
 @options.scenario("Map a scenario's results instead of the base.")
 @click.option(
+    "--compare",
+    "compare_with",
+    default=None,
+    metavar="SCENARIO",
+    help="Show this scenario ('base' for the base model) beside the map, views in sync.",
+)
+@click.option(
     "--offline",
     is_flag=True,
     help="Inline Leaflet and the plugins (from 'parkplan assets fetch') into one file.",
 )
 @options.lang
 def map_command(
-    study_dir: Path, output: Path, scenario: str | None, offline: bool, lang: str
+    study_dir: Path,
+    output: Path,
+    scenario: str | None,
+    compare_with: str | None,
+    offline: bool,
+    lang: str,
 ) -> None:
-    """Write the interactive map of the study's last run."""
+    """Write the interactive map of the study's last run (or two runs side by side)."""
     assets = AssetSource.default() if offline else None
-    html = render_map(study_dir, scenario=scenario, lang=lang, assets=assets)
+    if compare_with is None:
+        html = render_map(study_dir, scenario=scenario, lang=lang, assets=assets)
+    else:
+        other = None if compare_with == "base" else compare_with
+        html = render_comparison(study_dir, scenario, other, lang=lang, assets=assets)
     write_text_atomically(output, html)
     click.echo(f"map written to {output}")
 
