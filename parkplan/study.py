@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import (
@@ -242,6 +243,24 @@ class Study(Section):
                 f"{SCHEMA_VERSION}"
             )
         return version
+
+    @field_validator("workspace")
+    @classmethod
+    def _database_without_password(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError(
+                f"workspace {url!r} is not a PostgreSQL URL; expected "
+                "postgresql://USER@HOST:PORT/DB, or leave it out for the folder workspace"
+            )
+        if parts.password is not None or "password=" in parts.query:
+            raise ValueError(
+                "workspace URL holds a password; remove it and give the password through "
+                "PGPASSWORD or ~/.pgpass"
+            )
+        return url
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:

@@ -420,7 +420,7 @@ class PostgisWorkspace(Workspace):
             try:
                 yield conn
             except psycopg.errors.LockNotAvailable as exc:
-                raise self._busy(exc) from exc
+                raise self._busy() from exc
             except psycopg.Error as exc:
                 raise WorkspaceError(
                     f"the workspace database {self.database.url} (schema "
@@ -495,12 +495,12 @@ class PostgisWorkspace(Workspace):
                 (self.database.lock_key,),
             )
         except psycopg.errors.LockNotAvailable as exc:
-            raise self._busy(exc, timeout_s) from exc
+            raise self._busy(timeout_s) from exc
         finally:
             if not until_commit:
                 conn.execute("RESET lock_timeout")
 
-    def _busy(self, exc: Exception, timeout_s: float | None = None) -> BusyError:
+    def _busy(self, timeout_s: float | None = None) -> BusyError:
         waited = "" if timeout_s is None else f" for more than {timeout_s:g} s"
         return BusyError(
             f"the study {self.root} is busy (its workspace schema {self.database.schema!r} is "

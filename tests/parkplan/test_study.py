@@ -53,6 +53,8 @@ def test_round_trip_keeps_every_value(tmp_path):
         ({"scenarios": [{"name": "x", "weights": {"nope": 1.0}}]}, "unknown criteria ['nope']"),
         ({"exclusions": [{"name": "b", "kind": "buffer", "layer": "l"}]}, "needs ['buffer_m']"),
         ({"cell_size_m": float("nan")}, "cell_size_m"),
+        ({"workspace": "postgresql://ana:secret@db:5432/parks"}, "holds a password"),
+        ({"workspace": "mysql://ana@db/parks"}, "not a PostgreSQL URL"),
     ],
 )
 def test_bad_study_is_one_line_naming_the_place(change, fragment):
