@@ -1,0 +1,420 @@
+"""Scale-out benchmark: the local streaming engine against the Dask engine on a large grid.
+
+Seeded synthetic inputs: a square grid of ``--side`` cells at 10 m (11,200: four times the
+West-Flanders grid; ``--quick``: 2,800) with 8 smooth criterion rasters and 2 exclusion rasters
+as tiled float32 / uint8 GeoTIFFs (DEFLATE with predictor), generated once into the work folder
+(removed at the end unless ``--workdir`` is given), and the same inputs on a grid of half the
+side to see whether memory grows with the grid.
+
+Measured in one run, each engine in a fresh process:
+
+- the score raster by :func:`geo.engine.score` (one process, its default threads) and by
+  :func:`geo.dask_engine.score_dask` on a loopback ``LocalCluster`` of 2 worker processes
+  of 1 thread: the best wall time of ``--repeat`` runs (and the COG conversion after the last
+  block), the mean worker time per block, the peak resident memory (``VmHWM``) of the driver
+  and of each worker, and the largest absolute difference between the two rasters;
+- zonal statistics of ``--sites`` polygons on the score raster, and the Monte Carlo robustness
+  of ``--draws`` weight vectors over ``--sites`` sites (8 criteria), local against Dask, with
+  the check that both give the same table.
+
+The last line printed is a JSON object with the figures.
+
+Usage::
+
+    python benchmarks/scale.py [--quick] [--side N] [--workdir DIR] [--sites N] [--draws N]
+                               [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20_261_122
+CELL_M = 10.0
+X_MIN, Y_MAX = 20_000.0, 240_000.0
+CRS = "EPSG:31370"
+TILE = 512
+WORKERS = 2
+
+#: name -> (transform keyword arguments, weight); raw values are 0–100.
+CRITERIA = {
+    "motorway": ({"kind": "sigmoid", "direction": "decreasing", "c": 10, "d": 60}, 3.0),
+    "station": ({"kind": "linear", "direction": "decreasing", "c": 20, "d": 80}, 1.0),
+    "quay": ({"kind": "j_shaped", "a": 20, "b": 70}, 1.0),
+    "residential": ({"kind": "linear", "a": 15, "b": 45}, 2.0),
+    "slope": ({"kind": "sigmoid", "direction": "decreasing", "c": 30, "d": 90}, 2.0),
+    "soil": (
+        {"kind": "gaussian", "direction": "symmetric", "a": 10, "b": 40, "c": 60, "d": 90},
+        1.0,
+    ),
+    "grid_power": ({"kind": "linear", "a": 5, "b": 95}, 1.0),
+    "parks": ({"kind": "sigmoid", "a": 25, "b": 75}, 1.0),
+}
+EXCLUSIONS = {"steep": (">", 92.0), "flood": ("==", 1.0)}
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def free_disk_gb(folder: Path) -> float:
+    return shutil.disk_usage(folder).free / 1e9
+
+
+def needed_disk_gb(side: int) -> float:
+    """Room for the inputs (at most half their float32 size once compressed) and, per engine,
+    the output's uncompressed staging file and its COG: generous on purpose."""
+    float32_gb = side * side * 4 / 1e9
+    return float32_gb * (0.5 * (len(CRITERIA) + len(EXCLUSIONS)) + 2 * 2)
+
+
+def make_inputs(folder: Path, side: int) -> None:
+    """Write the 10 seeded rasters of a ``side`` x ``side`` grid: smooth waves (separable, so
+    a tile costs a few outer products), one nodata hole pattern, a uint8 flood flag."""
+    import rasterio
+    from rasterio.windows import Window
+
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = {
+        "driver": "GTiff",
+        "width": side,
+        "height": side,
+        "count": 1,
+        "crs": CRS,
+        "transform": rasterio.Affine(CELL_M, 0, X_MIN, 0, -CELL_M, Y_MAX),
+        "tiled": True,
+        "blockxsize": TILE,
+        "blockysize": TILE,
+        "compress": "DEFLATE",
+    }
+    for k, name in enumerate([*CRITERIA, *EXCLUSIONS]):
+        is_flag = name == "flood"
+        options = {
+            **profile,
+            "dtype": "uint8" if is_flag else "float32",
+            "nodata": None if is_flag else -9999.0,
+            "predictor": 2 if is_flag else 3,
+        }
+        rng = np.random.default_rng(SEED + k)
+        phase = rng.uniform(0, 2 * np.pi, 3)
+        wavelength = rng.uniform(800, 4000, 2) / CELL_M
+        cells = np.arange(side)
+        a_col, a_row = (
+            np.sin(cells / wavelength[0] + phase[0]),
+            np.cos(cells / wavelength[1] + phase[1]),
+        )
+        diagonal = cells / (wavelength[0] * 0.37)
+        s_row, c_row = np.sin(diagonal + phase[2]), np.cos(diagonal + phase[2])
+        s_col, c_col = np.sin(diagonal), np.cos(diagonal)
+        with rasterio.open(folder / f"{name}.tif", "w", **options) as dst:
+            for row in range(0, side, TILE):
+                for col in range(0, side, TILE):
+                    r, c = slice(row, row + TILE), slice(col, col + TILE)
+                    # 50 + 28 sin(x) cos(y) + 15 sin(x' + y'), the last one expanded
+                    field = (
+                        50
+                        + 28 * np.outer(a_row[r], a_col[c])
+                        + 15 * (np.outer(s_row[r], c_col[c]) + np.outer(c_row[r], s_col[c]))
+                    )
+                    if is_flag:
+                        data = (field > 88).astype(np.uint8)
+                    else:
+                        data = np.clip(field, 0, 100).astype(np.float32)
+                        if k == 0:  # nodata holes in one criterion
+                            rows, cols = np.ix_(cells[r] % 1500 < 40, cells[c] % 1700 < 60)
+                            data[rows & cols] = -9999.0
+                    h, w = data.shape
+                    dst.write(data, 1, window=Window(col, row, w, h))
+
+
+def blocks(side: int) -> int:
+    return math.ceil(side / TILE) ** 2
+
+
+def model(data: Path):
+    import rasterio
+
+    from geo.criteria import RasterCriterion
+    from geo.exclusions import RasterExclusion
+    from geo.grid import Grid
+    from geo.transforms import Transform
+
+    with rasterio.open(data / "motorway.tif") as src:
+        grid = Grid(CRS, X_MIN, Y_MAX, CELL_M, src.width, src.height)
+    criteria = [
+        RasterCriterion(n, data / f"{n}.tif", Transform(**t)) for n, (t, _) in CRITERIA.items()
+    ]
+    exclusions = [RasterExclusion(n, data / f"{n}.tif", op, v) for n, (op, v) in EXCLUSIONS.items()]
+    return grid, criteria, {n: w for n, (_, w) in CRITERIA.items()}, exclusions
+
+
+def make_sites(side: int, count: int):
+    """``count`` seeded elongated polygons of 0.5–20 ha inside the grid."""
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(SEED)
+    extent = side * CELL_M
+    radius = np.sqrt(rng.uniform(0.5, 20.0, count) * 10_000 / np.pi)
+    x = X_MIN + rng.uniform(radius.max(), extent - radius.max(), count)
+    y = Y_MAX - rng.uniform(radius.max(), extent - radius.max(), count)
+    angle = rng.uniform(0, np.pi, count)[:, None] + np.linspace(0, 2 * np.pi, 13)[None, :-1]
+    stretch = rng.uniform(0.5, 2.0, count)[:, None]
+    ring = np.stack(
+        [
+            x[:, None] + radius[:, None] * stretch * np.cos(angle),
+            y[:, None] + radius[:, None] / stretch * np.sin(angle),
+        ],
+        axis=-1,
+    )
+    return gpd.GeoDataFrame(
+        {"site_id": np.arange(1, count + 1)}, geometry=shapely.polygons(ring), crs=CRS
+    )
+
+
+def site_table(count: int):
+    """``count`` sites with a seeded mean standardised value per criterion."""
+    import pandas as pd
+
+    rng = np.random.default_rng(SEED + 1)
+    table = pd.DataFrame(
+        rng.beta(4, 3, (count, len(CRITERIA))), columns=[f"c_{n}" for n in CRITERIA]
+    )
+    table.insert(0, "site_id", np.arange(1, count + 1))
+    return table
+
+
+# ----------------------------------------------------------------------------- children
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (MB): ``VmHWM`` of the running image on Linux
+    (``ru_maxrss`` would carry over the parent's peak through fork + exec)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def timed_runs(compute, repeat: int) -> tuple[list[float], object]:
+    """Wall times of ``repeat`` calls of ``compute`` and its last result."""
+    seconds, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = compute()
+        seconds.append(time.perf_counter() - started)
+    return seconds, result
+
+
+class LastBlock:
+    """A progress callback that remembers when the last block was written: what follows is
+    the driver's conversion of the output to a COG."""
+
+    def __init__(self) -> None:
+        self.at = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if done == total:
+            self.at = time.perf_counter()
+
+
+def scored(score, grid, criteria, weights, exclusions, out: Path, repeat: int, **engine):
+    """Best wall time of ``repeat`` runs, with the COG conversion time of that run."""
+    best = None
+    runs = []
+    for _ in range(repeat):
+        last = LastBlock()
+        started = time.perf_counter()
+        result = score(
+            grid, criteria, weights, exclusions=exclusions, out_path=out, progress=last, **engine
+        )
+        ended = time.perf_counter()
+        runs.append(ended - started)
+        if best is None or runs[-1] < best["seconds"]:
+            best = {"seconds": runs[-1], "cog_s": ended - last.at}
+    return {
+        **best,
+        "runs_s": runs,
+        "mean_score": result.stats.mean,
+        "share_excluded": result.stats.share_excluded,
+    }
+
+
+def child_local(data: Path, out: Path, repeat: int) -> dict:
+    from geo.engine import score
+
+    figures = scored(score, *model(data), out, repeat)
+    return {**figures, "driver_peak_rss_mb": peak_rss_mb()}
+
+
+def child_dask(data: Path, out: Path, repeat: int) -> dict:
+    from distributed import get_task_stream
+
+    from geo.dask_engine import dask_client, score_dask
+
+    started = time.perf_counter()
+    with dask_client(n_workers=WORKERS, threads_per_worker=1) as client:
+        ready = time.perf_counter()
+        with get_task_stream(client) as stream:
+            figures = scored(score_dask, *model(data), out, repeat, client=client)
+        workers = client.run(peak_rss_mb)
+    compute_s = [
+        part["stop"] - part["start"]
+        for task in stream.data
+        for part in task["startstops"]
+        if part["action"] == "compute"
+    ]
+    return {
+        **figures,
+        "cluster_start_s": ready - started,
+        "block_compute_s": float(np.mean(compute_s)),
+        "driver_peak_rss_mb": peak_rss_mb(),
+        "worker_peak_rss_mb": sorted(workers.values()),
+    }
+
+
+def child_sites(data: Path, out: Path, repeat: int, sites: int, draws: int) -> dict:
+    from geo.dask_engine import dask_client, weight_monte_carlo_dask, zonal_scores_dask
+    from geo.robustness import weight_monte_carlo
+    from geo.zonal import zonal_scores
+
+    grid, _, weights, _ = model(data)
+    polygons, table = make_sites(grid.width, sites), site_table(sites)
+    options = {"draws": draws, "concentration": 50.0, "top_k": 3, "seed": 7}
+    with dask_client(n_workers=WORKERS, threads_per_worker=1) as client:
+        zonal_local_s, local = timed_runs(lambda: zonal_scores(polygons, grid, out), repeat)
+        zonal_dask_s, ours = timed_runs(
+            lambda: zonal_scores_dask(polygons, grid, out, client=client), repeat
+        )
+        mc_local_s, mc_local = timed_runs(
+            lambda: weight_monte_carlo(table, weights, **options), repeat
+        )
+        mc_dask_s, mc_ours = timed_runs(
+            lambda: weight_monte_carlo_dask(table, weights, client=client, **options), repeat
+        )
+    return {
+        "zonal_local_s": min(zonal_local_s),
+        "zonal_dask_s": min(zonal_dask_s),
+        "zonal_max_abs_diff": float(np.nanmax(np.abs(ours["score"] - local["score"]))),
+        "zonal_same_ranks": bool((ours["rank"] == local["rank"]).all()),
+        "monte_carlo_local_s": min(mc_local_s),
+        "monte_carlo_dask_s": min(mc_dask_s),
+        "monte_carlo_identical": bool(mc_ours.table.equals(mc_local.table)),
+    }
+
+
+def run_child(*args: str) -> dict:
+    command = [sys.executable, __file__, "--child", *args]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compare_rasters(ours: Path, theirs: Path) -> float:
+    """Largest absolute difference of two score rasters (inf when their nodata differs)."""
+    import rasterio
+
+    worst = 0.0
+    with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(ours) as a, rasterio.open(theirs) as b:
+        for _, window in a.block_windows(1):
+            x = a.read(1, window=window, masked=True).filled(np.nan)
+            y = b.read(1, window=window, masked=True).filled(np.nan)
+            if not np.array_equal(np.isnan(x), np.isnan(y)):
+                return float("inf")
+            if np.any(~np.isnan(x)):
+                worst = max(worst, float(np.nanmax(np.abs(x - y))))
+    return worst
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a 2,800-cell grid side")
+    parser.add_argument("--side", type=int, help="grid side in cells (default 11,200)")
+    parser.add_argument("--sites", type=int, default=10_000)
+    parser.add_argument("--draws", type=int, default=1_000)
+    parser.add_argument("--repeat", type=int, default=2, help="runs per engine; best kept")
+    parser.add_argument("--workdir", type=Path, help="keep the inputs here (default: temporary)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, data, out, *rest = args.child
+        work = {"local": child_local, "dask": child_dask, "sites": child_sites}[kind]
+        print(json.dumps(work(Path(data), Path(out), *map(int, rest))))
+        return
+    side = args.side or (2800 if args.quick else 11_200)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="parkplan-scale-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        print(json.dumps(run(side, workdir, args)))
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(side: int, workdir: Path, args: argparse.Namespace) -> dict:
+    needed, free = needed_disk_gb(side) + needed_disk_gb(side // 2), free_disk_gb(workdir)
+    if free < needed:
+        sys.exit(f"scale: {free:.1f} GB free in {workdir}; this run needs about {needed:.1f} GB.")
+    results: dict = {
+        "side": side,
+        "cells": side * side,
+        "blocks": blocks(side),
+        "workers": WORKERS,
+        "cpu_count": os.cpu_count(),
+        "free_disk_gb": free,
+    }
+    for n in (side, side // 2):
+        data = workdir / f"inputs_{n}"
+        if not (data / "flood.tif").exists():
+            started = time.perf_counter()
+            make_inputs(data, n)
+            size_mb = sum(f.stat().st_size for f in data.iterdir()) / 1e6
+            print(
+                f"inputs {n} x {n}: {time.perf_counter() - started:.1f} s, {size_mb:.0f} MB",
+                file=sys.stderr,
+            )
+        local = run_child("local", str(data), str(workdir / f"local_{n}.tif"), str(args.repeat))
+        print(f"local {n}: {local}", file=sys.stderr)
+        dask = run_child("dask", str(data), str(workdir / f"dask_{n}.tif"), str(args.repeat))
+        print(f"dask {n}: {dask}", file=sys.stderr)
+        diff = compare_rasters(workdir / f"dask_{n}.tif", workdir / f"local_{n}.tif")
+        results[str(n)] = {
+            "local": local,
+            "dask": dask,
+            "max_abs_diff": diff,
+            "ratio_dask_to_local": dask["seconds"] / local["seconds"],
+            "dask_s_per_block_per_worker": dask["seconds"] * WORKERS / blocks(n),
+        }
+        (workdir / f"local_{n}.tif").unlink()
+        if n != side:
+            (workdir / f"dask_{n}.tif").unlink()
+    sites = run_child(
+        "sites",
+        str(workdir / f"inputs_{side}"),
+        str(workdir / f"dask_{side}.tif"),
+        str(args.repeat),
+        str(args.sites),
+        str(args.draws),
+    )
+    print(f"sites: {sites}", file=sys.stderr)
+    results.update(sites=args.sites, draws=args.draws, **sites)
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,468 @@
+"""The suitability engine on Dask: the same results as the local engine, computed by a cluster.
+
+Three computations run as Dask tasks on a :class:`distributed.Client`, each giving exactly
+what its local counterpart gives:
+
+- :func:`score_dask` (:func:`geo.engine.score`): one task per block (window) of the grid
+  computes the criteria's standardised values z_i, the union of the exclusion masks and the
+  aggregated score S, plus the block's exclusion and score tallies. The model (criteria,
+  exclusions, weights, aggregation) is scattered to every worker once; each worker reads its
+  raster windows itself. The driver writes the blocks into the COG as they arrive, with a
+  bounded number of blocks in flight, and folds the tallies in block order, so the exclusion
+  report and the statistics equal the local engine's to the last bit;
+- :func:`zonal_scores_dask` (:func:`geo.zonal.zonal_scores`): one task per batch of sites
+  (north to south, so that each batch reads one band of the rasters); the ranks are taken
+  over all sites on the driver;
+- :func:`weight_monte_carlo_dask` (:func:`geo.robustness.weight_monte_carlo`): the driver
+  draws the Dirichlet weight vectors with the local code's random sequence (and, with value
+  noise, the generator state at each chunk's noise), the workers rank the sites under each
+  chunk of draws; the counts of first places and top-k places add up to the local ones.
+
+What travels: the model objects (features, raster *paths*, transforms) once per worker, one
+window per task, and the float32 blocks back to the driver. Rasters are read where the task
+runs, so on a real cluster the study's workspace must be on storage every worker and the
+driver see under the same path (a shared file system or mounted object store), and the
+``geo`` package must be installed on the workers.
+
+:func:`dask_client` opens a :class:`distributed.LocalCluster` on the loopback interface, or
+connects to a running scheduler (``tcp://HOST:PORT``).
+"""
+
+from __future__ import annotations
+
+import copyreg
+import logging
+import os
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from distributed import Client, Future, LocalCluster, as_completed
+from rasterio.windows import Window
+
+from geo.aggregation import Aggregation
+from geo.criteria import Criterion
+from geo.engine import (
+    Progress,
+    ScoreStats,
+    SuitabilityResult,
+    _check_model,
+    _matched_weights,
+    _StatsTally,
+    score_array,
+)
+from geo.errors import ModelError
+from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
+from geo.grid import Grid
+from geo.layers.blocks import CogWriter, ThreadLocalReader, block_windows, streaming_env
+from geo.robustness import RobustnessResult, _inputs, _ranks, _statement, scores_for
+from geo.zonal import _checked_sites, zonal_scores
+
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for a remote scheduler before giving up.
+CONNECT_TIMEOUT_S = 10.0
+
+#: Blocks in flight per worker thread: enough to keep every worker busy while the driver
+#: writes, few enough that the blocks waiting on the workers stay a handful.
+BLOCKS_IN_FLIGHT_PER_THREAD = 2
+
+
+# A raster reader ships as its path: every process opens its own files.
+copyreg.pickle(ThreadLocalReader, lambda reader: (ThreadLocalReader, (reader.path,)))
+
+
+# ----------------------------------------------------------------------------- the cluster
+
+
+@contextmanager
+def dask_client(
+    scheduler: str | None = None,
+    *,
+    n_workers: int = 2,
+    threads_per_worker: int = 1,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
+) -> Iterator[Client]:
+    """A Dask client: on a new local cluster, or connected to ``scheduler``.
+
+    Without ``scheduler``, ``n_workers`` worker processes of ``threads_per_worker`` threads
+    listen on 127.0.0.1 only, without a dashboard, and import this module as they start.
+    Everything opened here is closed on exit; a remote scheduler is left running.
+
+    Raises
+    ------
+    ModelError
+        When ``scheduler`` is malformed or cannot be reached within ``connect_timeout_s``.
+    """
+    if scheduler is None:
+        with (
+            LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=threads_per_worker,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                # the scheduler's HTTP endpoints (health, metrics) on a free loopback port
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                preload=[__name__],  # workers import the engine (and geo) while starting
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            log.info("local Dask cluster: %d workers x %d threads", n_workers, threads_per_worker)
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=connect_timeout_s)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ModelError(
+            f"cannot reach the Dask scheduler {scheduler!r} within {connect_timeout_s:g} s "
+            f"({reason}); expected the address of a running scheduler such as "
+            "'tcp://10.0.0.5:8786': start one with `dask scheduler`, or leave the scheduler "
+            "unset to use a local cluster."
+        ) from exc
+    with client:
+        log.info("connected to the Dask scheduler %s", scheduler)
+        yield client
+
+
+# ----------------------------------------------------------------------------- score raster
+
+
+@dataclass(frozen=True)
+class _BlockModel:
+    """What every worker needs to score any block: shipped once per worker."""
+
+    grid: Grid
+    criteria: tuple[Criterion, ...]
+    exclusions: tuple[Exclusion, ...]
+    weights: np.ndarray
+    aggregation: Aggregation
+    keep_layers: bool
+
+    @property
+    def exclusion_names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.exclusions)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One scored block: float32 scores (and standardised layers), with its tallies."""
+
+    index: int
+    window: Window
+    scores: np.ndarray
+    layers: np.ndarray | None
+    exclusions: ExclusionTally
+    stats: _StatsTally
+
+
+def _score_block(model: _BlockModel, index: int, window: Window) -> _Block:
+    """The local engine's computation of one block, run on a worker."""
+    grid = model.grid
+    with streaming_env():
+        z = np.stack([c.standardised_block(grid, window) for c in model.criteria])
+        masks = [e.mask_block(grid, window) for e in model.exclusions]
+    exclusions = ExclusionTally(model.exclusion_names, grid)
+    excluded = exclusions.add(masks)
+    scores = score_array(z, model.weights, model.aggregation, excluded)
+    stats = _StatsTally(grid)
+    stats.add(scores, excluded)
+    layers = z.astype(np.float32) if model.keep_layers else None
+    return _Block(index, window, scores.astype(np.float32), layers, exclusions, stats)
+
+
+def score_dask(
+    grid: Grid,
+    criteria: Sequence[Criterion],
+    weights: Mapping[str, float],
+    *,
+    client: Client,
+    aggregation: Aggregation | None = None,
+    exclusions: Sequence[Exclusion] = (),
+    out_path: str | os.PathLike[str],
+    block_size: int = 512,
+    criterion_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> SuitabilityResult:
+    """:func:`geo.engine.score` with the blocks computed by the workers of ``client``.
+
+    The driver validates the model, scatters it to every worker, keeps at most
+    :data:`BLOCKS_IN_FLIGHT_PER_THREAD` blocks per worker thread in flight, and writes each
+    block to ``out_path`` (and ``criterion_dir``) as it arrives; ``progress(done, total)`` is
+    called after each block. The result equals the local engine's.
+    """
+    aggregation = aggregation or Aggregation()
+    names = _check_model(criteria, exclusions)
+    used = _matched_weights(names, weights)
+    windows = block_windows(grid, block_size)
+    criterion_paths = (
+        {name: Path(criterion_dir) / f"{name}.tif" for name in names} if criterion_dir else {}
+    )
+    with ExitStack() as stack:
+        stack.enter_context(streaming_env())  # a small GDAL cache for the writers, as locally
+        for item in (*criteria, *exclusions):
+            stack.callback(item.close)
+            item.check(grid)  # on the driver: refuse a bad model before any task runs
+        model = _BlockModel(
+            grid,
+            tuple(criteria),
+            tuple(exclusions),
+            np.array([used[name] for name in names]),
+            aggregation,
+            keep_layers=bool(criterion_paths),
+        )
+        log.info(
+            "scoring %d criteria on %d x %d cells in %d blocks on Dask",
+            len(names),
+            grid.width,
+            grid.height,
+            len(windows),
+        )
+        out = stack.enter_context(CogWriter(out_path, grid, block_size=block_size))
+        layer_writers = [
+            stack.enter_context(CogWriter(path, grid, block_size=block_size))
+            for path in criterion_paths.values()
+        ]
+        tallies = _GridTallies(model, len(windows))
+        blocks = stack.enter_context(closing(_scored_blocks(client, model, windows)))
+        for done, block in enumerate(blocks, start=1):
+            out.write(block.window, block.scores)
+            layers = block.layers if block.layers is not None else ()
+            for writer, layer in zip(layer_writers, layers, strict=True):
+                writer.write(block.window, layer)
+            tallies.add(block)
+            if progress is not None:
+                progress(done, len(windows))
+    report, stats = tallies.results()
+    return SuitabilityResult(
+        path=Path(out_path),
+        grid=grid,
+        weights=used,
+        aggregation=aggregation,
+        criteria=names,
+        exclusions=report,
+        stats=stats,
+        criterion_paths=criterion_paths,
+        block_size=block_size,
+    )
+
+
+def _scored_blocks(
+    client: Client, model: _BlockModel, windows: Sequence[Window]
+) -> Iterator[_Block]:
+    """Blocks as they finish, in any order, with a bounded number in flight."""
+    shipped = client.scatter(model, broadcast=True, hash=False)
+    run = uuid.uuid4().hex[:12]
+    limit = max(2, BLOCKS_IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
+    queue = iter(enumerate(windows))
+    in_flight: set[Future] = set()
+    finished = as_completed()
+
+    def submit_next() -> None:
+        item = next(queue, None)
+        if item is not None:
+            index, window = item
+            future = client.submit(
+                _score_block, shipped, index, window, key=f"parkplan-block-{run}-{index}"
+            )
+            in_flight.add(future)
+            finished.add(future)
+
+    try:
+        for _ in range(limit):
+            submit_next()
+        for future in finished:
+            block = future.result()
+            in_flight.discard(future)
+            future.release()
+            submit_next()
+            yield block
+    finally:
+        client.cancel([*in_flight, shipped])
+
+
+class _GridTallies:
+    """The exclusion report and score statistics of the grid, from its blocks in any order.
+
+    Counts, minimum and maximum do not depend on the order; the sum of the scores is made in
+    block order at the end, as the local engine makes it, so the mean is the same to the bit.
+    Only numbers are kept from a block: its arrays are views into the received message.
+    """
+
+    def __init__(self, model: _BlockModel, blocks: int) -> None:
+        self.exclusions = ExclusionTally(model.exclusion_names, model.grid)
+        self.stats = _StatsTally(model.grid)
+        self.score_sums: list[float | None] = [None] * blocks
+
+    def add(self, block: _Block) -> None:
+        self.exclusions.alone += block.exclusions.alone
+        self.exclusions.in_sequence += block.exclusions.in_sequence
+        self.exclusions.excluded += block.exclusions.excluded
+        part = block.stats
+        self.stats.min = min(self.stats.min, part.min)
+        self.stats.max = max(self.stats.max, part.max)
+        self.stats.scored += part.scored
+        self.stats.excluded += part.excluded
+        self.score_sums[block.index] = part.total
+
+    def results(self) -> tuple[ExclusionReport, ScoreStats]:
+        assert None not in self.score_sums, "a block was never scored"
+        self.stats.total = 0.0
+        for total in self.score_sums:
+            self.stats.total += total
+        return self.exclusions.report(), self.stats.result()
+
+
+# ----------------------------------------------------------------------------- site scores
+
+
+def zonal_scores_dask(
+    sites: gpd.GeoDataFrame,
+    grid: Grid,
+    score_raster_path: str | os.PathLike[str],
+    *,
+    client: Client,
+    criterion_rasters: Mapping[str, str | os.PathLike[str]] | None = None,
+    id_column: str = "site_id",
+    batch_size: int = 500,
+) -> pd.DataFrame:
+    """:func:`geo.zonal.zonal_scores` with each batch of ``batch_size`` sites a task.
+
+    Batches are cut north to south, as locally; each worker reads the band its batch covers.
+    The table (columns, order, ranks) equals the local one.
+    """
+    geometries, _ = _checked_sites(sites, grid, id_column)
+    if len(sites) == 0:
+        return zonal_scores(
+            sites,
+            grid,
+            score_raster_path,
+            criterion_rasters=criterion_rasters,
+            id_column=id_column,
+        )
+    top = shapely.bounds(geometries)[:, 3]
+    order = np.argsort(-np.nan_to_num(top, nan=-np.inf), kind="stable")
+    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    slim = sites[[id_column, sites.geometry.name]]
+    futures = [
+        client.submit(
+            zonal_scores,
+            slim.iloc[batch],
+            grid,
+            score_raster_path,
+            criterion_rasters=criterion_rasters,
+            id_column=id_column,
+            batch_size=len(batch),
+            pure=False,
+        )
+        for batch in batches
+    ]
+    frame = pd.concat(client.gather(futures), ignore_index=True).drop(columns="rank")
+    frame.index = np.concatenate(batches)
+    frame = frame.sort_index().reset_index(drop=True)
+    ranked = frame.sort_values(["score", "site_id"], ascending=[False, True], na_position="last")
+    frame.loc[ranked.index, "rank"] = np.arange(1, len(frame) + 1)
+    return frame.astype({"rank": np.int64})
+
+
+# ----------------------------------------------------------------------------- robustness
+
+
+def _count_chunk(
+    values: np.ndarray,
+    w: np.ndarray,
+    noise_state: dict | None,
+    value_noise_sd: float,
+    aggregation: Aggregation,
+    top_k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How often each site ranks first and in the top k under the weight vectors ``w``."""
+    v = values[None, :, :]
+    if noise_state is not None:
+        rng = np.random.Generator(getattr(np.random, noise_state["bit_generator"])())
+        rng.bit_generator.state = noise_state
+        noise = rng.normal(0.0, value_noise_sd, (w.shape[0], *values.shape))
+        v = np.clip(v + noise, 0.0, 1.0)
+    scores = np.nan_to_num(scores_for(w, v, aggregation), nan=-np.inf)
+    first = np.bincount(np.argmax(scores, axis=1), minlength=values.shape[0])
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
+    return first, np.bincount(top.ravel(), minlength=values.shape[0])
+
+
+def weight_monte_carlo_dask(
+    sites: pd.DataFrame,
+    weights: Mapping[str, float],
+    aggregation: Aggregation | None = None,
+    *,
+    client: Client,
+    draws: int = 1000,
+    concentration: float = 50.0,
+    value_noise_sd: float = 0.0,
+    top_k: int = 3,
+    seed: int = 0,
+    id_column: str = "site_id",
+    chunk: int = 64,
+) -> RobustnessResult:
+    """:func:`geo.robustness.weight_monte_carlo` with each chunk of draws a task.
+
+    The driver replays the local random sequence: per chunk, the Dirichlet weights
+    w ~ Dir(κ·w₀), then (with ``value_noise_sd``) the generator state the chunk's noise starts
+    from, which the worker restores. Same ``seed``, same numbers as the local run.
+    """
+    aggregation = aggregation or Aggregation()
+    if draws < 1 or concentration <= 0 or value_noise_sd < 0 or top_k < 1:
+        raise ModelError(
+            f"draws {draws}, concentration {concentration}, value_noise_sd {value_noise_sd}, "
+            f"top_k {top_k}; expected draws ≥ 1, concentration > 0, noise ≥ 0, top_k ≥ 1."
+        )
+    ids, values, base = _inputs(sites, weights, id_column)
+    w0 = np.array(list(base.values()))
+    k = min(top_k, len(ids))
+    shipped = client.scatter(values, broadcast=True, hash=False)
+    rng = np.random.default_rng(seed)
+    futures = []
+    for start in range(0, draws, chunk):
+        size = min(chunk, draws - start)
+        w = rng.dirichlet(np.maximum(concentration * w0, 1e-9), size=size)
+        noise_state = None
+        if value_noise_sd > 0:
+            noise_state = rng.bit_generator.state
+            rng.normal(0.0, value_noise_sd, (size, *values.shape))  # the worker draws these
+        futures.append(
+            client.submit(
+                _count_chunk, shipped, w, noise_state, value_noise_sd, aggregation, k, pure=False
+            )
+        )
+    first = np.zeros(len(ids), dtype=np.int64)
+    in_top = np.zeros(len(ids), dtype=np.int64)
+    for chunk_first, chunk_top in client.gather(futures):
+        first += chunk_first
+        in_top += chunk_top
+    client.cancel([shipped])
+    base_scores = scores_for(w0[None, :], values[None, :, :], aggregation)[0]
+    valid = ~np.isnan(base_scores)
+    table = (
+        pd.DataFrame(
+            {
+                "site_id": ids,
+                "base_score": base_scores,
+                "base_rank": _ranks(base_scores),
+                "p_first": np.where(valid, first / draws, 0.0),
+                "p_top_k": np.where(valid, in_top / draws, 0.0),
+            }
+        )
+        .sort_values("base_rank", kind="stable")
+        .reset_index(drop=True)
+    )
+    statement = _statement(table, draws, concentration, top_k)
+    log.info(statement)
+    return RobustnessResult(
+        table, statement, base, aggregation, draws, concentration, value_noise_sd, top_k, seed
+    )
