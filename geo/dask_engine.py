@@ -57,7 +57,7 @@ from geo.engine import (
     _StatsTally,
     score_array,
 )
-from geo.errors import ModelError
+from geo.errors import EngineError, ModelError
 from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
 from geo.grid import Grid
 from geo.layers.blocks import CogWriter, ThreadLocalReader, block_windows, streaming_env
@@ -97,7 +97,7 @@ def dask_client(
 
     Raises
     ------
-    ModelError
+    EngineError
         When ``scheduler`` is malformed or cannot be reached within ``connect_timeout_s``.
     """
     if scheduler is None:
@@ -121,10 +121,10 @@ def dask_client(
         client = Client(scheduler, timeout=connect_timeout_s)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise ModelError(
+        raise EngineError(
             f"cannot reach the Dask scheduler {scheduler!r} within {connect_timeout_s:g} s "
             f"({reason}); expected the address of a running scheduler such as "
-            "'tcp://10.0.0.5:8786': start one with `dask scheduler`, or leave the scheduler "
+            "'tcp://HOST:8786': start one with `dask scheduler`, or leave the scheduler "
             "unset to use a local cluster."
         ) from exc
     with client:

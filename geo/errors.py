@@ -39,3 +39,7 @@ class ModelError(GeoError, ValueError):
 
 class GeoWarning(UserWarning):
     """Root of the warnings issued by :mod:`geo` (e.g. an AHP consistency ratio above 0.10)."""
+
+
+class EngineError(GeoError, ConnectionError):
+    """A compute engine cannot be reached or used (e.g. an unreachable Dask scheduler)."""

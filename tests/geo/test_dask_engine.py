@@ -15,7 +15,7 @@ from geo.aggregation import Aggregation
 from geo.criteria import DistanceCriterion, RasterCriterion, ZoneShareCriterion, ZoningCriterion
 from geo.dask_engine import dask_client, score_dask, weight_monte_carlo_dask, zonal_scores_dask
 from geo.engine import score
-from geo.errors import ModelError
+from geo.errors import EngineError, ModelError
 from geo.exclusions import BufferExclusion, InsideExclusion, RasterExclusion, ZoningExclusion
 from geo.grid import Grid
 from geo.robustness import weight_monte_carlo
@@ -297,7 +297,7 @@ def test_monte_carlo_equals_the_local_one_for_the_same_seed(
 
 def test_an_unreachable_scheduler_fails_quickly_with_one_line():
     started = time.perf_counter()
-    with pytest.raises(ModelError) as error, dask_client("tcp://127.0.0.1:1", connect_timeout_s=1):
+    with pytest.raises(EngineError) as error, dask_client("tcp://127.0.0.1:1", connect_timeout_s=1):
         pass
     assert time.perf_counter() - started < 15
     message = str(error.value)
@@ -306,5 +306,5 @@ def test_an_unreachable_scheduler_fails_quickly_with_one_line():
 
 def test_a_malformed_scheduler_address_is_refused():
     refused = "cannot reach the Dask scheduler 'nowhere://x'"
-    with pytest.raises(ModelError, match=refused), dask_client("nowhere://x", connect_timeout_s=1):
+    with pytest.raises(EngineError, match=refused), dask_client("nowhere://x", connect_timeout_s=1):
         pass
