@@ -31,6 +31,8 @@ KINDS = ("cost", "savings")
 MISSING = ("error", "partition")
 #: Most core violations an allocation reports (the worst ones).
 MAX_REPORTED_VIOLATIONS = 50
+#: Most table updates ``missing="partition"`` may cost (``Σ 2^(n − |S|)`` over listed ``S``).
+MAX_PARTITION_WORK = 1 << 28
 
 Worth = Callable[[np.ndarray], np.ndarray]
 
@@ -188,8 +190,9 @@ def read_game(data: Mapping[str, Any]) -> Game:
             'values is missing or empty; give {"A": 10, "A+B": 15, ...} with every coalition'
         )
     listing: dict[frozenset[str], float] = {}
+    known = frozenset(players)
     for key, value in values.items():
-        coalition = _parse_coalition(key, players)
+        coalition = _parse_coalition(key, players, known)
         if coalition in listing:
             raise GameError(f"coalition {key!r} is listed twice (in another order); list it once")
         listing[coalition] = _number(key, value)
@@ -389,16 +392,37 @@ def _table_from_listing(game: Game) -> np.ndarray:
 
 
 def _best_partition(n: int, masks: np.ndarray, listed: np.ndarray, *, minimise: bool) -> np.ndarray:
-    """Best value of every coalition over its splits into listed coalitions (one knapsack pass)."""
+    """Best value of every coalition over its splits into listed coalitions (one knapsack pass).
+
+    Each listed coalition ``S`` updates the ``2^(n − |S|)`` coalitions it can join; a listing
+    whose total work exceeds :data:`MAX_PARTITION_WORK` is refused rather than left to run.
+    """
+    sizes = np.array([int(m).bit_count() for m in masks], dtype=np.int64)
+    work = int(np.sum(np.left_shift(np.int64(1), n - sizes, dtype=np.int64)))
+    if work > MAX_PARTITION_WORK:
+        raise GameError(
+            f"pricing the unlisted coalitions of {n} players from {len(masks)} listed ones "
+            f"would take {work:,} steps (limit {MAX_PARTITION_WORK:,}); list more coalitions, "
+            "fewer small ones, or fewer players"
+        )
     worst = np.inf if minimise else -np.inf
     better = np.minimum if minimise else np.maximum
     best = np.full(1 << n, worst)
     best[0] = 0.0
-    everything = np.arange(1 << n, dtype=np.int64)
+    full = (1 << n) - 1
     for mask, value in zip(masks, listed, strict=True):
-        rest = everything[(everything & mask) == 0]
+        rest = _subsets(full & ~int(mask), n)
         best[rest | mask] = better(best[rest | mask], best[rest] + value)
     return best
+
+
+def _subsets(mask: int, n: int) -> np.ndarray:
+    """Every subset of the bit mask ``mask`` (as bit masks), built one bit at a time."""
+    subsets = np.zeros(1, dtype=np.int64)
+    for bit in range(n):
+        if mask >> bit & 1:
+            subsets = np.concatenate([subsets, subsets | (1 << bit)])
+    return subsets
 
 
 def _checked(values: np.ndarray, count: int) -> np.ndarray:
@@ -438,21 +462,32 @@ def _check_values(players: tuple[str, ...], values: Mapping[frozenset[str], floa
         )
 
 
-def _parse_coalition(key: str, players: list[str]) -> frozenset[str]:
+def _parse_coalition(key: str, players: list[str], known: frozenset[str]) -> frozenset[str]:
     names = [name.strip() for name in str(key).split("+")]
-    unknown = [name for name in names if name not in players]
+    unknown = [name for name in names if name not in known]
     if unknown:
         raise GameError(
-            f"coalition {key!r} names {unknown}, which are not players; players: {players}"
+            f"coalition {_clip(key)!r} names {_clip(unknown)}, which are not players; "
+            f"players: {_clip(players)}"
         )
     if len(set(names)) != len(names):
-        raise GameError(f"coalition {key!r} names a player twice; name each player once")
+        raise GameError(f"coalition {_clip(key)!r} names a player twice; name each player once")
     return frozenset(names)
+
+
+def _clip(text: object, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters, so that a message stays one readable line."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _number(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise GameError(f"value of {key!r} is {value!r}; expected a number")
-    if not math.isfinite(value):
-        raise GameError(f"value of {key!r} is {value}; expected a finite number")
-    return float(value)
+        raise GameError(f"value of {_clip(key)!r} is {_clip(repr(value))}; expected a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise GameError(f"value of {_clip(key)!r} is {_clip(value)}; expected a finite number")
+    return number
