@@ -321,11 +321,13 @@ def _describe(error: ValidationError) -> str:
     where = ".".join(str(part) for part in first["loc"]) or "(top level)"
     message = re.sub(r"^Value error, ", "", first["msg"])
     more = f" (and {error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
-    return f"{where}: {message}{more}"
+    return " ".join(f"{where}: {message}{more}".split())
 
 
 def parse_study(data: Mapping[str, Any], *, source: str = STUDY_FILE) -> Study:
     """Validate a parsed ``study.toml`` mapping."""
+    if not isinstance(data, Mapping):
+        raise StudyError(f"{source} must hold a table of settings, not {type(data).__name__}")
     try:
         return Study.model_validate(dict(data))
     except ValidationError as exc:
@@ -341,7 +343,7 @@ def load_study(root: Path) -> Study:
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError is a ValueError
         raise StudyError(f"{path} is not valid TOML ({exc}); fix the syntax") from None
     except RecursionError:
         raise StudyError(f"{path} is nested too deeply to be a study file") from None

@@ -50,6 +50,7 @@ from geo.layers.formats import RASTER_FORMATS
 from geo.layers.load import prepare_vector
 from geo.layers.provenance import LayerInfo, source_sha256, utc_now
 from geo.layers.raster import (
+    MAX_CELLS,
     align_raster,
     bounds_in,
     inspect_raster,
@@ -97,11 +98,13 @@ def check_layer_name(name: str) -> str:
 class Workspace:
     """The workspace of the study at ``root`` (use :meth:`create` or :meth:`open`).
 
-    ``archive_limits`` bounds what a zip archive given to :meth:`add_layer` may expand to
-    (set it on an instance, e.g. lower for uploads through the API).
+    ``archive_limits`` bounds what a zip archive given to :meth:`add_layer` may expand to and
+    ``raster_max_cells`` the size a raster may declare (set them on an instance, e.g. lower for
+    uploads through the API).
     """
 
     archive_limits: ArchiveLimits = DEFAULT_LIMITS
+    raster_max_cells: int = MAX_CELLS
 
     def __init__(self, root: Path, *, folder: Path | None = None) -> None:
         self.root = Path(root)
@@ -391,7 +394,12 @@ class Workspace:
         self, dataset: Dataset, name: str, *, assume_crs: str | None, categorical: bool | None
     ) -> Iterator[dict]:
         """Check ``dataset`` and copy it to a new COG; yield its facts (file removed on failure)."""
-        facts, crs = inspect_raster(dataset.path, assume_crs=assume_crs, categorical=categorical)
+        facts, crs = inspect_raster(
+            dataset.path,
+            assume_crs=assume_crs,
+            categorical=categorical,
+            max_cells=self.raster_max_cells,
+        )
         check_lands_inside(
             bounds_in(facts, crs, self.crs),
             parse_crs(self.crs),

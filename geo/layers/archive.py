@@ -14,6 +14,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,7 +125,7 @@ def extract_zip(source: Path, folder: Path, *, limits: ArchiveLimits = DEFAULT_L
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 budget -= _copy_member(archive, info, target, budget)
-            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
                 raise LayerError(
                     f"archive {source.name} is corrupt at member {info.filename!r} ({exc}); "
                     "download it again."

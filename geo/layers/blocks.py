@@ -36,10 +36,12 @@ from geo.grid import Grid
 
 log = logging.getLogger(__name__)
 
-#: Creation options of the final COG: DEFLATE with the floating-point predictor, overviews by
+#: Creation options of the final COG: ZSTD level 3 with the floating-point predictor (about twice
+#: as fast as DEFLATE at the same size; readable by GDAL ≥ 2.3, QGIS, rasterio), overviews by
 #: averaging (nodata-aware), compression spread over all cores.
 COG_OPTIONS = {
-    "COMPRESS": "DEFLATE",
+    "COMPRESS": "ZSTD",
+    "LEVEL": "3",
     "PREDICTOR": "3",
     "OVERVIEWS": "AUTO",
     "RESAMPLING": "AVERAGE",
@@ -134,7 +136,8 @@ def check_aligned(path: str | os.PathLike[str], grid: Grid, *, what: str) -> Ras
 
 def _open(path: str | os.PathLike[str]) -> rasterio.DatasetReader:
     try:
-        return rasterio.open(path)
+        # NUM_THREADS: GDAL decodes the tiles of a multi-tile window in parallel
+        return rasterio.open(path, NUM_THREADS="ALL_CPUS")
     except RasterioIOError as exc:
         raise RasterError(f"cannot open raster {os.fspath(path)!r}: {exc}") from exc
 
@@ -147,29 +150,38 @@ class RasterReader:
         self._src = _open(path)
 
     @property
+    def float_dtype(self) -> type:
+        """The smallest float type holding every value of the raster exactly."""
+        small = {"uint8", "int8", "uint16", "int16", "float32"}
+        return np.float32 if self._src.dtypes[0] in small else np.float64
+
+    @property
     def shape(self) -> tuple[int, int]:
         """``(height, width)`` of the raster."""
         return (self._src.height, self._src.width)
 
-    def read(self, window: Window, *, boundless: bool = False) -> np.ndarray:
-        """Cells of ``window`` (NaN where nodata, and outside the raster when ``boundless``)."""
+    def read(
+        self, window: Window, *, boundless: bool = False, dtype: type = np.float64
+    ) -> np.ndarray:
+        """Cells of ``window`` as ``dtype`` (float64 or float32), NaN where nodata and, when
+        ``boundless``, outside the raster."""
         if boundless:
-            return self._read_boundless(window)
-        values = self._src.read(1, window=window, out_dtype=np.float64)
+            return self._read_boundless(window, dtype)
+        values = self._src.read(1, window=window, out_dtype=dtype)
         nodata = self._src.nodata
         if nodata is not None and not np.isnan(nodata):
             values[values == nodata] = np.nan
         return values
 
-    def _read_boundless(self, window: Window) -> np.ndarray:
-        out = np.full((int(window.height), int(window.width)), np.nan)
+    def _read_boundless(self, window: Window, dtype: type) -> np.ndarray:
+        out = np.full((int(window.height), int(window.width)), np.nan, dtype=dtype)
         row0, col0 = int(window.row_off), int(window.col_off)
         rows = slice(max(row0, 0), min(row0 + out.shape[0], self._src.height))
         cols = slice(max(col0, 0), min(col0 + out.shape[1], self._src.width))
         if rows.start < rows.stop and cols.start < cols.stop:
             inner = Window.from_slices(rows, cols)
             out[rows.start - row0 : rows.stop - row0, cols.start - col0 : cols.stop - col0] = (
-                self.read(inner)
+                self.read(inner, dtype=dtype)
             )
         return out
 
@@ -193,14 +205,18 @@ class ThreadLocalReader:
         self._opened: list[RasterReader] = []
         self._lock = threading.Lock()
 
-    def read(self, window: Window, *, boundless: bool = False) -> np.ndarray:
-        """Cells of ``window`` as float64 with NaN as nodata (see :meth:`RasterReader.read`)."""
+    def read(
+        self, window: Window, *, boundless: bool = False, smallest_float: bool = False
+    ) -> np.ndarray:
+        """Cells of ``window`` with NaN as nodata (see :meth:`RasterReader.read`): float64, or
+        with ``smallest_float`` the raster's :attr:`RasterReader.float_dtype`."""
         reader = getattr(self._local, "reader", None)
         if reader is None:
             reader = self._local.reader = RasterReader(self.path)
             with self._lock:
                 self._opened.append(reader)
-        return reader.read(window, boundless=boundless)
+        dtype = reader.float_dtype if smallest_float else np.float64
+        return reader.read(window, boundless=boundless, dtype=dtype)
 
     def close(self) -> None:
         """Close the readers of every thread."""

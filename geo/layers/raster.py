@@ -27,6 +27,7 @@ import rasterio.errors
 import rasterio.features
 import rasterio.shutil
 from pyproj import CRS
+from rasterio._err import CPLE_BaseError  # GDAL errors that rasterio does not wrap
 from rasterio.enums import Resampling
 from rasterio.warp import reproject, transform_bounds
 
@@ -134,8 +135,11 @@ def write_cog(path: Path, target: Path, *, crs: CRS | None = None) -> None:
                 dst.crs = crs
             source = staging
         rasterio.shutil.copy(source, target, driver="COG", compress="DEFLATE")
-    except rasterio.errors.RasterioError as exc:
-        raise RasterError(f"{path.name} cannot be stored as COG ({exc}).") from exc
+    except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:
+        raise RasterError(
+            f"{path.name} cannot be stored as COG ({' '.join(str(exc).split())}); the file is "
+            "corrupt or truncated. Export it again."
+        ) from exc
     finally:
         staging.unlink(missing_ok=True)
 

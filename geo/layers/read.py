@@ -20,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pyogrio.errors
+import shapely.errors
 
 from geo.errors import LayerError
 from geo.layers.archive import DEFAULT_LIMITS, ArchiveLimits, extracted
@@ -29,6 +30,7 @@ from geo.layers.tables import read_csv_points
 logger = logging.getLogger(__name__)
 
 _READ_ERRORS = (
+    shapely.errors.GEOSException,
     pyogrio.errors.DataSourceError,
     pyogrio.errors.DataLayerError,
     pyogrio.errors.FieldError,

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     read_only: bool = False
     max_upload_mb: Annotated[float, Field(gt=0, le=10_000)] = 200.0
     max_json_body_kb: Annotated[int, Field(gt=0, le=100_000)] = 64
+    max_raster_cells: Annotated[int, Field(gt=0, le=2**32)] = 400_000_000
     cors_origins: Annotated[list[str], NoDecode] = []
     auth_failures_per_window: Annotated[int, Field(ge=1)] = 10
     auth_failure_window_s: Annotated[float, Field(gt=0)] = 60.0

@@ -48,6 +48,10 @@ def load_json(path: Path) -> object:
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "fix the file"
         ) from None
+    except RecursionError:
+        raise ParkplanError(f"{path} is nested too deeply to be a game file") from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise ParkplanError(f"{path} holds a value JSON cannot take ({exc}); fix it") from None
 
 
 def render_table(allocation: Allocation) -> str:

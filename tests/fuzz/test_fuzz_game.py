@@ -150,11 +150,6 @@ def test_cli_on_hostile_files(text):
     ],
     ids=["100k-nested-arrays", "5000-digit-integer"],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="parkplan game's load_json catches only JSONDecodeError: RecursionError and the "
-    "ValueError of an integer over 4300 digits exit 1 (catch them and raise ParkplanError)",
-)
 def test_cli_on_files_json_itself_cannot_read(text):
     assert_cli_clean(*cli(text))
 

@@ -10,8 +10,6 @@ import io
 import json
 import struct
 import zipfile
-import zlib
-from collections import Counter
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,19 +19,12 @@ import rasterio
 from fuzz_support import EXAMPLES, FUZZ, assert_clean
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rasterio._err import CPLE_BaseError
 from rasterio.transform import from_origin
-from shapely.errors import GEOSException
 from shapely.geometry import Point, box
 
 from parkplan.workspace import Workspace
 
 LAMBERT72 = "EPSG:31370"
-
-#: Exceptions that the loader lets escape today, each pinned by a strict xfail test below
-#: (``test_known_defect_*``); the fuzzing counts them instead of failing on them.
-KNOWN_DEFECTS = (GEOSException, zlib.error, CPLE_BaseError)
-KNOWN_HITS: Counter = Counter()
 
 
 def seed_files(folder: Path) -> dict[str, bytes]:
@@ -78,20 +69,17 @@ def workspace(tmp_path_factory) -> Workspace:
     return Workspace.create(tmp_path_factory.mktemp("fuzz") / "study")
 
 
-def load(workspace: Workspace, raw: bytes, suffix: str, *, tolerate_known: bool = False) -> bool:
-    """Load ``raw`` as a layer (then remove it); return whether it loaded."""
+def load(workspace: Workspace, raw: bytes, suffix: str) -> bool:
+    """Load ``raw`` as a layer (then remove it); return whether it loaded.
+
+    A refusal must be a clean one-line error of the project that leaves the catalogue as it was.
+    """
     catalog = (workspace.folder / "catalog.json").read_bytes()
     path = workspace.folder.parent / f"input{suffix}"
     path.write_bytes(raw)
     name = "fuzzed"
     try:
         workspace.add_layer(path, name, assume_crs=LAMBERT72 if suffix == ".csv" else None)
-    except KNOWN_DEFECTS as exc:
-        if not tolerate_known:
-            raise
-        KNOWN_HITS[f"{suffix} {type(exc).__name__}"] += 1
-        assert (workspace.folder / "catalog.json").read_bytes() == catalog
-        return False
     except Exception as exc:
         assert_clean(exc)
         assert (workspace.folder / "catalog.json").read_bytes() == catalog
@@ -123,12 +111,7 @@ def mutate(data, raw: bytes) -> bytes:
 @settings(FUZZ, max_examples=max(10, EXAMPLES // 3))
 @given(data=st.data())
 def test_mutated_files(workspace, seeds, suffix, data):
-    load(workspace, mutate(data, seeds[suffix]), suffix, tolerate_known=True)
-
-
-def test_report_known_defect_hits():
-    """For the record (``pytest -s``): how often the fuzzing hit the known defects."""
-    print(json.dumps({"fuzz_layers_known_defect_hits": dict(KNOWN_HITS)}))
+    load(workspace, mutate(data, seeds[suffix]), suffix)
 
 
 def test_seed_files_load(workspace, seeds):
@@ -245,38 +228,23 @@ def test_symbolic_link_member_is_refused(workspace):
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(
-    strict=True,
-    raises=GEOSException,
-    reason="geo.layers.read._read lets shapely's GEOSException escape for an unclosed ring",
-)
-def test_known_defect_unclosed_ring(workspace):
+def test_unclosed_ring_is_a_clean_refusal(workspace):
     ring = [[60_000, 190_000], [60_100, 190_000], [60_100, 190_100], [60_000, 190_100]]
     geometry = {"type": "Polygon", "coordinates": [ring]}
     feature = {"type": "Feature", "properties": {}, "geometry": geometry}
     crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::31370"}}
     raw = json.dumps({"type": "FeatureCollection", "crs": crs, "features": [feature]}).encode()
-    load(workspace, raw, ".geojson")
+    assert not load(workspace, raw, ".geojson")
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(
-    strict=True,
-    raises=zlib.error,
-    reason="geo.layers.archive.extract_zip does not catch zlib.error from a corrupt member",
-)
-def test_known_defect_corrupt_deflate_stream(workspace):
+def test_corrupt_deflate_stream_is_a_clean_refusal(workspace):
     raw = bytearray(zip_of({"points.geojson": POINT * 20}))
     start = 30 + len("points.geojson")  # the member's data follows its local header
     raw[start : start + 64] = b"\xff" * 64
-    load(workspace, bytes(raw), ".zip")
+    assert not load(workspace, bytes(raw), ".zip")
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(
-    strict=True,
-    raises=CPLE_BaseError,
-    reason="geo.layers.raster.write_cog catches RasterioError but not GDAL's CPLE errors",
-)
-def test_known_defect_truncated_tiff_data(workspace, seeds):
-    load(workspace, tiff_claiming(seeds[".tif"], 10**9, 1), ".tif")
+def test_truncated_tiff_data_is_a_clean_refusal(workspace, seeds):
+    assert not load(workspace, tiff_claiming(seeds[".tif"], 10**9, 1), ".tif")

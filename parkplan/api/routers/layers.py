@@ -66,6 +66,7 @@ def upload_layer(
     if context.jobs.busy():
         raise HTTPException(409, "a run is in progress; upload the layer when it is done")
     workspace = Workspace.open(context.study_dir)
+    workspace.raster_max_cells = context.settings.max_raster_cells
     with tempfile.TemporaryDirectory(prefix="parkplan-upload-") as folder:
         path = Path(folder) / f"{name}{suffix}"
         with path.open("wb") as target:
