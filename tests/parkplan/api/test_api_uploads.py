@@ -141,3 +141,25 @@ def test_unknown_suffix_is_refused(client, filename):
     with pytest.raises(HTTPException) as refused:
         upload_suffix(filename)
     assert refused.value.status_code == 422
+
+
+def test_raster_declaring_more_cells_than_allowed_is_refused(study, tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "dem.tif"
+    profile = {"driver": "GTiff", "width": 300, "height": 200, "count": 1, "dtype": "float32"}
+    transform = from_origin(60_000, 191_000, 10, 10)
+    with rasterio.open(path, "w", **profile, crs="EPSG:31370", transform=transform) as dst:
+        dst.write(np.zeros((1, 200, 300), dtype="float32"))
+    with client_for(study, settings(max_raster_cells=50_000)) as client:
+        response = post_layer(client, path.read_bytes(), filename="dem.tif", name="dem")
+        assert response.status_code == 422, response.text
+        assert "60,000" in response.json()["detail"]
+        assert "50,000" in response.json()["detail"]
+        assert layer_names(client) == []
+    with client_for(study, settings(max_raster_cells=60_000)) as client:
+        assert (
+            post_layer(client, path.read_bytes(), filename="dem.tif", name="dem").status_code == 201
+        )
