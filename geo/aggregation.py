@@ -186,9 +186,12 @@ def _focused(x: np.ndarray, mean_x: float) -> np.ndarray:
 
 
 def aggregate(stack: np.ndarray, weights: np.ndarray, aggregation: Aggregation) -> np.ndarray:
-    """Combine a stack of standardised criteria (shape ``(n, ...)``) into scores in [0, 1]."""
-    z = np.asarray(stack, dtype=np.float64)
-    u = _checked_weights(weights, z.shape[0], aggregation.method)
+    """Combine a stack of standardised criteria (shape ``(n, ...)``) into scores in [0, 1], in
+    the stack's float type (float64 unless the stack is float32)."""
+    z = np.asarray(stack)
+    if z.dtype != np.float32:
+        z = z.astype(np.float64, copy=False)
+    u = _checked_weights(weights, z.shape[0], aggregation.method).astype(z.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
         if aggregation.method == "wlc":
             score = np.tensordot(u, z, axes=1)
@@ -199,14 +202,15 @@ def aggregate(stack: np.ndarray, weights: np.ndarray, aggregation: Aggregation) 
             score = z.min(axis=0)
         else:
             score = _owa(z, u, aggregation.order_weights_for(z.shape[0]))
-    score[np.isnan(z).any(axis=0)] = np.nan
+    if np.any(u == 0):  # NaN propagates by itself, except through a zero weight
+        score[np.isnan(z).any(axis=0)] = np.nan
     return np.clip(score, 0.0, 1.0, out=score)
 
 
 def _owa(z: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     order = np.argsort(z, axis=0, kind="stable")
     z_sorted = np.take_along_axis(z, order, axis=0)
-    uv = u[order] * v.reshape((-1,) + (1,) * (z.ndim - 1))
+    uv = u[order] * v.astype(z.dtype).reshape((-1,) + (1,) * (z.ndim - 1))
     return np.sum(uv * z_sorted, axis=0) / np.sum(uv, axis=0)
 
 

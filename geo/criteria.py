@@ -26,6 +26,7 @@ import functools
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -46,6 +47,9 @@ from geo.transforms import Transform, standardise
 
 log = logging.getLogger(__name__)
 
+#: rasterio's rasterize silences a warning with ``warnings.catch_warnings``, which is not
+#: thread-safe: serialise it (it is quick) so no spurious NotGeoreferencedWarning escapes.
+_RASTERISE_LOCK = threading.Lock()
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
 
@@ -127,15 +131,16 @@ class Features:
         if hits.size == 0:
             return np.full(shape, fill)
         burn_values = np.ones(hits.size) if values is None else np.asarray(values)[hits]
-        return rasterio.features.rasterize(
-            zip(geometries[hits], burn_values, strict=True),
-            out_shape=shape,
-            transform=window_transform(grid, window),
-            fill=fill,
-            all_touched=False,
-            merge_alg=MergeAlg.add if add else MergeAlg.replace,
-            dtype="float64",
-        )
+        with _RASTERISE_LOCK:
+            return rasterio.features.rasterize(
+                zip(geometries[hits], burn_values, strict=True),
+                out_shape=shape,
+                transform=window_transform(grid, window),
+                fill=fill,
+                all_touched=False,
+                merge_alg=MergeAlg.add if add else MergeAlg.replace,
+                dtype="float64",
+            )
 
 
 class Criterion:
@@ -155,7 +160,7 @@ class Criterion:
         raise NotImplementedError
 
     def standardised_block(self, grid: Grid, window: Window) -> np.ndarray:
-        """μ in [0, 1] of ``window`` (NaN for nodata)."""
+        """μ in [0, 1] of ``window`` as float64 (NaN for nodata)."""
         return standardise(self.raw_block(grid, window), self.transform)
 
     def close(self) -> None:
@@ -211,9 +216,16 @@ class RasterCriterion(Criterion):
         self._checked = grid
 
     def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
+        return self._read(grid, window, smallest_float=False)
+
+    def standardised_block(self, grid: Grid, window: Window) -> np.ndarray:
+        # a float32 raster is read as float32: one float64 copy fewer
+        return standardise(self._read(grid, window, smallest_float=True), self.transform)
+
+    def _read(self, grid: Grid, window: Window, *, smallest_float: bool) -> np.ndarray:
         if self._checked != grid:
             self.check(grid)
-        return self._reader.read(window)
+        return self._reader.read(window, smallest_float=smallest_float)
 
     def close(self) -> None:
         self._reader.close()

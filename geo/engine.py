@@ -213,7 +213,7 @@ class _StatsTally:
         if valid.size:
             self.min = min(self.min, float(valid.min()))
             self.max = max(self.max, float(valid.max()))
-            self.total += float(valid.sum())
+            self.total += float(valid.sum(dtype=np.float64))
         self.scored += valid.size
         self.excluded += 0 if excluded is None else int(np.count_nonzero(excluded))
 

@@ -155,7 +155,7 @@ class RasterExclusion(Exclusion):
     def mask_block(self, grid: Grid, window: Window) -> np.ndarray:
         if self._checked != grid:
             self.check(grid)
-        values = self._reader.read(window)
+        values = self._reader.read(window, smallest_float=True)
         with np.errstate(invalid="ignore"):
             return _OPERATORS[self.op](values, self.value) & ~np.isnan(values)
 

@@ -13,7 +13,8 @@ kind       rising edge ``x < b`` (t = (x − a)/(b − a)); the falling edge mir
 linear     μ = clip(t, 0, 1)
 sigmoid    μ = cos²((1 − t)·π/2) on ``[a, b]``, 0 below ``a``
 j_shaped   μ = 1 / (1 + ((x − b)/(b − a))²), 0.5 at ``a``, never 0
-gaussian   μ = exp(−ln 2 · ((x − b)/(b − a))²), 0.5 at ``a`` ("near": a bell around ``[b, c]``)
+gaussian   μ = exp(−ln 2 · ((x − b)/(b − a))²), 0.5 at ``a`` ("near": a bell around ``[b, c]``;
+           never below the smallest normal float)
 =========  ===================================================================================
 
 ``piecewise`` interpolates linearly through user points ``((x, μ), ...)`` (constant beyond the
@@ -121,72 +122,78 @@ def _checked_mapping(mapping: object) -> dict[Any, float]:
     return checked
 
 
-def standardise(values: np.ndarray, transform: Transform) -> np.ndarray:
-    """Apply ``transform`` to raw ``values``: float64 μ in [0, 1], NaN kept as NaN."""
-    x = np.asarray(values, dtype=np.float64)
+def standardise(
+    values: np.ndarray, transform: Transform, *, dtype: type = np.float64
+) -> np.ndarray:
+    """Apply ``transform`` to raw ``values``: μ in [0, 1] as ``dtype`` (float64, or float32 for
+    a float32 raster), NaN kept as NaN."""
+    x = np.asarray(values)
     if transform.kind == "categorical":
-        return _categorical(x, transform.mapping)  # type: ignore[arg-type]
+        return _categorical(x, transform.mapping, dtype)  # type: ignore[arg-type]
     if transform.kind == "piecewise":
         xs, mus = zip(*transform.points, strict=True)  # type: ignore[misc]
-        return np.interp(x, xs, mus)  # NaN stays NaN
+        return np.interp(x, xs, mus).astype(dtype, copy=False)  # NaN stays NaN
     edge = _EDGES[transform.kind]
     # an edge runs from μ = 0 (or 0.5) at ``start`` to μ = 1 at ``end``: the rising edge from a
     # to b, the falling edge from d back to c; NaN propagates through every operation
     with np.errstate(over="ignore"):  # far from the edge: squares overflow to inf, μ to 0
         if transform.direction == "increasing":
-            return edge(x, transform.a, transform.b)
+            return edge(x, transform.a, transform.b, dtype)
         if transform.direction == "decreasing":
-            return edge(x, transform.d, transform.c)
-        rising = edge(x, transform.a, transform.b)
-        return np.minimum(rising, edge(x, transform.d, transform.c), out=rising)
+            return edge(x, transform.d, transform.c, dtype)
+        rising = edge(x, transform.a, transform.b, dtype)
+        return np.minimum(rising, edge(x, transform.d, transform.c, dtype), out=rising)
 
 
-def _position(x: np.ndarray, start: float, end: float) -> np.ndarray:
+def _position(x: np.ndarray, start: float, end: float, dtype: type) -> np.ndarray:
     """t = (x − start) / (end − start): 0 at ``start``, 1 at ``end`` (a new array)."""
-    t = np.subtract(x, start)
-    t /= end - start
+    t = np.subtract(x, start, dtype=dtype)
+    t /= dtype(end - start)
     return t
 
 
-def _linear(x: np.ndarray, start: float, end: float) -> np.ndarray:
-    t = _position(x, start, end)
+def _linear(x: np.ndarray, start: float, end: float, dtype: type) -> np.ndarray:
+    t = _position(x, start, end, dtype)
     return np.clip(t, 0.0, 1.0, out=t)
 
 
-def _sigmoid(x: np.ndarray, start: float, end: float) -> np.ndarray:
+def _sigmoid(x: np.ndarray, start: float, end: float, dtype: type) -> np.ndarray:
     # cos²((1 − t)·π/2) written as sin²(t·π/2): the same, and exactly 0 at a and 1 at b
-    t = _linear(x, start, end)
-    t *= np.pi / 2.0
+    t = _linear(x, start, end, dtype)
+    t *= dtype(np.pi / 2.0)
     np.sin(t, out=t)
     return np.square(t, out=t)
 
 
-def _beyond_end(x: np.ndarray, start: float, end: float) -> np.ndarray:
+def _beyond_end(x: np.ndarray, start: float, end: float, dtype: type) -> np.ndarray:
     """min(t − 1, 0) = min(x − end, 0) / (end − start): how far short of ``end``, in widths."""
-    t = _position(x, start, end)
-    t -= 1.0
-    return np.minimum(t, 0.0, out=t)
+    t = _position(x, start, end, dtype)
+    t -= dtype(1.0)
+    return np.minimum(t, dtype(0.0), out=t)
 
 
-def _j_shaped(x: np.ndarray, start: float, end: float) -> np.ndarray:
-    s = _beyond_end(x, start, end)
+def _j_shaped(x: np.ndarray, start: float, end: float, dtype: type) -> np.ndarray:
+    s = _beyond_end(x, start, end, dtype)
     np.square(s, out=s)
-    s += 1.0
+    s += dtype(1.0)
     return np.reciprocal(s, out=s)
 
 
-def _gaussian(x: np.ndarray, start: float, end: float) -> np.ndarray:
-    s = _beyond_end(x, start, end)
+def _gaussian(x: np.ndarray, start: float, end: float, dtype: type) -> np.ndarray:
+    s = _beyond_end(x, start, end, dtype)
     np.square(s, out=s)
-    s *= -np.log(2.0)
+    # μ = 2^(−s²) stays above the smallest normal number of ``dtype`` (μ ≥ 2^-1021 in
+    # float64): subnormal numbers would slow every later operation on them a hundredfold
+    np.minimum(s, dtype(-np.finfo(dtype).minexp - 1), out=s)
+    s *= dtype(-np.log(2.0))
     return np.exp(s, out=s)
 
 
 _EDGES = {"linear": _linear, "sigmoid": _sigmoid, "j_shaped": _j_shaped, "gaussian": _gaussian}
 
 
-def _categorical(x: np.ndarray, mapping: Mapping[Any, float]) -> np.ndarray:
-    mu = np.zeros_like(x)
+def _categorical(x: np.ndarray, mapping: Mapping[Any, float], dtype: type) -> np.ndarray:
+    mu = np.zeros(x.shape, dtype=dtype)
     for category, value in mapping.items():
         try:
             mu[x == float(category)] = value

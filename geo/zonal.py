@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -40,7 +41,7 @@ from rasterio.windows import Window
 from geo.criteria import check_same_crs
 from geo.errors import ColumnError, GeometryError
 from geo.grid import Grid, projected_crs
-from geo.layers.blocks import RasterReader, streaming_env
+from geo.layers.blocks import RasterReader, check_aligned, streaming_env
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def zonal_scores(
     *,
     criterion_rasters: Mapping[str, str | os.PathLike[str]] | None = None,
     id_column: str = "site_id",
-    batch_size: int = 500,
+    batch_size: int = 1000,
 ) -> pd.DataFrame:
     """Score every site polygon: columns ``site_id``, ``area_ha``, ``score``, ``score_min``,
     ``score_p10``, ``share_excluded``, ``c_<criterion>`` …, ``rank`` (1 = best; ties by id).
@@ -175,17 +176,29 @@ def zonal_scores(
     """
     geometries, ids = _checked_sites(sites, grid, id_column)
     criterion_rasters = dict(criterion_rasters or {})
+    check_aligned(score_raster_path, grid, what="the score raster")
+    for name, path in criterion_rasters.items():
+        check_aligned(path, grid, what=f"the raster of criterion {name!r}")
     columns = ["score", "score_min", "score_p10", "share_excluded"]
     columns += [f"c_{name}" for name in criterion_rasters]
     table = np.full((len(ids), len(columns)), np.nan)
     top = shapely.bounds(geometries)[:, 3]
     order = np.argsort(-np.nan_to_num(top, nan=-np.inf), kind="stable")
+    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
     readers = {name: RasterReader(path) for name, path in criterion_rasters.items()}
     try:
-        with streaming_env(), RasterReader(score_raster_path) as score_reader:
-            for start in range(0, len(order), batch_size):
-                batch = order[start : start + batch_size]
-                table[batch] = _batch_statistics(geometries[batch], grid, score_reader, readers)
+        with (
+            streaming_env(),
+            RasterReader(score_raster_path) as score_reader,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage") as pool,
+        ):
+            # the next batch's coverage is computed while this batch's rasters are read
+            covers = [pool.submit(coverage_fractions, geometries[b], grid) for b in batches[:1]]
+            for k, batch in enumerate(batches):
+                if k + 1 < len(batches):
+                    covers.append(pool.submit(coverage_fractions, geometries[batches[k + 1]], grid))
+                cover = covers.pop(0).result()
+                table[batch] = _batch_statistics(cover, batch.size, score_reader, readers)
     finally:
         for reader in readers.values():
             reader.close()
@@ -217,13 +230,11 @@ def _checked_sites(
 
 
 def _batch_statistics(
-    geometries: np.ndarray,
-    grid: Grid,
+    cover: CellCoverage,
+    n: int,
     score_reader: RasterReader,
     readers: Mapping[str, RasterReader],
 ) -> np.ndarray:
-    cover = coverage_fractions(geometries, grid)
-    n = geometries.size
     out = np.full((n, 4 + len(readers)), np.nan)
     if cover.fraction.size == 0:
         return out
@@ -231,7 +242,7 @@ def _batch_statistics(
     window = Window(col0, row0, int(cover.col.max()) + 1 - col0, int(cover.row.max()) + 1 - row0)
 
     def values_of(reader: RasterReader) -> np.ndarray:
-        band = reader.read(window, boundless=True)
+        band = reader.read(window, boundless=True, dtype=reader.float_dtype)
         return band[cover.row - int(window.row_off), cover.col - int(window.col_off)]
 
     scores = values_of(score_reader)
@@ -243,8 +254,7 @@ def _batch_statistics(
         out[:, 0] = np.bincount(site[scored], weights=f[scored] * scores[scored], minlength=n)
         out[:, 0] /= scored_weight
         out[:, 3] = 1.0 - scored_weight / total
-        out[:, 1] = _group_min(site[scored], scores[scored], n)
-        out[:, 2] = _weighted_quantile(site[scored], scores[scored], f[scored], n, 0.10)
+        out[:, 1], out[:, 2] = _low_end(site[scored], scores[scored], f[scored], n, 0.10)
         for k, reader in enumerate(readers.values(), start=4):
             values = values_of(reader)[scored]
             out[:, k] = np.bincount(site[scored], weights=f[scored] * values, minlength=n)
@@ -252,30 +262,27 @@ def _batch_statistics(
     return out
 
 
-def _group_min(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    low = np.full(n, np.inf)
-    np.minimum.at(low, group, values)
-    low[np.isinf(low)] = np.nan
-    return low
-
-
-def _weighted_quantile(
+def _low_end(
     group: np.ndarray, values: np.ndarray, weights: np.ndarray, n: int, q: float
-) -> np.ndarray:
-    """Per group, the smallest value whose cumulative weight reaches q of the group's total."""
-    out = np.full(n, np.nan)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: the minimum, and the smallest value whose cumulative weight reaches q of the
+    group's total (the weighted q-quantile), from one sort by (group, value)."""
+    minimum, quantile = np.full(n, np.nan), np.full(n, np.nan)
     if values.size == 0:
-        return out
-    order = np.lexsort((values, group))
-    group, values, weights = group[order], values[order], weights[order]
+        return minimum, quantile
+    # one float sort instead of a two-key lexsort: group k maps to [2k, 2k + 1]
+    low, high = float(values.min()), float(values.max())
+    order = np.argsort(2.0 * group + (values - low) / max(high - low, 1e-300))
+    values, weights = values[order], weights[order]
     cumulative = np.cumsum(weights)
     counts = np.bincount(group, minlength=n)
     ends = np.cumsum(counts)
     starts = ends - counts
     present = counts > 0
-    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
-    group_total = cumulative[ends[present] - 1] - before[present]
-    target = before[present] + q * group_total
+    minimum[present] = values[starts[present]]
+    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)[present]
+    group_total = cumulative[ends[present] - 1] - before
+    target = before + q * group_total
     index = np.searchsorted(cumulative, target - 1e-12 * group_total, side="left")
-    out[present] = values[np.clip(index, starts[present], ends[present] - 1)]
-    return out
+    quantile[present] = values[np.clip(index, starts[present], ends[present] - 1)]
+    return minimum, quantile

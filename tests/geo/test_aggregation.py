@@ -127,6 +127,9 @@ def test_nan_in_any_criterion_gives_nan():
         out = aggregate(z, U, Aggregation(method))
         assert np.isnan(out[2]) and not np.isnan(out[:2]).any()
     assert np.isnan(aggregate(z, U, Aggregation("owa", andness=0.3))[2])
+    assert np.isnan(aggregate(z, U, Aggregation("owa", order_weights=(1, 0, 0)))[2])
+    for method in ("wlc", "wgm"):  # even when the criterion without data weighs nothing
+        assert np.isnan(aggregate(z, np.array([0.5, 0.0, 0.5]), Aggregation(method))[2])
 
 
 AGGREGATIONS = [

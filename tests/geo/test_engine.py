@@ -141,10 +141,10 @@ def test_output_is_a_cog_with_overviews(tmp_path, write_raster):
 
 
 class Boom(RasterCriterion):
-    def raw_block(self, grid, window):
+    def standardised_block(self, grid, window):
         if window.row_off > 0:
             raise RuntimeError("disk on fire")
-        return super().raw_block(grid, window)
+        return super().standardised_block(grid, window)
 
 
 def test_failure_leaves_no_file(grid, tmp_path, write_raster):
@@ -188,3 +188,22 @@ def test_excluded_cells_never_score(stack, weights, excluded):
     out = score_array(stack, weights, Aggregation("wlc"), excluded)
     assert np.all(np.isnan(out[excluded]))
     assert np.all((out[~excluded] >= 0) & (out[~excluded] <= 1))
+
+
+def test_threads_give_the_same_raster(grid, tmp_path, model, read_raster):
+    criteria, exclusions, *_ = model
+    rasters = [
+        read_raster(
+            score(
+                grid,
+                criteria,
+                WEIGHTS,
+                exclusions=exclusions,
+                workers=workers,
+                out_path=tmp_path / f"w{workers}.tif",
+                block_size=32,
+            ).path
+        )
+        for workers in (1, 3)
+    ]
+    np.testing.assert_array_equal(rasters[0], rasters[1])

@@ -157,3 +157,15 @@ def test_output_in_unit_interval_and_monotone(kind, points, xs):
         assert np.all((values >= 0) & (values <= 1))
     assert np.all(np.diff(rising) >= -1e-12)
     assert np.all(np.diff(falling) <= 1e-12)
+
+
+@pytest.mark.parametrize("kind", ["linear", "sigmoid", "j_shaped", "gaussian"])
+def test_float32_output_is_close_and_never_subnormal(kind):
+    x = np.linspace(-1e4, 1e4, 20_001)
+    t = Transform(kind, "symmetric", a=-10, b=0, c=1, d=11)
+    single = standardise(x.astype(np.float32), t, dtype=np.float32)
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, standardise(x, t), atol=1e-6)
+    for values in (single, standardise(x, t)):
+        tiny = np.finfo(values.dtype).tiny
+        assert not np.any((values > 0) & (values < tiny))
