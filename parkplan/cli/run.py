@@ -12,12 +12,25 @@ from parkplan.run import RunOutputs, compare_scenarios, equalise_study, run_stud
 
 
 def report_outputs(outputs: RunOutputs) -> None:
-    """Print where each output went, and the best site."""
+    """Print the area each exclusion removed, the best site, and where each output went."""
+    report = outputs.scoring.suitability.exclusions
+    if report.names:
+        click.echo(f"{'exclusion':<20} {'alone (ha)':>12} {'in sequence (ha)':>17}")
+        for name, alone, in_sequence in zip(
+            report.names, report.alone_ha, report.in_sequence_ha, strict=True
+        ):
+            click.echo(f"{name:<20} {alone:>12,.1f} {in_sequence:>17,.1f}")
+        click.echo(
+            f"{'excluded in all':<20} {report.excluded_ha:>12,.1f} "
+            f"({report.share_excluded:.0%} of {report.grid_ha:,.0f} ha)"
+        )
     best = outputs.scoring.sites.iloc[0]
     click.echo(
         f"best site: {best['site_id']} (score {best['score']:.3f}, {best['area_ha']:.1f} ha, "
         f"host {best['host']})"
     )
+    if outputs.scoring.robustness is not None:
+        click.echo(f"robustness: {outputs.scoring.robustness.statement}")
     for name, path in outputs.files.items():
         click.echo(f"  {name:<26} {path}")
 
