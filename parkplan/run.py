@@ -120,6 +120,11 @@ def write_outputs(
     )
     if result is not None:
         files |= write_equalisation(workspace, result, folder)
+    else:  # the sites were found anew: an earlier equalisation no longer matches them
+        for stale in (outputs.EQUALISATION_JSON, outputs.LEDGER_CSV):
+            if (folder / stale).exists():
+                log.info("removing %s of an earlier run; run 'parkplan equalise'", stale)
+                (folder / stale).unlink()
     facts = run_facts(scoring)
     files[outputs.RUN_JSON] = outputs.write_json(workspace, facts, folder / outputs.RUN_JSON)
     equalised = None if result is None else result.to_dict()
