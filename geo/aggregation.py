@@ -186,20 +186,21 @@ def _focused(x: np.ndarray, mean_x: float) -> np.ndarray:
 
 
 def aggregate(stack: np.ndarray, weights: np.ndarray, aggregation: Aggregation) -> np.ndarray:
-    """Combine a stack of standardised criteria (shape ``(n, ...)``) into scores in [0, 1], in
-    the stack's float type (float64 unless the stack is float32)."""
+    """Combine a stack of standardised criteria (shape ``(n, ...)``) into float64 scores in
+    [0, 1]; a float32 stack is read as it is and summed in float64."""
     z = np.asarray(stack)
     if z.dtype != np.float32:
         z = z.astype(np.float64, copy=False)
-    u = _checked_weights(weights, z.shape[0], aggregation.method).astype(z.dtype)
+    u = _checked_weights(weights, z.shape[0], aggregation.method)
     with np.errstate(invalid="ignore", divide="ignore"):
         if aggregation.method == "wlc":
-            score = np.tensordot(u, z, axes=1)
+            score = _weighted_sum(u, z)
         elif aggregation.method == "wgm":
             used = u > 0
-            score = np.exp(np.tensordot(u[used], np.log(z[used]), axes=1))
+            score = _weighted_sum(u[used], np.log(z[used]))
+            np.exp(score, out=score)
         elif aggregation.method == "min":
-            score = z.min(axis=0)
+            score = np.asarray(z.min(axis=0), dtype=np.float64)
         else:
             score = _owa(z, u, aggregation.order_weights_for(z.shape[0]))
     if np.any(u == 0):  # NaN propagates by itself, except through a zero weight
@@ -207,10 +208,25 @@ def aggregate(stack: np.ndarray, weights: np.ndarray, aggregation: Aggregation) 
     return np.clip(score, 0.0, 1.0, out=score)
 
 
+def _weighted_sum(u: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Σ u_i·z_i over the first axis, in float64, one layer at a time.
+
+    Not ``tensordot``: that goes through BLAS, whose threads spin beside the engine's own
+    block threads and took a core from them.
+    """
+    total = np.array(z[0], dtype=np.float64)  # an array also for a single cell
+    total *= u[0]
+    term = np.empty_like(total)
+    for weight, layer in zip(u[1:], z[1:], strict=True):
+        np.multiply(layer, weight, out=term, dtype=np.float64)
+        total += term
+    return total
+
+
 def _owa(z: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     order = np.argsort(z, axis=0, kind="stable")
     z_sorted = np.take_along_axis(z, order, axis=0)
-    uv = u[order] * v.astype(z.dtype).reshape((-1,) + (1,) * (z.ndim - 1))
+    uv = u[order] * v.reshape((-1,) + (1,) * (z.ndim - 1))
     return np.sum(uv * z_sorted, axis=0) / np.sum(uv, axis=0)
 
 

@@ -159,9 +159,11 @@ class Criterion:
         """Raw values of ``window`` as float64, NaN for nodata."""
         raise NotImplementedError
 
-    def standardised_block(self, grid: Grid, window: Window) -> np.ndarray:
-        """μ in [0, 1] of ``window`` as float64 (NaN for nodata)."""
-        return standardise(self.raw_block(grid, window), self.transform)
+    def standardised_block(
+        self, grid: Grid, window: Window, *, dtype: type = np.float64
+    ) -> np.ndarray:
+        """μ in [0, 1] of ``window`` as ``dtype`` (float64 or float32; NaN for nodata)."""
+        return standardise(self.raw_block(grid, window), self.transform, dtype=dtype)
 
     def close(self) -> None:
         """Release open files, if any."""
@@ -218,9 +220,12 @@ class RasterCriterion(Criterion):
     def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
         return self._read(grid, window, smallest_float=False)
 
-    def standardised_block(self, grid: Grid, window: Window) -> np.ndarray:
+    def standardised_block(
+        self, grid: Grid, window: Window, *, dtype: type = np.float64
+    ) -> np.ndarray:
         # a float32 raster is read as float32: one float64 copy fewer
-        return standardise(self._read(grid, window, smallest_float=True), self.transform)
+        values = self._read(grid, window, smallest_float=True)
+        return standardise(values, self.transform, dtype=dtype)
 
     def _read(self, grid: Grid, window: Window, *, smallest_float: bool) -> np.ndarray:
         if self._checked != grid:
@@ -266,8 +271,10 @@ class ZoningCriterion(Criterion):
         self.check(grid)
         return self.features.burn(grid, window, values=self._codes, fill=-1.0)
 
-    def standardised_block(self, grid: Grid, window: Window) -> np.ndarray:
-        return standardise(self.raw_block(grid, window), self._coded)
+    def standardised_block(
+        self, grid: Grid, window: Window, *, dtype: type = np.float64
+    ) -> np.ndarray:
+        return standardise(self.raw_block(grid, window), self._coded, dtype=dtype)
 
 
 class ZoneShareCriterion(Criterion):

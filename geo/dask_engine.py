@@ -30,13 +30,11 @@ connects to a running scheduler (``tcp://HOST:PORT``).
 
 from __future__ import annotations
 
-import copyreg
 import logging
 import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -49,20 +47,27 @@ from rasterio.windows import Window
 from geo.aggregation import Aggregation
 from geo.criteria import Criterion
 from geo.engine import (
+    BlockModel,
     Progress,
+    ScoredBlock,
     ScoreStats,
+    StatsTally,
     SuitabilityResult,
-    _check_model,
-    _matched_weights,
-    _StatsTally,
-    score_array,
+    check_model,
+    matched_weights,
 )
-from geo.errors import EngineError, ModelError
+from geo.errors import EngineError
 from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
 from geo.grid import Grid
-from geo.layers.blocks import CogWriter, ThreadLocalReader, block_windows, streaming_env
-from geo.robustness import RobustnessResult, _inputs, _ranks, _statement, scores_for
-from geo.zonal import _checked_sites, zonal_scores
+from geo.layers.blocks import CogWriter, block_windows, streaming_env
+from geo.robustness import (
+    RobustnessResult,
+    draw_weights,
+    monte_carlo_inputs,
+    rank_counts,
+    robustness_result,
+)
+from geo.zonal import checked_sites, rank_sites, zonal_scores
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +77,6 @@ CONNECT_TIMEOUT_S = 10.0
 #: Blocks in flight per worker thread: enough to keep every worker busy while the driver
 #: writes, few enough that the blocks waiting on the workers stay a handful.
 BLOCKS_IN_FLIGHT_PER_THREAD = 2
-
-
-# A raster reader ships as its path: every process opens its own files.
-copyreg.pickle(ThreadLocalReader, lambda reader: (ThreadLocalReader, (reader.path,)))
 
 
 # ----------------------------------------------------------------------------- the cluster
@@ -135,47 +136,10 @@ def dask_client(
 # ----------------------------------------------------------------------------- score raster
 
 
-@dataclass(frozen=True)
-class _BlockModel:
-    """What every worker needs to score any block: shipped once per worker."""
-
-    grid: Grid
-    criteria: tuple[Criterion, ...]
-    exclusions: tuple[Exclusion, ...]
-    weights: np.ndarray
-    aggregation: Aggregation
-    keep_layers: bool
-
-    @property
-    def exclusion_names(self) -> tuple[str, ...]:
-        return tuple(e.name for e in self.exclusions)
-
-
-@dataclass(frozen=True)
-class _Block:
-    """One scored block: float32 scores (and standardised layers), with its tallies."""
-
-    index: int
-    window: Window
-    scores: np.ndarray
-    layers: np.ndarray | None
-    exclusions: ExclusionTally
-    stats: _StatsTally
-
-
-def _score_block(model: _BlockModel, index: int, window: Window) -> _Block:
+def _score_block(model: BlockModel, index: int, window: Window) -> tuple[int, ScoredBlock]:
     """The local engine's computation of one block, run on a worker."""
-    grid = model.grid
     with streaming_env():
-        z = np.stack([c.standardised_block(grid, window) for c in model.criteria])
-        masks = [e.mask_block(grid, window) for e in model.exclusions]
-    exclusions = ExclusionTally(model.exclusion_names, grid)
-    excluded = exclusions.add(masks)
-    scores = score_array(z, model.weights, model.aggregation, excluded)
-    stats = _StatsTally(grid)
-    stats.add(scores, excluded)
-    layers = z.astype(np.float32) if model.keep_layers else None
-    return _Block(index, window, scores.astype(np.float32), layers, exclusions, stats)
+        return index, model.score_block(window)
 
 
 def score_dask(
@@ -199,8 +163,8 @@ def score_dask(
     called after each block. The result equals the local engine's.
     """
     aggregation = aggregation or Aggregation()
-    names = _check_model(criteria, exclusions)
-    used = _matched_weights(names, weights)
+    names = check_model(criteria, exclusions)
+    used = matched_weights(names, weights)
     windows = block_windows(grid, block_size)
     criterion_paths = (
         {name: Path(criterion_dir) / f"{name}.tif" for name in names} if criterion_dir else {}
@@ -210,7 +174,7 @@ def score_dask(
         for item in (*criteria, *exclusions):
             stack.callback(item.close)
             item.check(grid)  # on the driver: refuse a bad model before any task runs
-        model = _BlockModel(
+        model = BlockModel(
             grid,
             tuple(criteria),
             tuple(exclusions),
@@ -232,12 +196,12 @@ def score_dask(
         ]
         tallies = _GridTallies(model, len(windows))
         blocks = stack.enter_context(closing(_scored_blocks(client, model, windows)))
-        for done, block in enumerate(blocks, start=1):
+        for done, (index, block) in enumerate(blocks, start=1):
             out.write(block.window, block.scores)
             layers = block.layers if block.layers is not None else ()
             for writer, layer in zip(layer_writers, layers, strict=True):
                 writer.write(block.window, layer)
-            tallies.add(block)
+            tallies.add(index, block)
             if progress is not None:
                 progress(done, len(windows))
     report, stats = tallies.results()
@@ -255,8 +219,8 @@ def score_dask(
 
 
 def _scored_blocks(
-    client: Client, model: _BlockModel, windows: Sequence[Window]
-) -> Iterator[_Block]:
+    client: Client, model: BlockModel, windows: Sequence[Window]
+) -> Iterator[tuple[int, ScoredBlock]]:
     """Blocks as they finish, in any order, with a bounded number in flight."""
     shipped = client.scatter(model, broadcast=True, hash=False)
     run = uuid.uuid4().hex[:12]
@@ -296,28 +260,21 @@ class _GridTallies:
     Only numbers are kept from a block: its arrays are views into the received message.
     """
 
-    def __init__(self, model: _BlockModel, blocks: int) -> None:
+    def __init__(self, model: BlockModel, blocks: int) -> None:
+        self.grid = model.grid
         self.exclusions = ExclusionTally(model.exclusion_names, model.grid)
-        self.stats = _StatsTally(model.grid)
-        self.score_sums: list[float | None] = [None] * blocks
+        self.block_stats: list[StatsTally | None] = [None] * blocks
 
-    def add(self, block: _Block) -> None:
-        self.exclusions.alone += block.exclusions.alone
-        self.exclusions.in_sequence += block.exclusions.in_sequence
-        self.exclusions.excluded += block.exclusions.excluded
-        part = block.stats
-        self.stats.min = min(self.stats.min, part.min)
-        self.stats.max = max(self.stats.max, part.max)
-        self.stats.scored += part.scored
-        self.stats.excluded += part.excluded
-        self.score_sums[block.index] = part.total
+    def add(self, index: int, block: ScoredBlock) -> None:
+        self.exclusions.merge(block.exclusions)
+        self.block_stats[index] = block.stats
 
     def results(self) -> tuple[ExclusionReport, ScoreStats]:
-        assert None not in self.score_sums, "a block was never scored"
-        self.stats.total = 0.0
-        for total in self.score_sums:
-            self.stats.total += total
-        return self.exclusions.report(), self.stats.result()
+        assert None not in self.block_stats, "a block was never scored"
+        stats = StatsTally(self.grid)
+        for part in self.block_stats:
+            stats.merge(part)
+        return self.exclusions.report(), stats.result()
 
 
 # ----------------------------------------------------------------------------- site scores
@@ -338,7 +295,7 @@ def zonal_scores_dask(
     Batches are cut north to south, as locally; each worker reads the band its batch covers.
     The table (columns, order, ranks) equals the local one.
     """
-    geometries, _ = _checked_sites(sites, grid, id_column)
+    geometries, _ = checked_sites(sites, grid, id_column)
     if len(sites) == 0:
         return zonal_scores(
             sites,
@@ -366,10 +323,7 @@ def zonal_scores_dask(
     ]
     frame = pd.concat(client.gather(futures), ignore_index=True).drop(columns="rank")
     frame.index = np.concatenate(batches)
-    frame = frame.sort_index().reset_index(drop=True)
-    ranked = frame.sort_values(["score", "site_id"], ascending=[False, True], na_position="last")
-    frame.loc[ranked.index, "rank"] = np.arange(1, len(frame) + 1)
-    return frame.astype({"rank": np.int64})
+    return rank_sites(frame.sort_index().reset_index(drop=True))
 
 
 # ----------------------------------------------------------------------------- robustness
@@ -383,17 +337,13 @@ def _count_chunk(
     aggregation: Aggregation,
     top_k: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """How often each site ranks first and in the top k under the weight vectors ``w``."""
-    v = values[None, :, :]
+    """:func:`geo.robustness.rank_counts` of one chunk, its noise drawn from ``noise_state``."""
+    noise = None
     if noise_state is not None:
         rng = np.random.Generator(getattr(np.random, noise_state["bit_generator"])())
         rng.bit_generator.state = noise_state
         noise = rng.normal(0.0, value_noise_sd, (w.shape[0], *values.shape))
-        v = np.clip(v + noise, 0.0, 1.0)
-    scores = np.nan_to_num(scores_for(w, v, aggregation), nan=-np.inf)
-    first = np.bincount(np.argmax(scores, axis=1), minlength=values.shape[0])
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]
-    return first, np.bincount(top.ravel(), minlength=values.shape[0])
+    return rank_counts(values, w, aggregation, top_k, noise=noise)
 
 
 def weight_monte_carlo_dask(
@@ -417,27 +367,31 @@ def weight_monte_carlo_dask(
     from, which the worker restores. Same ``seed``, same numbers as the local run.
     """
     aggregation = aggregation or Aggregation()
-    if draws < 1 or concentration <= 0 or value_noise_sd < 0 or top_k < 1:
-        raise ModelError(
-            f"draws {draws}, concentration {concentration}, value_noise_sd {value_noise_sd}, "
-            f"top_k {top_k}; expected draws ≥ 1, concentration > 0, noise ≥ 0, top_k ≥ 1."
-        )
-    ids, values, base = _inputs(sites, weights, id_column)
+    ids, values, base = monte_carlo_inputs(
+        sites,
+        weights,
+        draws=draws,
+        concentration=concentration,
+        value_noise_sd=value_noise_sd,
+        top_k=top_k,
+        id_column=id_column,
+    )
     w0 = np.array(list(base.values()))
-    k = min(top_k, len(ids))
     shipped = client.scatter(values, broadcast=True, hash=False)
     rng = np.random.default_rng(seed)
     futures = []
     for start in range(0, draws, chunk):
         size = min(chunk, draws - start)
-        w = rng.dirichlet(np.maximum(concentration * w0, 1e-9), size=size)
+        w = draw_weights(rng, w0, concentration, size)
         noise_state = None
         if value_noise_sd > 0:
             noise_state = rng.bit_generator.state
             rng.normal(0.0, value_noise_sd, (size, *values.shape))  # the worker draws these
         futures.append(
             client.submit(
-                _count_chunk, shipped, w, noise_state, value_noise_sd, aggregation, k, pure=False
+                _count_chunk,
+                *(shipped, w, noise_state, value_noise_sd, aggregation, top_k),
+                pure=False,
             )
         )
     first = np.zeros(len(ids), dtype=np.int64)
@@ -446,23 +400,16 @@ def weight_monte_carlo_dask(
         first += chunk_first
         in_top += chunk_top
     client.cancel([shipped])
-    base_scores = scores_for(w0[None, :], values[None, :, :], aggregation)[0]
-    valid = ~np.isnan(base_scores)
-    table = (
-        pd.DataFrame(
-            {
-                "site_id": ids,
-                "base_score": base_scores,
-                "base_rank": _ranks(base_scores),
-                "p_first": np.where(valid, first / draws, 0.0),
-                "p_top_k": np.where(valid, in_top / draws, 0.0),
-            }
-        )
-        .sort_values("base_rank", kind="stable")
-        .reset_index(drop=True)
-    )
-    statement = _statement(table, draws, concentration, top_k)
-    log.info(statement)
-    return RobustnessResult(
-        table, statement, base, aggregation, draws, concentration, value_noise_sd, top_k, seed
+    return robustness_result(
+        ids,
+        values,
+        base,
+        aggregation,
+        first,
+        in_top,
+        draws=draws,
+        concentration=concentration,
+        value_noise_sd=value_noise_sd,
+        top_k=top_k,
+        seed=seed,
     )

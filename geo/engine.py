@@ -84,6 +84,58 @@ def score_array(
     return scores
 
 
+def standardised_stack(
+    criteria: Sequence[Criterion], grid: Grid, window: Window, aggregation: Aggregation
+) -> np.ndarray:
+    """The criteria's μ over ``window``, shape (n, rows, cols).
+
+    float32 (about 1e-7 from float64; the sum of the aggregation is taken in float64), except
+    for OWA, which is discontinuous where two criteria tie: float32 rounding could make or
+    break a tie and move a score by a visible step, so OWA gets float64.
+    """
+    dtype = np.float64 if aggregation.method == "owa" else np.float32
+    return np.stack([c.standardised_block(grid, window, dtype=dtype) for c in criteria])
+
+
+@dataclass(frozen=True)
+class ScoredBlock:
+    """One scored window: float32 scores (and μ layers when kept), with its tallies."""
+
+    window: Window
+    scores: np.ndarray
+    layers: np.ndarray | None
+    exclusions: ExclusionTally
+    stats: StatsTally
+
+
+@dataclass(frozen=True)
+class BlockModel:
+    """Everything needed to score any block of the grid (``weights``: normalised, in the
+    criteria's order); safe to use from several threads at once."""
+
+    grid: Grid
+    criteria: tuple[Criterion, ...]
+    exclusions: tuple[Exclusion, ...]
+    weights: np.ndarray
+    aggregation: Aggregation
+    keep_layers: bool = False
+
+    @property
+    def exclusion_names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.exclusions)
+
+    def score_block(self, window: Window) -> ScoredBlock:
+        """Standardise, exclude and aggregate one window, and tally it."""
+        z = standardised_stack(self.criteria, self.grid, window, self.aggregation)
+        exclusions = ExclusionTally(self.exclusion_names, self.grid)
+        excluded = exclusions.add([e.mask_block(self.grid, window) for e in self.exclusions])
+        scores = score_array(z, self.weights, self.aggregation, excluded)
+        stats = StatsTally(self.grid)
+        stats.add(scores, excluded)
+        layers = z.astype(np.float32, copy=False) if self.keep_layers else None
+        return ScoredBlock(window, scores.astype(np.float32), layers, exclusions, stats)
+
+
 def score(
     grid: Grid,
     criteria: Sequence[Criterion],
@@ -101,22 +153,29 @@ def score(
 
     ``weights`` maps every criterion name to a weight (normalised here); ``criterion_dir``,
     when given, also receives each criterion's standardised raster as ``<name>.tif``;
-    ``progress(done_blocks, total_blocks)`` is called after each block. Blocks are computed by
-    ``workers`` threads (default: up to 4, one per core), at most ``workers + 1`` at a time,
-    and written in order.
+    ``progress(done_blocks, total_blocks)`` is called after each block. Blocks are computed
+    (read, scored and tallied) by ``workers`` threads (default: up to 4, one per core), at
+    most ``workers + 1`` at a time, and written and tallied in order.
     """
     aggregation = aggregation or Aggregation()
-    names = _check_model(criteria, exclusions)
-    used = _matched_weights(names, weights)
+    names = check_model(criteria, exclusions)
+    used = matched_weights(names, weights)
     for item in (*criteria, *exclusions):
         item.check(grid)
-    u = np.array([used[name] for name in names])
     windows = block_windows(grid, block_size)
-    tally = ExclusionTally([e.name for e in exclusions], grid)
-    stats = _StatsTally(grid)
     criterion_paths = (
         {name: Path(criterion_dir) / f"{name}.tif" for name in names} if criterion_dir else {}
     )
+    model = BlockModel(
+        grid,
+        tuple(criteria),
+        tuple(exclusions),
+        np.array([used[name] for name in names]),
+        aggregation,
+        keep_layers=bool(criterion_paths),
+    )
+    tally = ExclusionTally(model.exclusion_names, grid)
+    stats = StatsTally(grid)
     log.info(
         "scoring %d criteria on %d x %d cells in %d blocks",
         len(names),
@@ -133,21 +192,15 @@ def score(
             stack.enter_context(CogWriter(path, grid, block_size=block_size))
             for path in criterion_paths.values()
         ]
-
-        def compute(window: Window) -> tuple[np.ndarray | None, list[np.ndarray], np.ndarray]:
-            z = np.stack([c.standardised_block(grid, window) for c in criteria])
-            masks = [e.mask_block(grid, window) for e in exclusions]
-            excluded = np.logical_or.reduce(masks) if masks else None
-            return (z if layer_writers else None), masks, score_array(z, u, aggregation, excluded)
-
-        blocks = _in_order(compute, windows, workers or min(4, os.cpu_count() or 1))
-        for done, (window, (z, masks, scores)) in enumerate(
-            zip(windows, blocks, strict=True), start=1
-        ):
-            for writer, layer in zip(layer_writers, z if z is not None else (), strict=True):
-                writer.write(window, layer)
-            stats.add(scores, tally.add(masks))
-            out.write(window, scores)
+        workers = workers or min(4, os.cpu_count() or 1)
+        blocks = _in_order(model.score_block, windows, workers)
+        for done, block in enumerate(blocks, start=1):
+            layers = block.layers if block.layers is not None else ()
+            for writer, layer in zip(layer_writers, layers, strict=True):
+                writer.write(block.window, layer)
+            out.write(block.window, block.scores)
+            tally.merge(block.exclusions)
+            stats.merge(block.stats)
             if progress is not None:
                 progress(done, len(windows))
     return SuitabilityResult(
@@ -181,7 +234,8 @@ def _in_order(
             yield pending.popleft().result()
 
 
-def _check_model(criteria: Sequence[Criterion], exclusions: Sequence[Exclusion]) -> tuple[str, ...]:
+def check_model(criteria: Sequence[Criterion], exclusions: Sequence[Exclusion]) -> tuple[str, ...]:
+    """The criterion names, in order; refuses an empty model and names used twice."""
     names = tuple(c.name for c in criteria)
     if not names:
         raise ModelError("no criteria given; expected at least one criterion to score.")
@@ -192,7 +246,8 @@ def _check_model(criteria: Sequence[Criterion], exclusions: Sequence[Exclusion])
     return names
 
 
-def _matched_weights(names: tuple[str, ...], weights: Mapping[str, float]) -> dict[str, float]:
+def matched_weights(names: tuple[str, ...], weights: Mapping[str, float]) -> dict[str, float]:
+    """One weight per criterion name, normalised to sum 1 (:func:`geo.weights.direct_weights`)."""
     missing, extra = set(names) - set(weights), set(weights) - set(names)
     if missing or extra:
         raise ModelError(
@@ -202,7 +257,12 @@ def _matched_weights(names: tuple[str, ...], weights: Mapping[str, float]) -> di
     return direct_weights({name: weights[name] for name in names})
 
 
-class _StatsTally:
+class StatsTally:
+    """Accumulates the range, sum and counts of a score raster, block by block.
+
+    The sum is a float: tallies merged in another order can differ in its last bits.
+    """
+
     def __init__(self, grid: Grid) -> None:
         self.cells = grid.width * grid.height
         self.min, self.max, self.total = math.inf, -math.inf, 0.0
@@ -216,6 +276,14 @@ class _StatsTally:
             self.total += float(valid.sum(dtype=np.float64))
         self.scored += valid.size
         self.excluded += 0 if excluded is None else int(np.count_nonzero(excluded))
+
+    def merge(self, other: StatsTally) -> None:
+        """Fold in the tally of other blocks of the same grid."""
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
+        self.total += other.total
+        self.scored += other.scored
+        self.excluded += other.excluded
 
     def result(self) -> ScoreStats:
         scored = self.scored > 0

@@ -211,6 +211,12 @@ class ExclusionTally:
             self.excluded += int(np.count_nonzero(union))
         return union
 
+    def merge(self, other: ExclusionTally) -> None:
+        """Fold in the counts of other blocks of the same grid and exclusions."""
+        self.alone += other.alone
+        self.in_sequence += other.in_sequence
+        self.excluded += other.excluded
+
     def report(self) -> ExclusionReport:
         cell_ha = self.grid.cell_area_m2 / 10_000.0
         return ExclusionReport(

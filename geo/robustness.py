@@ -64,28 +64,106 @@ def weight_monte_carlo(
     ordered by base rank; sites with a missing criterion value never rank.
     """
     aggregation = aggregation or Aggregation()
+    ids, values, base = monte_carlo_inputs(
+        sites,
+        weights,
+        draws=draws,
+        concentration=concentration,
+        value_noise_sd=value_noise_sd,
+        top_k=top_k,
+        id_column=id_column,
+    )
+    w0 = np.array(list(base.values()))
+    rng = np.random.default_rng(seed)
+    first = np.zeros(len(ids), dtype=np.int64)
+    in_top = np.zeros(len(ids), dtype=np.int64)
+    for start in range(0, draws, chunk):
+        size = min(chunk, draws - start)
+        w = draw_weights(rng, w0, concentration, size)
+        noise = None
+        if value_noise_sd > 0:
+            noise = rng.normal(0.0, value_noise_sd, (size, *values.shape))
+        chunk_first, chunk_top = rank_counts(values, w, aggregation, top_k, noise=noise)
+        first += chunk_first
+        in_top += chunk_top
+    return robustness_result(
+        ids,
+        values,
+        base,
+        aggregation,
+        first,
+        in_top,
+        draws=draws,
+        concentration=concentration,
+        value_noise_sd=value_noise_sd,
+        top_k=top_k,
+        seed=seed,
+    )
+
+
+def monte_carlo_inputs(
+    sites: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    draws: int,
+    concentration: float,
+    value_noise_sd: float,
+    top_k: int,
+    id_column: str,
+) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """``(ids, values, weights)`` of :func:`site_inputs`, after refusing bad draw settings."""
     if draws < 1 or concentration <= 0 or value_noise_sd < 0 or top_k < 1:
         raise ModelError(
             f"draws {draws}, concentration {concentration}, value_noise_sd {value_noise_sd}, "
             f"top_k {top_k}; expected draws ≥ 1, concentration > 0, noise ≥ 0, top_k ≥ 1."
         )
-    ids, values, base = _inputs(sites, weights, id_column)
-    names = list(base)
-    w0 = np.array([base[n] for n in names])
-    rng = np.random.default_rng(seed)
-    first = np.zeros(len(ids), dtype=np.int64)
-    in_top = np.zeros(len(ids), dtype=np.int64)
-    k = min(top_k, len(ids))
-    for start in range(0, draws, chunk):
-        size = min(chunk, draws - start)
-        w = rng.dirichlet(np.maximum(concentration * w0, 1e-9), size=size)
-        v = values[None, :, :]
-        if value_noise_sd > 0:
-            v = np.clip(v + rng.normal(0.0, value_noise_sd, (size, *values.shape)), 0.0, 1.0)
-        scores = np.nan_to_num(scores_for(w, v, aggregation), nan=-np.inf)
-        first += np.bincount(np.argmax(scores, axis=1), minlength=len(ids))
-        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-        in_top += np.bincount(top.ravel(), minlength=len(ids))
+    return site_inputs(sites, weights, id_column)
+
+
+def draw_weights(
+    rng: np.random.Generator, w0: np.ndarray, concentration: float, size: int
+) -> np.ndarray:
+    """``size`` weight vectors w ~ Dir(κ·w₀), shape (size, criteria)."""
+    return rng.dirichlet(np.maximum(concentration * w0, 1e-9), size=size)
+
+
+def rank_counts(
+    values: np.ndarray,
+    w: np.ndarray,
+    aggregation: Aggregation,
+    top_k: int,
+    *,
+    noise: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How often each site (``values``: sites x criteria) ranks first and in the top k under
+    the weight vectors ``w`` (draws x criteria); ``noise`` (draws x sites x criteria) is added
+    to the values, clipped to [0, 1]. Sites without a score never rank."""
+    v = values[None, :, :]
+    if noise is not None:
+        v = np.clip(v + noise, 0.0, 1.0)
+    scores = np.nan_to_num(scores_for(w, v, aggregation), nan=-np.inf)
+    first = np.bincount(np.argmax(scores, axis=1), minlength=len(values))
+    top = np.argsort(-scores, axis=1, kind="stable")[:, : min(top_k, len(values))]
+    return first, np.bincount(top.ravel(), minlength=len(values))
+
+
+def robustness_result(
+    ids: np.ndarray,
+    values: np.ndarray,
+    weights: dict[str, float],
+    aggregation: Aggregation,
+    first: np.ndarray,
+    in_top: np.ndarray,
+    *,
+    draws: int,
+    concentration: float,
+    value_noise_sd: float,
+    top_k: int,
+    seed: int,
+) -> RobustnessResult:
+    """The result of ``draws`` draws from the counts of first and top-k places per site:
+    p_first = first / draws, p_top_k = in_top / draws (0 for sites without a score)."""
+    w0 = np.array(list(weights.values()))
     base_scores = scores_for(w0[None, :], values[None, :, :], aggregation)[0]
     valid = ~np.isnan(base_scores)
     table = (
@@ -104,7 +182,7 @@ def weight_monte_carlo(
     statement = _statement(table, draws, concentration, top_k)
     log.info(statement)
     return RobustnessResult(
-        table, statement, base, aggregation, draws, concentration, value_noise_sd, top_k, seed
+        table, statement, weights, aggregation, draws, concentration, value_noise_sd, top_k, seed
     )
 
 
@@ -143,7 +221,7 @@ def weight_sweep(
     Columns: ``criterion``, ``weight``, ``leader``, ``leader_score``, ``base_leader_rank``.
     """
     aggregation = aggregation or Aggregation()
-    ids, values, base = _inputs(sites, weights, id_column)
+    ids, values, base = site_inputs(sites, weights, id_column)
     names = list(base)
     w0 = np.array([base[n] for n in names])
     base_leader = int(
@@ -172,9 +250,11 @@ def weight_sweep(
     )
 
 
-def _inputs(
+def site_inputs(
     sites: pd.DataFrame, weights: Mapping[str, float], id_column: str
 ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """Site ids (sorted), their ``c_<criterion>`` values (sites x criteria) and the
+    normalised weights; refuses missing columns and an empty table."""
     base = direct_weights(weights)
     columns = [f"c_{name}" for name in base]
     missing = [c for c in [id_column, *columns] if c not in sites.columns]

@@ -174,7 +174,7 @@ def zonal_scores(
     Sites are processed in batches of ``batch_size``, sorted north to south; each batch reads
     only the band of rows and columns its polygons cover.
     """
-    geometries, ids = _checked_sites(sites, grid, id_column)
+    geometries, ids = checked_sites(sites, grid, id_column)
     criterion_rasters = dict(criterion_rasters or {})
     check_aligned(score_raster_path, grid, what="the score raster")
     for name, path in criterion_rasters.items():
@@ -205,14 +205,22 @@ def zonal_scores(
     frame = pd.DataFrame(table, columns=columns)
     frame.insert(0, "area_ha", shapely.area(geometries) / 10_000.0)
     frame.insert(0, "site_id", ids)
+    return rank_sites(frame)
+
+
+def rank_sites(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``rank`` column: 1 for the highest ``score``, ties by ``site_id``,
+    sites without a score last."""
     ranked = frame.sort_values(["score", "site_id"], ascending=[False, True], na_position="last")
     frame.loc[ranked.index, "rank"] = np.arange(1, len(frame) + 1)
     return frame.astype({"rank": np.int64})
 
 
-def _checked_sites(
+def checked_sites(
     sites: gpd.GeoDataFrame, grid: Grid, id_column: str
 ) -> tuple[np.ndarray, np.ndarray]:
+    """``(geometries, ids)`` of the sites; refuses another CRS, a missing or repeated id,
+    and geometries other than polygons."""
     check_same_crs(projected_crs(sites.crs, what="the sites"), grid, what="the sites")
     if id_column not in sites.columns:
         raise ColumnError(

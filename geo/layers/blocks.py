@@ -218,6 +218,10 @@ class ThreadLocalReader:
         dtype = reader.float_dtype if smallest_float else np.float64
         return reader.read(window, boundless=boundless, dtype=dtype)
 
+    def __reduce__(self) -> tuple[type, tuple[Path]]:
+        """Pickled as its path: every process opens its own files."""
+        return (ThreadLocalReader, (self.path,))
+
     def close(self) -> None:
         """Close the readers of every thread."""
         with self._lock:

@@ -117,8 +117,9 @@ def test_streaming_equals_naive_computation(grid, tmp_path, model, read_raster, 
             read_raster(result.criterion_paths[name]), z[k], atol=1e-6, equal_nan=True
         )
     assert result.stats.share_excluded == pytest.approx(excluded.mean())
-    assert result.stats.min == pytest.approx(np.nanmin(expected), abs=1e-12)
-    assert result.stats.mean == pytest.approx(np.nanmean(expected), abs=1e-9)
+    # μ is computed in float32 for the WLC (summed in float64): 1e-6 is the documented bound
+    assert result.stats.min == pytest.approx(np.nanmin(expected), abs=1e-6)
+    assert result.stats.mean == pytest.approx(np.nanmean(expected), abs=1e-6)
     assert result.weights == pytest.approx(dict(zip(WEIGHTS, u, strict=True)))
     assert result.exclusions.names == ("nature", "steep")
     assert sorted(os.listdir(tmp_path / "out")) == ["score.tif"]
@@ -141,10 +142,10 @@ def test_output_is_a_cog_with_overviews(tmp_path, write_raster):
 
 
 class Boom(RasterCriterion):
-    def standardised_block(self, grid, window):
+    def standardised_block(self, grid, window, **options):
         if window.row_off > 0:
             raise RuntimeError("disk on fire")
-        return super().standardised_block(grid, window)
+        return super().standardised_block(grid, window, **options)
 
 
 def test_failure_leaves_no_file(grid, tmp_path, write_raster):
