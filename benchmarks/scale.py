@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import suitability as suitability_benchmark  # benchmarks/suitability.py, beside this script
 
 SEED = 20_261_122
 CELL_M = 10.0
@@ -48,21 +49,8 @@ CRS = "EPSG:31370"
 TILE = 512
 WORKERS = 2
 
-#: name -> (transform keyword arguments, weight); raw values are 0–100.
-CRITERIA = {
-    "motorway": ({"kind": "sigmoid", "direction": "decreasing", "c": 10, "d": 60}, 3.0),
-    "station": ({"kind": "linear", "direction": "decreasing", "c": 20, "d": 80}, 1.0),
-    "quay": ({"kind": "j_shaped", "a": 20, "b": 70}, 1.0),
-    "residential": ({"kind": "linear", "a": 15, "b": 45}, 2.0),
-    "slope": ({"kind": "sigmoid", "direction": "decreasing", "c": 30, "d": 90}, 2.0),
-    "soil": (
-        {"kind": "gaussian", "direction": "symmetric", "a": 10, "b": 40, "c": 60, "d": 90},
-        1.0,
-    ),
-    "grid_power": ({"kind": "linear", "a": 5, "b": 95}, 1.0),
-    "parks": ({"kind": "sigmoid", "a": 25, "b": 75}, 1.0),
-}
-EXCLUSIONS = {"steep": (">", 92.0), "flood": ("==", 1.0)}
+#: The model of the suitability benchmark: 8 criteria (raw values 0–100) and 2 exclusions.
+CRITERIA, EXCLUSIONS = suitability_benchmark.CRITERIA, suitability_benchmark.EXCLUSIONS
 
 
 # ----------------------------------------------------------------------------- inputs
