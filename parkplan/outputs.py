@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,17 +31,10 @@ REPORT_HTML = "report.html"
 RUN_JSON = "run.json"
 
 
-@contextmanager
-def atomic(workspace: Workspace, target: Path) -> Iterator[Path]:
-    """A temporary path that replaces ``target`` when the block succeeds."""
-    with workspace.write_atomic(target) as temp:
-        yield temp
-
-
 def write_sites(workspace: Workspace, sites, folder: Path) -> dict[str, Path]:
     """``sites.gpkg`` (with geometry) and ``sites.csv`` (without)."""
     gpkg, csv = folder / SITES_GPKG, folder / SITES_CSV
-    with atomic(workspace, gpkg) as temp:
+    with workspace.write_atomic(gpkg) as temp:
         sites.to_file(temp, layer="sites", driver="GPKG", engine="pyogrio")
     write_csv(workspace, pd.DataFrame(sites.drop(columns="geometry")), csv)
     return {SITES_GPKG: gpkg, SITES_CSV: csv}
@@ -50,14 +42,14 @@ def write_sites(workspace: Workspace, sites, folder: Path) -> dict[str, Path]:
 
 def write_csv(workspace: Workspace, table: pd.DataFrame, target: Path) -> Path:
     """A CSV file, UTF-8, no index, floats as written by pandas (full precision)."""
-    with atomic(workspace, target) as temp:
+    with workspace.write_atomic(target) as temp:
         table.to_csv(temp, index=False, encoding="utf-8", lineterminator="\n")
     return target
 
 
 def write_json(workspace: Workspace, data: Mapping, target: Path) -> Path:
     """A JSON file (strict: NaN and infinity are refused rather than written)."""
-    with atomic(workspace, target) as temp:
+    with workspace.write_atomic(target) as temp:
         temp.write_text(
             json.dumps(_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
             encoding="utf-8",
@@ -67,7 +59,7 @@ def write_json(workspace: Workspace, data: Mapping, target: Path) -> Path:
 
 def write_text(workspace: Workspace, text: str, target: Path) -> Path:
     """A UTF-8 text file such as an HTML page."""
-    with atomic(workspace, target) as temp:
+    with workspace.write_atomic(target) as temp:
         temp.write_text(text, encoding="utf-8")
     return target
 
