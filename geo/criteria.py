@@ -152,6 +152,12 @@ class Criterion:
             raise ModelError(f"criterion {name!r}: transform {transform!r}; expected a Transform.")
         self.transform = transform
 
+    @property
+    def raw_transform(self) -> Transform:
+        """The transform from :meth:`raw_block` values to μ (the criterion's own transform,
+        unless the raw values are codes)."""
+        return self.transform
+
     def check(self, grid: Grid) -> None:
         """Refuse a grid this criterion cannot be computed on (CRS, alignment)."""
 
@@ -163,7 +169,7 @@ class Criterion:
         self, grid: Grid, window: Window, *, dtype: type = np.float64
     ) -> np.ndarray:
         """μ in [0, 1] of ``window`` as ``dtype`` (float64 or float32; NaN for nodata)."""
-        return standardise(self.raw_block(grid, window), self.transform, dtype=dtype)
+        return standardise(self.raw_block(grid, window), self.raw_transform, dtype=dtype)
 
     def close(self) -> None:
         """Release open files, if any."""
@@ -264,17 +270,17 @@ class ZoningCriterion(Criterion):
         if unknown:
             log.warning("criterion %r: mapping categories %s are not in the zones", name, unknown)
 
+    @property
+    def raw_transform(self) -> Transform:
+        """The categorical transform of the category codes."""
+        return self._coded
+
     def check(self, grid: Grid) -> None:
         self.features.check_grid(grid)
 
     def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
         self.check(grid)
         return self.features.burn(grid, window, values=self._codes, fill=-1.0)
-
-    def standardised_block(
-        self, grid: Grid, window: Window, *, dtype: type = np.float64
-    ) -> np.ndarray:
-        return standardise(self.raw_block(grid, window), self._coded, dtype=dtype)
 
 
 class ZoneShareCriterion(Criterion):

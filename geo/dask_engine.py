@@ -1,6 +1,6 @@
 """The suitability engine on Dask: the same results as the local engine, computed by a cluster.
 
-Three computations run as Dask tasks on a :class:`distributed.Client`, each giving exactly
+Four computations run as Dask tasks on a :class:`distributed.Client`, each giving exactly
 what its local counterpart gives:
 
 - :func:`score_dask` (:func:`geo.engine.score`): one task per block (window) of the grid
@@ -12,10 +12,11 @@ what its local counterpart gives:
   report and the statistics equal the local engine's to the last bit;
 - :func:`zonal_scores_dask` (:func:`geo.zonal.zonal_scores`): one task per batch of sites
   (north to south, so that each batch reads one band of the rasters); the ranks are taken
-  over all sites on the driver;
+  over all sites on the driver; :func:`site_profiles_dask` (:func:`geo.zonal.site_profiles`)
+  the same way;
 - :func:`weight_monte_carlo_dask` (:func:`geo.robustness.weight_monte_carlo`): the driver
-  draws the Dirichlet weight vectors with the local code's random sequence (and, with value
-  noise, the generator state at each chunk's noise), the workers rank the sites under each
+  draws the Dirichlet weight vectors (and, with uncertain transforms, the perturbed
+  transforms) with the local code's random sequence, the workers rank the sites under each
   chunk of draws; the counts of first places and top-k places add up to the local ones.
 
 What travels: the model objects (features, raster *paths*, transforms) once per worker, one
@@ -33,9 +34,8 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -48,26 +48,31 @@ from geo.aggregation import Aggregation
 from geo.criteria import Criterion
 from geo.engine import (
     BlockModel,
+    BlockWriters,
     Progress,
     ScoredBlock,
     ScoreStats,
     StatsTally,
     SuitabilityResult,
+    block_model,
     check_model,
     matched_weights,
+    raster_paths,
+    scored_result,
 )
 from geo.errors import EngineError
 from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
 from geo.grid import Grid
-from geo.layers.blocks import CogWriter, block_windows, streaming_env
+from geo.layers.blocks import block_windows, streaming_env
 from geo.robustness import (
     RobustnessResult,
+    TransformJitter,
+    chunk_counts,
     draw_weights,
     monte_carlo_inputs,
-    rank_counts,
     robustness_result,
 )
-from geo.zonal import checked_sites, rank_sites, zonal_scores
+from geo.zonal import SiteProfiles, checked_sites, rank_sites, site_profiles, zonal_scores
 
 log = logging.getLogger(__name__)
 
@@ -153,34 +158,29 @@ def score_dask(
     out_path: str | os.PathLike[str],
     block_size: int = 512,
     criterion_dir: str | os.PathLike[str] | None = None,
+    raw_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> SuitabilityResult:
     """:func:`geo.engine.score` with the blocks computed by the workers of ``client``.
 
     The driver validates the model, scatters it to every worker, keeps at most
     :data:`BLOCKS_IN_FLIGHT_PER_THREAD` blocks per worker thread in flight, and writes each
-    block to ``out_path`` (and ``criterion_dir``) as it arrives; ``progress(done, total)`` is
-    called after each block. The result equals the local engine's.
+    block to ``out_path`` (and ``criterion_dir``, ``raw_dir``) as it arrives;
+    ``progress(done, total)`` is called after each block. The result equals the local
+    engine's.
     """
     aggregation = aggregation or Aggregation()
     names = check_model(criteria, exclusions)
     used = matched_weights(names, weights)
     windows = block_windows(grid, block_size)
-    criterion_paths = (
-        {name: Path(criterion_dir) / f"{name}.tif" for name in names} if criterion_dir else {}
-    )
+    criterion_paths, raw_paths = raster_paths(names, criterion_dir), raster_paths(names, raw_dir)
     with ExitStack() as stack:
         stack.enter_context(streaming_env())  # a small GDAL cache for the writers, as locally
         for item in (*criteria, *exclusions):
             stack.callback(item.close)
             item.check(grid)  # on the driver: refuse a bad model before any task runs
-        model = BlockModel(
-            grid,
-            tuple(criteria),
-            tuple(exclusions),
-            np.array([used[name] for name in names]),
-            aggregation,
-            keep_layers=bool(criterion_paths),
+        model = block_model(
+            grid, criteria, exclusions, used, aggregation, criterion_paths, raw_paths
         )
         log.info(
             "scoring %d criteria on %d x %d cells in %d blocks on Dask",
@@ -189,33 +189,23 @@ def score_dask(
             grid.height,
             len(windows),
         )
-        out = stack.enter_context(CogWriter(out_path, grid, block_size=block_size))
-        layer_writers = [
-            stack.enter_context(CogWriter(path, grid, block_size=block_size))
-            for path in criterion_paths.values()
-        ]
+        writers = BlockWriters(
+            stack,
+            grid,
+            out_path,
+            criterion_paths=criterion_paths,
+            raw_paths=raw_paths,
+            block_size=block_size,
+        )
         tallies = _GridTallies(model, len(windows))
         blocks = stack.enter_context(closing(_scored_blocks(client, model, windows)))
         for done, (index, block) in enumerate(blocks, start=1):
-            out.write(block.window, block.scores)
-            layers = block.layers if block.layers is not None else ()
-            for writer, layer in zip(layer_writers, layers, strict=True):
-                writer.write(block.window, layer)
+            writers.write(block)
             tallies.add(index, block)
             if progress is not None:
                 progress(done, len(windows))
     report, stats = tallies.results()
-    return SuitabilityResult(
-        path=Path(out_path),
-        grid=grid,
-        weights=used,
-        aggregation=aggregation,
-        criteria=names,
-        exclusions=report,
-        stats=stats,
-        criterion_paths=criterion_paths,
-        block_size=block_size,
-    )
+    return scored_result(model, out_path, report, stats, block_size, criterion_paths, raw_paths)
 
 
 def _scored_blocks(
@@ -295,55 +285,92 @@ def zonal_scores_dask(
     Batches are cut north to south, as locally; each worker reads the band its batch covers.
     The table (columns, order, ranks) equals the local one.
     """
-    geometries, _ = checked_sites(sites, grid, id_column)
-    if len(sites) == 0:
+    checked_sites(sites, grid, id_column)
+    batches, parts = _site_batches(
+        client,
+        zonal_scores,
+        sites,
+        id_column,
+        batch_size,
+        grid,
+        score_raster_path,
+        criterion_rasters=criterion_rasters,
+    )
+    if not batches:
         return zonal_scores(
-            sites,
-            grid,
-            score_raster_path,
-            criterion_rasters=criterion_rasters,
-            id_column=id_column,
+            sites, grid, score_raster_path, criterion_rasters=criterion_rasters, id_column=id_column
         )
+    frame = pd.concat(parts, ignore_index=True).drop(columns="rank")
+    frame.index = np.concatenate(batches)
+    return rank_sites(frame.sort_index().reset_index(drop=True))
+
+
+def site_profiles_dask(
+    sites: gpd.GeoDataFrame,
+    grid: Grid,
+    score_raster_path: str | os.PathLike[str],
+    raw_rasters: Mapping[str, str | os.PathLike[str]],
+    *,
+    client: Client,
+    nodes: int = 16,
+    id_column: str = "site_id",
+    batch_size: int = 500,
+) -> SiteProfiles:
+    """:func:`geo.zonal.site_profiles` with each batch of ``batch_size`` sites a task; the
+    profiles equal the local ones."""
+    checked_sites(sites, grid, id_column)
+    batches, parts = _site_batches(
+        client,
+        site_profiles,
+        sites,
+        id_column,
+        batch_size,
+        grid,
+        score_raster_path,
+        raw_rasters,
+        nodes=nodes,
+    )
+    if not batches:
+        return site_profiles(
+            sites, grid, score_raster_path, raw_rasters, nodes=nodes, id_column=id_column
+        )
+    values = np.empty((len(sites), len(raw_rasters), nodes))
+    values[np.concatenate(batches)] = np.concatenate([part.values for part in parts])
+    return SiteProfiles(sites[id_column].to_numpy(), tuple(raw_rasters), values)
+
+
+def _site_batches(
+    client: Client,
+    task: Callable,
+    sites: gpd.GeoDataFrame,
+    id_column: str,
+    batch_size: int,
+    *args: object,
+    **kwargs: object,
+) -> tuple[list[np.ndarray], list]:
+    """``task(batch_of_sites, *args, id_column=…, batch_size=…, **kwargs)`` for each batch of
+    sites cut north to south as locally: the batches (row positions) and their results."""
+    geometries = np.asarray(sites.geometry.values, dtype=object)
     top = shapely.bounds(geometries)[:, 3]
     order = np.argsort(-np.nan_to_num(top, nan=-np.inf), kind="stable")
     batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
     slim = sites[[id_column, sites.geometry.name]]
     futures = [
         client.submit(
-            zonal_scores,
+            task,
             slim.iloc[batch],
-            grid,
-            score_raster_path,
-            criterion_rasters=criterion_rasters,
+            *args,
             id_column=id_column,
             batch_size=len(batch),
             pure=False,
+            **kwargs,
         )
         for batch in batches
     ]
-    frame = pd.concat(client.gather(futures), ignore_index=True).drop(columns="rank")
-    frame.index = np.concatenate(batches)
-    return rank_sites(frame.sort_index().reset_index(drop=True))
+    return batches, client.gather(futures)
 
 
 # ----------------------------------------------------------------------------- robustness
-
-
-def _count_chunk(
-    values: np.ndarray,
-    w: np.ndarray,
-    noise_state: dict | None,
-    value_noise_sd: float,
-    aggregation: Aggregation,
-    top_k: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`geo.robustness.rank_counts` of one chunk, its noise drawn from ``noise_state``."""
-    noise = None
-    if noise_state is not None:
-        rng = np.random.Generator(getattr(np.random, noise_state["bit_generator"])())
-        rng.bit_generator.state = noise_state
-        noise = rng.normal(0.0, value_noise_sd, (w.shape[0], *values.shape))
-    return rank_counts(values, w, aggregation, top_k, noise=noise)
 
 
 def weight_monte_carlo_dask(
@@ -354,7 +381,7 @@ def weight_monte_carlo_dask(
     client: Client,
     draws: int = 1000,
     concentration: float = 50.0,
-    value_noise_sd: float = 0.0,
+    transform_jitter: TransformJitter | None = None,
     top_k: int = 3,
     seed: int = 0,
     id_column: str = "site_id",
@@ -363,34 +390,27 @@ def weight_monte_carlo_dask(
     """:func:`geo.robustness.weight_monte_carlo` with each chunk of draws a task.
 
     The driver replays the local random sequence: per chunk, the Dirichlet weights
-    w ~ Dir(κ·w₀), then (with ``value_noise_sd``) the generator state the chunk's noise starts
-    from, which the worker restores. Same ``seed``, same numbers as the local run.
+    w ~ Dir(κ·w₀), then (with ``transform_jitter``) the perturbed transforms, draw by draw;
+    the workers re-standardise the sites' profiles and rank them. Same ``seed``, same numbers
+    as the local run.
     """
     aggregation = aggregation or Aggregation()
     ids, values, base = monte_carlo_inputs(
-        sites,
-        weights,
-        draws=draws,
-        concentration=concentration,
-        value_noise_sd=value_noise_sd,
-        top_k=top_k,
-        id_column=id_column,
+        sites, weights, draws=draws, concentration=concentration, top_k=top_k, id_column=id_column
     )
+    shift = transform_jitter.shift(ids, list(base)) if transform_jitter else None
     w0 = np.array(list(base.values()))
-    shipped = client.scatter(values, broadcast=True, hash=False)
+    shipped_values, shipped_shift = client.scatter([values, shift], broadcast=True, hash=False)
     rng = np.random.default_rng(seed)
     futures = []
     for start in range(0, draws, chunk):
         size = min(chunk, draws - start)
         w = draw_weights(rng, w0, concentration, size)
-        noise_state = None
-        if value_noise_sd > 0:
-            noise_state = rng.bit_generator.state
-            rng.normal(0.0, value_noise_sd, (size, *values.shape))  # the worker draws these
+        drawn = shift.draw(rng, size) if shift and shift.columns else None
         futures.append(
             client.submit(
-                _count_chunk,
-                *(shipped, w, noise_state, value_noise_sd, aggregation, top_k),
+                chunk_counts,
+                *(shipped_values, w, shipped_shift, drawn, aggregation, top_k),
                 pure=False,
             )
         )
@@ -399,7 +419,7 @@ def weight_monte_carlo_dask(
     for chunk_first, chunk_top in client.gather(futures):
         first += chunk_first
         in_top += chunk_top
-    client.cancel([shipped])
+    client.cancel([shipped_values, shipped_shift])
     return robustness_result(
         ids,
         values,
@@ -409,7 +429,7 @@ def weight_monte_carlo_dask(
         in_top,
         draws=draws,
         concentration=concentration,
-        value_noise_sd=value_noise_sd,
+        transform_jitter=transform_jitter.active if transform_jitter else {},
         top_k=top_k,
         seed=seed,
     )

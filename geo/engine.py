@@ -36,6 +36,7 @@ from geo.errors import ModelError
 from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
 from geo.grid import Grid
 from geo.layers.blocks import CogWriter, block_windows, streaming_env
+from geo.transforms import Transform, standardise
 from geo.weights import direct_weights
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class SuitabilityResult:
     stats: ScoreStats
     criterion_paths: dict[str, Path] = field(default_factory=dict)
     block_size: int = 512
+    raw_paths: dict[str, Path] = field(default_factory=dict)
+    raw_transforms: dict[str, Transform] = field(default_factory=dict)
 
 
 def score_array(
@@ -85,27 +88,41 @@ def score_array(
 
 
 def standardised_stack(
-    criteria: Sequence[Criterion], grid: Grid, window: Window, aggregation: Aggregation
+    criteria: Sequence[Criterion],
+    grid: Grid,
+    window: Window,
+    aggregation: Aggregation,
+    *,
+    raw: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The criteria's μ over ``window``, shape (n, rows, cols).
+    """The criteria's μ over ``window``, shape (n, rows, cols), from their ``raw`` values when
+    these are already at hand.
 
     float32 (about 1e-7 from float64; the sum of the aggregation is taken in float64), except
     for OWA, which is discontinuous where two criteria tie: float32 rounding could make or
     break a tie and move a score by a visible step, so OWA gets float64.
     """
     dtype = np.float64 if aggregation.method == "owa" else np.float32
+    if raw is not None:
+        return np.stack(
+            [
+                standardise(r, c.raw_transform, dtype=dtype)
+                for c, r in zip(criteria, raw, strict=True)
+            ]
+        )
     return np.stack([c.standardised_block(grid, window, dtype=dtype) for c in criteria])
 
 
 @dataclass(frozen=True)
 class ScoredBlock:
-    """One scored window: float32 scores (and μ layers when kept), with its tallies."""
+    """One scored window: float32 scores (and μ and raw layers when kept), with its tallies."""
 
     window: Window
     scores: np.ndarray
     layers: np.ndarray | None
     exclusions: ExclusionTally
     stats: StatsTally
+    raw: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,7 @@ class BlockModel:
     weights: np.ndarray
     aggregation: Aggregation
     keep_layers: bool = False
+    keep_raw: bool = False
 
     @property
     def exclusion_names(self) -> tuple[str, ...]:
@@ -126,14 +144,51 @@ class BlockModel:
 
     def score_block(self, window: Window) -> ScoredBlock:
         """Standardise, exclude and aggregate one window, and tally it."""
-        z = standardised_stack(self.criteria, self.grid, window, self.aggregation)
+        raw = None
+        if self.keep_raw:
+            raw = np.stack([c.raw_block(self.grid, window) for c in self.criteria])
+        z = standardised_stack(self.criteria, self.grid, window, self.aggregation, raw=raw)
         exclusions = ExclusionTally(self.exclusion_names, self.grid)
         excluded = exclusions.add([e.mask_block(self.grid, window) for e in self.exclusions])
         scores = score_array(z, self.weights, self.aggregation, excluded)
         stats = StatsTally(self.grid)
         stats.add(scores, excluded)
         layers = z.astype(np.float32, copy=False) if self.keep_layers else None
-        return ScoredBlock(window, scores.astype(np.float32), layers, exclusions, stats)
+        raw = raw.astype(np.float32) if raw is not None else None
+        return ScoredBlock(window, scores.astype(np.float32), layers, exclusions, stats, raw)
+
+
+class BlockWriters:
+    """The rasters of a scoring run, written block by block as COGs: the score, and each
+    criterion's μ (``criterion_paths``) and raw values (``raw_paths``) when asked for."""
+
+    def __init__(
+        self,
+        stack: ExitStack,
+        grid: Grid,
+        out_path: str | os.PathLike[str],
+        *,
+        criterion_paths: Mapping[str, Path],
+        raw_paths: Mapping[str, Path],
+        block_size: int,
+    ) -> None:
+        def opened(path: str | os.PathLike[str]) -> CogWriter:
+            return stack.enter_context(CogWriter(path, grid, block_size=block_size))
+
+        self.score = opened(out_path)
+        self.layers = [opened(path) for path in criterion_paths.values()]
+        self.raw = [opened(path) for path in raw_paths.values()]
+
+    def write(self, block: ScoredBlock) -> None:
+        self.score.write(block.window, block.scores)
+        for writers, layers in ((self.layers, block.layers), (self.raw, block.raw)):
+            for writer, layer in zip(writers, () if layers is None else layers, strict=True):
+                writer.write(block.window, layer)
+
+
+def raster_paths(names: Sequence[str], folder: str | os.PathLike[str] | None) -> dict[str, Path]:
+    """``folder/<name>.tif`` for each name, or none without a folder."""
+    return {name: Path(folder) / f"{name}.tif" for name in names} if folder else {}
 
 
 def score(
@@ -146,13 +201,15 @@ def score(
     out_path: str | os.PathLike[str],
     block_size: int = 512,
     criterion_dir: str | os.PathLike[str] | None = None,
+    raw_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> SuitabilityResult:
     """Score the grid block by block and write the score raster to ``out_path`` (COG).
 
     ``weights`` maps every criterion name to a weight (normalised here); ``criterion_dir``,
-    when given, also receives each criterion's standardised raster as ``<name>.tif``;
+    when given, also receives each criterion's standardised raster as ``<name>.tif``, and
+    ``raw_dir`` its raw values (metres, raster values, zone codes, shares; float32);
     ``progress(done_blocks, total_blocks)`` is called after each block. Blocks are computed
     (read, scored and tallied) by ``workers`` threads (default: up to 4, one per core), at
     most ``workers + 1`` at a time, and written and tallied in order.
@@ -163,17 +220,8 @@ def score(
     for item in (*criteria, *exclusions):
         item.check(grid)
     windows = block_windows(grid, block_size)
-    criterion_paths = (
-        {name: Path(criterion_dir) / f"{name}.tif" for name in names} if criterion_dir else {}
-    )
-    model = BlockModel(
-        grid,
-        tuple(criteria),
-        tuple(exclusions),
-        np.array([used[name] for name in names]),
-        aggregation,
-        keep_layers=bool(criterion_paths),
-    )
+    criterion_paths, raw_paths = raster_paths(names, criterion_dir), raster_paths(names, raw_dir)
+    model = block_model(grid, criteria, exclusions, used, aggregation, criterion_paths, raw_paths)
     tally = ExclusionTally(model.exclusion_names, grid)
     stats = StatsTally(grid)
     log.info(
@@ -187,32 +235,71 @@ def score(
         stack.enter_context(streaming_env())
         for item in (*criteria, *exclusions):
             stack.callback(item.close)
-        out = stack.enter_context(CogWriter(out_path, grid, block_size=block_size))
-        layer_writers = [
-            stack.enter_context(CogWriter(path, grid, block_size=block_size))
-            for path in criterion_paths.values()
-        ]
+        writers = BlockWriters(
+            stack,
+            grid,
+            out_path,
+            criterion_paths=criterion_paths,
+            raw_paths=raw_paths,
+            block_size=block_size,
+        )
         workers = workers or min(4, os.cpu_count() or 1)
         blocks = _in_order(model.score_block, windows, workers)
         for done, block in enumerate(blocks, start=1):
-            layers = block.layers if block.layers is not None else ()
-            for writer, layer in zip(layer_writers, layers, strict=True):
-                writer.write(block.window, layer)
-            out.write(block.window, block.scores)
+            writers.write(block)
             tally.merge(block.exclusions)
             stats.merge(block.stats)
             if progress is not None:
                 progress(done, len(windows))
+    return scored_result(
+        model, out_path, tally.report(), stats.result(), block_size, criterion_paths, raw_paths
+    )
+
+
+def block_model(
+    grid: Grid,
+    criteria: Sequence[Criterion],
+    exclusions: Sequence[Exclusion],
+    weights: dict[str, float],
+    aggregation: Aggregation,
+    criterion_paths: Mapping[str, Path],
+    raw_paths: Mapping[str, Path],
+) -> BlockModel:
+    """The model of a scoring run, keeping the layers that will be written."""
+    return BlockModel(
+        grid,
+        tuple(criteria),
+        tuple(exclusions),
+        np.array([weights[c.name] for c in criteria]),
+        aggregation,
+        keep_layers=bool(criterion_paths),
+        keep_raw=bool(raw_paths),
+    )
+
+
+def scored_result(
+    model: BlockModel,
+    out_path: str | os.PathLike[str],
+    exclusions: ExclusionReport,
+    stats: ScoreStats,
+    block_size: int,
+    criterion_paths: dict[str, Path],
+    raw_paths: dict[str, Path],
+) -> SuitabilityResult:
+    """The :class:`SuitabilityResult` of a finished scoring run."""
+    names = tuple(c.name for c in model.criteria)
     return SuitabilityResult(
         path=Path(out_path),
-        grid=grid,
-        weights=used,
-        aggregation=aggregation,
+        grid=model.grid,
+        weights=dict(zip(names, model.weights.tolist(), strict=True)),
+        aggregation=model.aggregation,
         criteria=names,
-        exclusions=tally.report(),
-        stats=stats.result(),
+        exclusions=exclusions,
+        stats=stats,
         criterion_paths=criterion_paths,
         block_size=block_size,
+        raw_paths=raw_paths,
+        raw_transforms={c.name: c.raw_transform for c in model.criteria},
     )
 
 

@@ -8,10 +8,18 @@ average profile.
 
 Monte Carlo: weight vectors are drawn from a Dirichlet distribution centred on the given
 weights, w ~ Dir(κ·w₀) (mean w₀; larger concentration κ, smaller spread: the standard
-deviation of w_i is sqrt(w_i(1 − w_i)/(κ + 1))). Optionally each site's criterion values get
-Gaussian noise of standard deviation ``value_noise_sd`` (clipped to [0, 1]) as a stand-in for
-uncertainty in the transform parameters. The result tells, per site, how often it ranks first
-(``p_first``) and in the top k (``p_top_k``), and says it in a plain sentence.
+deviation of w_i is sqrt(w_i(1 − w_i)/(κ + 1))).
+
+Optionally the transforms are uncertain too (:class:`TransformJitter`): each draw also moves
+the control points of each criterion's transform (:func:`geo.transforms.perturbed`, relative
+standard deviation σ_i) and re-standardises the site. A site's mean μ under a transform θ is
+taken from its raw-value profile (:class:`geo.zonal.SiteProfiles`, quantiles x_j of the raw
+values over its scored cells): m(θ) = (1/J) Σ_j μ_θ(x_j). The drawn value is the exact mean
+plus the change of that estimate, c_i(θ') = clip(c_i + m(θ') − m(θ), 0, 1), so that with
+σ_i = 0 it is exactly c_i.
+
+The result tells, per site, how often it ranks first (``p_first``) and in the top k
+(``p_top_k``), and says it in a plain sentence.
 """
 
 from __future__ import annotations
@@ -25,14 +33,97 @@ import pandas as pd
 
 from geo.aggregation import Aggregation
 from geo.errors import ColumnError, ModelError
+from geo.transforms import Transform, perturbed, standardise
 from geo.weights import direct_weights
+from geo.zonal import SiteProfiles
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class TransformJitter:
+    """Uncertain transforms: per criterion its transform (the one applied to its raw values),
+    the relative standard deviation ``sd`` of its parameters (see
+    :func:`geo.transforms.perturbed`), and the sites' raw-value profiles."""
+
+    profiles: SiteProfiles
+    transforms: Mapping[str, Transform]
+    sd: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        bad = {name: sd for name, sd in self.sd.items() if not (np.isfinite(sd) and 0 <= sd <= 1)}
+        unknown = set(self.sd) - set(self.transforms)
+        unprofiled = set(self.sd) - set(self.profiles.criteria)
+        if bad or unknown or unprofiled:
+            raise ModelError(
+                f"transform jitter {dict(self.sd)}; expected σ within [0, 1] for criteria with a "
+                f"transform and a profile (bad σ: {bad}, no transform: {sorted(unknown)}, "
+                f"no profile: {sorted(unprofiled)})."
+            )
+
+    @property
+    def active(self) -> dict[str, float]:
+        """σ of the criteria whose transforms vary (σ > 0)."""
+        return {name: float(sd) for name, sd in self.sd.items() if sd > 0}
+
+    def shift(self, ids: np.ndarray, names: list[str]) -> ProfileShift:
+        """What the draws need for the sites ``ids`` and the criteria ``names`` (in order)."""
+        varied = [name for name in names if name in self.active]
+        nodes = self.profiles.aligned(ids, varied).astype(np.float32)
+        transforms = tuple(self.transforms[name] for name in varied)
+        return ProfileShift(
+            columns=tuple(names.index(name) for name in varied),
+            sd=tuple(self.active[name] for name in varied),
+            transforms=transforms,
+            nodes=nodes,
+            base_means=_profile_means(nodes, transforms),
+        )
+
+
+@dataclass(frozen=True)
+class ProfileShift:
+    """The varied criteria (their columns in the site values, σ, transforms), the sites' raw
+    quantiles ``nodes`` (sites, varied, J) and their mean μ m(θ) (sites, varied)."""
+
+    columns: tuple[int, ...]
+    sd: tuple[float, ...]
+    transforms: tuple[Transform, ...]
+    nodes: np.ndarray
+    base_means: np.ndarray
+
+    def draw(self, rng: np.random.Generator, size: int) -> list[tuple[Transform, ...]]:
+        """``size`` draws of the varied transforms: per draw, per criterion, one perturbed."""
+        return [
+            tuple(perturbed(t, rng, sd) for t, sd in zip(self.transforms, self.sd, strict=True))
+            for _ in range(size)
+        ]
+
+    def values(self, values: np.ndarray, drawn: list[tuple[Transform, ...]]) -> np.ndarray:
+        """The site values under each draw of transforms, (draws, sites, criteria):
+        c_i(θ') = clip(c_i + m(θ') − m(θ), 0, 1) for the varied criteria."""
+        out = np.repeat(values[None], len(drawn), axis=0)
+        for d, transforms in enumerate(drawn):
+            change = _profile_means(self.nodes, transforms) - self.base_means
+            out[d][:, self.columns] = np.clip(values[:, self.columns] + change, 0.0, 1.0)
+        return out
+
+
+def _profile_means(nodes: np.ndarray, transforms: tuple[Transform, ...]) -> np.ndarray:
+    """m(θ) = (1/J) Σ_j μ_θ(x_j) per site and criterion: shape (sites, criteria).
+
+    In float32, as the raw rasters are (μ and its mean within about 1e-6).
+    """
+    average = np.full(nodes.shape[2], 1.0 / nodes.shape[2], dtype=np.float32)
+    means = [
+        standardise(nodes[:, k, :], t, dtype=np.float32) @ average for k, t in enumerate(transforms)
+    ]
+    return np.stack(means, axis=1) if means else np.empty((nodes.shape[0], 0), np.float32)
+
+
+@dataclass(frozen=True)
 class RobustnessResult:
-    """Per-site probabilities of ranking first and in the top k, with the inputs used."""
+    """Per-site probabilities of ranking first and in the top k, with the inputs used
+    (``transform_jitter``: σ of the criteria whose transforms varied)."""
 
     table: pd.DataFrame
     statement: str
@@ -40,7 +131,7 @@ class RobustnessResult:
     aggregation: Aggregation
     draws: int
     concentration: float
-    value_noise_sd: float
+    transform_jitter: dict[str, float]
     top_k: int
     seed: int
 
@@ -52,27 +143,24 @@ def weight_monte_carlo(
     *,
     draws: int = 1000,
     concentration: float = 50.0,
-    value_noise_sd: float = 0.0,
+    transform_jitter: TransformJitter | None = None,
     top_k: int = 3,
     seed: int = 0,
     id_column: str = "site_id",
     chunk: int = 64,
 ) -> RobustnessResult:
-    """Rank the sites under ``draws`` weight vectors drawn around ``weights`` (seeded).
+    """Rank the sites under ``draws`` weight vectors drawn around ``weights`` and, with
+    ``transform_jitter``, transforms drawn around the given ones (seeded).
 
     The table has ``site_id``, ``base_score``, ``base_rank``, ``p_first`` and ``p_top_k``,
-    ordered by base rank; sites with a missing criterion value never rank.
+    ordered by base rank; sites with a missing criterion value never rank. Per chunk of
+    draws the generator gives the weights, then the transforms draw by draw.
     """
     aggregation = aggregation or Aggregation()
     ids, values, base = monte_carlo_inputs(
-        sites,
-        weights,
-        draws=draws,
-        concentration=concentration,
-        value_noise_sd=value_noise_sd,
-        top_k=top_k,
-        id_column=id_column,
+        sites, weights, draws=draws, concentration=concentration, top_k=top_k, id_column=id_column
     )
+    shift = transform_jitter.shift(ids, list(base)) if transform_jitter else None
     w0 = np.array(list(base.values()))
     rng = np.random.default_rng(seed)
     first = np.zeros(len(ids), dtype=np.int64)
@@ -80,10 +168,8 @@ def weight_monte_carlo(
     for start in range(0, draws, chunk):
         size = min(chunk, draws - start)
         w = draw_weights(rng, w0, concentration, size)
-        noise = None
-        if value_noise_sd > 0:
-            noise = rng.normal(0.0, value_noise_sd, (size, *values.shape))
-        chunk_first, chunk_top = rank_counts(values, w, aggregation, top_k, noise=noise)
+        drawn = shift.draw(rng, size) if shift and shift.columns else None
+        chunk_first, chunk_top = chunk_counts(values, w, shift, drawn, aggregation, top_k)
         first += chunk_first
         in_top += chunk_top
     return robustness_result(
@@ -95,7 +181,7 @@ def weight_monte_carlo(
         in_top,
         draws=draws,
         concentration=concentration,
-        value_noise_sd=value_noise_sd,
+        transform_jitter=transform_jitter.active if transform_jitter else {},
         top_k=top_k,
         seed=seed,
     )
@@ -107,15 +193,14 @@ def monte_carlo_inputs(
     *,
     draws: int,
     concentration: float,
-    value_noise_sd: float,
     top_k: int,
     id_column: str,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """``(ids, values, weights)`` of :func:`site_inputs`, after refusing bad draw settings."""
-    if draws < 1 or concentration <= 0 or value_noise_sd < 0 or top_k < 1:
+    if draws < 1 or not concentration > 0 or top_k < 1:
         raise ModelError(
-            f"draws {draws}, concentration {concentration}, value_noise_sd {value_noise_sd}, "
-            f"top_k {top_k}; expected draws ≥ 1, concentration > 0, noise ≥ 0, top_k ≥ 1."
+            f"draws {draws}, concentration {concentration}, top_k {top_k}; expected draws ≥ 1, "
+            "concentration > 0 and top_k ≥ 1."
         )
     return site_inputs(sites, weights, id_column)
 
@@ -127,24 +212,32 @@ def draw_weights(
     return rng.dirichlet(np.maximum(concentration * w0, 1e-9), size=size)
 
 
-def rank_counts(
+def chunk_counts(
     values: np.ndarray,
     w: np.ndarray,
+    shift: ProfileShift | None,
+    drawn: list[tuple[Transform, ...]] | None,
     aggregation: Aggregation,
     top_k: int,
-    *,
-    noise: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """How often each site (``values``: sites x criteria) ranks first and in the top k under
-    the weight vectors ``w`` (draws x criteria); ``noise`` (draws x sites x criteria) is added
-    to the values, clipped to [0, 1]. Sites without a score never rank."""
-    v = values[None, :, :]
-    if noise is not None:
-        v = np.clip(v + noise, 0.0, 1.0)
+    """:func:`rank_counts` of one chunk of draws: weights ``w`` and, when drawn, transforms."""
+    if shift is not None and drawn is not None:
+        values = shift.values(values, drawn)
+    return rank_counts(values, w, aggregation, top_k)
+
+
+def rank_counts(
+    values: np.ndarray, w: np.ndarray, aggregation: Aggregation, top_k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """How often each site ranks first and in the top k under the weight vectors ``w``
+    (draws x criteria); ``values`` are the sites' criterion values, (sites x criteria) for
+    every draw or (draws x sites x criteria). Sites without a score never rank."""
+    v = values if values.ndim == 3 else values[None, :, :]
+    n_sites = v.shape[1]
     scores = np.nan_to_num(scores_for(w, v, aggregation), nan=-np.inf)
-    first = np.bincount(np.argmax(scores, axis=1), minlength=len(values))
-    top = np.argsort(-scores, axis=1, kind="stable")[:, : min(top_k, len(values))]
-    return first, np.bincount(top.ravel(), minlength=len(values))
+    first = np.bincount(np.argmax(scores, axis=1), minlength=n_sites)
+    top = np.argsort(-scores, axis=1, kind="stable")[:, : min(top_k, n_sites)]
+    return first, np.bincount(top.ravel(), minlength=n_sites)
 
 
 def robustness_result(
@@ -157,7 +250,7 @@ def robustness_result(
     *,
     draws: int,
     concentration: float,
-    value_noise_sd: float,
+    transform_jitter: dict[str, float],
     top_k: int,
     seed: int,
 ) -> RobustnessResult:
@@ -179,10 +272,10 @@ def robustness_result(
         .sort_values("base_rank", kind="stable")
         .reset_index(drop=True)
     )
-    statement = _statement(table, draws, concentration, top_k)
+    statement = _statement(table, draws, concentration, transform_jitter, top_k)
     log.info(statement)
     return RobustnessResult(
-        table, statement, weights, aggregation, draws, concentration, value_noise_sd, top_k, seed
+        table, statement, weights, aggregation, draws, concentration, transform_jitter, top_k, seed
     )
 
 
@@ -280,21 +373,40 @@ def _percent(p: float) -> str:
     return f"{round(100 * p)} %"
 
 
-def _statement(table: pd.DataFrame, draws: int, concentration: float, top_k: int) -> str:
+def _jitter_phrase(transform_jitter: dict[str, float]) -> str:
+    """``, transform σ 10 %`` (or a range, with the number of criteria when not all vary)."""
+    if not transform_jitter:
+        return ""
+    low, high = min(transform_jitter.values()), max(transform_jitter.values())
+    spread = _percent(low) if low == high else f"{_percent(low)}–{_percent(high)}"
+    return f", transform σ {spread} on {len(transform_jitter)} criteria"
+
+
+def _statement(
+    table: pd.DataFrame,
+    draws: int,
+    concentration: float,
+    transform_jitter: dict[str, float],
+    top_k: int,
+) -> str:
     ids, p_first, p_top = (table[c].tolist() for c in ("site_id", "p_first", "p_top_k"))
     p = p_first[0]
+    what, varied = "weight draws around the given weights", "weights"
+    if transform_jitter:
+        what = "draws of the weights and of the transforms around the given ones"
+        varied = "weights and transforms"
     text = (
-        f"Site {ids[0]} ranks first in {_percent(p)} of {draws:,} weight draws around the "
-        f"given weights (concentration {concentration:g}) and is in the top {top_k} in "
+        f"Site {ids[0]} ranks first in {_percent(p)} of {draws:,} {what} (concentration "
+        f"{concentration:g}{_jitter_phrase(transform_jitter)}) and is in the top {top_k} in "
         f"{_percent(p_top[0])}."
     )
     rival = int(np.argmax(p_first[1:])) + 1 if len(ids) > 1 else 0
     if rival and p_first[rival] >= 0.05:
         text += f" Site {ids[rival]} is first in {_percent(p_first[rival])}."
     if p >= 0.9:
-        text += " The first place is robust to the weights."
+        text += f" The first place is robust to the {varied}."
     elif p >= 0.6:
-        text += " The first place is fairly stable, but other weights can change it."
+        text += f" The first place is fairly stable, but other {varied} can change it."
     else:
-        text += " The first place is not stable: modest changes in the weights change it."
+        text += f" The first place is not stable: modest changes in the {varied} change it."
     return text

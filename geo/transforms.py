@@ -21,6 +21,8 @@ gaussian   μ = exp(−ln 2 · ((x − b)/(b − a))²), 0.5 at ``a`` ("near": a
 ends; ``direction`` is not used). ``categorical`` maps category values to μ (``mapping``); a
 category not in the mapping scores 0 (it is a known value without suitability), NaN stays NaN.
 
+:func:`perturbed` draws a transform near a given one, for Monte Carlo over the parameters.
+
 Examples
 --------
 >>> import numpy as np
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -143,6 +145,56 @@ def standardise(
             return edge(x, transform.d, transform.c, dtype)
         rising = edge(x, transform.a, transform.b, dtype)
         return np.minimum(rising, edge(x, transform.d, transform.c, dtype), out=rising)
+
+
+def perturbed(transform: Transform, rng: np.random.Generator, sd: float) -> Transform:
+    """A random transform near ``transform``: its parameters moved by Gaussian noise of
+    relative size ``sd`` (0 gives the same parameters).
+
+    - edge kinds: each control point p ← p + N(0, (sd·w)²), w the width of its edge (b − a
+      for a and b, d − c for c and d); the points are then sorted again, so a ≤ b ≤ c ≤ d,
+      and an edge that collapsed keeps a width of 10⁻⁶·w;
+    - piecewise: each x ← x + N(0, (sd·g)²), g the mean gap between the points, sorted again
+      with the same minimum gap; the μ values stay;
+    - categorical: each μ ← clip(μ + N(0, sd²), 0, 1).
+
+    The generator gives one normal number per parameter, in the order a, b, c, d, the points,
+    or the mapping, whatever their values.
+    """
+    if not (np.isfinite(sd) and sd >= 0):
+        raise ModelError(f"perturbation sd {sd!r}; expected a finite number ≥ 0.")
+    if transform.kind == "categorical":
+        mapping = transform.mapping or {}
+        shifts = rng.normal(0.0, sd, len(mapping))
+        moved = np.clip(np.fromiter(mapping.values(), float) + shifts, 0.0, 1.0)
+        return replace(transform, mapping=dict(zip(mapping, moved.tolist(), strict=True)))
+    if transform.kind == "piecewise":
+        xs, mus = (np.array(axis) for axis in zip(*transform.points, strict=True))
+        gap = (xs[-1] - xs[0]) / (xs.size - 1)
+        moved = _spread(np.sort(xs + rng.normal(0.0, sd * gap, xs.size)), 1e-6 * gap)
+        return replace(transform, points=tuple(zip(moved.tolist(), mus.tolist(), strict=True)))
+    names = _NEEDED_POINTS[transform.direction]
+    points = np.array([getattr(transform, name) for name in names], dtype=np.float64)
+    widths = np.array([_edge_width(transform, name) for name in names])
+    moved = np.sort(points + rng.normal(0.0, 1.0, points.size) * sd * widths)
+    min_gaps = np.where(np.arange(points.size) % 2 == 1, 1e-6 * widths, 0.0)  # a < b, c < d
+    return replace(transform, **dict(zip(names, _spread(moved, min_gaps).tolist(), strict=True)))
+
+
+def _edge_width(transform: Transform, point: str) -> float:
+    if point in "ab":
+        return float(transform.b - transform.a)  # type: ignore[operator]
+    return float(transform.d - transform.c)  # type: ignore[operator]
+
+
+def _spread(xs: np.ndarray, min_gaps: np.ndarray | float) -> np.ndarray:
+    """Sorted ``xs`` pushed right where needed: y_i = max(x_i, y_(i−1) + gap_i) (values that
+    keep their gaps stay exactly as they are)."""
+    gaps = np.broadcast_to(min_gaps, xs.shape)
+    ys = xs.astype(np.float64)
+    for i in range(1, ys.size):
+        ys[i] = max(ys[i], ys[i - 1] + gaps[i])
+    return ys
 
 
 def _position(x: np.ndarray, start: float, end: float, dtype: type) -> np.ndarray:

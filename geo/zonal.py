@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -39,7 +39,7 @@ import shapely
 from rasterio.windows import Window
 
 from geo.criteria import check_same_crs
-from geo.errors import ColumnError, GeometryError
+from geo.errors import ColumnError, GeometryError, ModelError
 from geo.grid import Grid, projected_crs
 from geo.layers.blocks import RasterReader, check_aligned, streaming_env
 
@@ -176,36 +176,121 @@ def zonal_scores(
     """
     geometries, ids = checked_sites(sites, grid, id_column)
     criterion_rasters = dict(criterion_rasters or {})
-    check_aligned(score_raster_path, grid, what="the score raster")
-    for name, path in criterion_rasters.items():
-        check_aligned(path, grid, what=f"the raster of criterion {name!r}")
     columns = ["score", "score_min", "score_p10", "share_excluded"]
     columns += [f"c_{name}" for name in criterion_rasters]
-    table = np.full((len(ids), len(columns)), np.nan)
+    table = _per_site(
+        geometries,
+        grid,
+        score_raster_path,
+        criterion_rasters,
+        _batch_statistics,
+        len(columns),
+        batch_size,
+    )
+    frame = pd.DataFrame(table, columns=columns)
+    frame.insert(0, "area_ha", shapely.area(geometries) / 10_000.0)
+    frame.insert(0, "site_id", ids)
+    return rank_sites(frame)
+
+
+@dataclass(frozen=True)
+class SiteProfiles:
+    """The distribution of raw criterion values over each site's scored cells, as quantiles.
+
+    ``values[s, i, j]`` is the coverage-weighted quantile of criterion ``criteria[i]`` at level
+    ``levels[j] = (j + ½)/nodes`` over the scored cells of site ``ids[s]``: the smallest value
+    whose cumulative coverage reaches that share of the site's scored coverage. The mean of
+    any function f over the site is then ≈ (1/nodes) Σ_j f(values[s, i, j]) (NaN: no scored
+    cells).
+    """
+
+    ids: np.ndarray
+    criteria: tuple[str, ...]
+    values: np.ndarray
+
+    @property
+    def levels(self) -> np.ndarray:
+        nodes = self.values.shape[2]
+        return (np.arange(nodes) + 0.5) / nodes
+
+    def aligned(self, ids: np.ndarray, criteria: Sequence[str]) -> np.ndarray:
+        """``values`` for the sites ``ids`` and ``criteria``, in that order; refuses any not
+        profiled."""
+        position = pd.Index(self.ids).get_indexer(ids)
+        missing_criteria = [c for c in criteria if c not in self.criteria]
+        if (position < 0).any() or missing_criteria:
+            raise ColumnError(
+                f"site profiles lack sites {list(np.asarray(ids)[position < 0][:5])} or "
+                f"criteria {missing_criteria}; expected profiles of the same sites and criteria."
+            )
+        return self.values[position][:, [self.criteria.index(c) for c in criteria]]
+
+
+def site_profiles(
+    sites: gpd.GeoDataFrame,
+    grid: Grid,
+    score_raster_path: str | os.PathLike[str],
+    raw_rasters: Mapping[str, str | os.PathLike[str]],
+    *,
+    nodes: int = 16,
+    id_column: str = "site_id",
+    batch_size: int = 1000,
+) -> SiteProfiles:
+    """The :class:`SiteProfiles` of the sites: ``nodes`` quantiles of each raw raster over
+    each site's scored cells (the cells where the score raster is not NaN)."""
+    if nodes < 1:
+        raise ModelError(f"{nodes} profile nodes; expected at least 1.")
+    geometries, ids = checked_sites(sites, grid, id_column)
+    names = tuple(raw_rasters)
+    levels = (np.arange(nodes) + 0.5) / nodes
+
+    def quantiles(cover, n, score_reader, readers):
+        return _batch_quantiles(cover, n, score_reader, readers, levels)
+
+    flat = _per_site(
+        geometries, grid, score_raster_path, raw_rasters, quantiles, len(names) * nodes, batch_size
+    )
+    return SiteProfiles(ids, names, flat.reshape(len(ids), len(names), nodes))
+
+
+def _per_site(
+    geometries: np.ndarray,
+    grid: Grid,
+    score_raster_path: str | os.PathLike[str],
+    rasters: Mapping[str, str | os.PathLike[str]],
+    statistics: Callable[[CellCoverage, int, RasterReader, dict[str, RasterReader]], np.ndarray],
+    width: int,
+    batch_size: int,
+) -> np.ndarray:
+    """``statistics`` of each batch of sites (north to south), as one (sites, width) table.
+
+    Each batch reads only the band of rows and columns its polygons cover; the next batch's
+    coverage is computed while this batch's rasters are read.
+    """
+    check_aligned(score_raster_path, grid, what="the score raster")
+    for name, path in rasters.items():
+        check_aligned(path, grid, what=f"the raster of criterion {name!r}")
+    table = np.full((len(geometries), width), np.nan)
     top = shapely.bounds(geometries)[:, 3]
     order = np.argsort(-np.nan_to_num(top, nan=-np.inf), kind="stable")
     batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-    readers = {name: RasterReader(path) for name, path in criterion_rasters.items()}
+    readers = {name: RasterReader(path) for name, path in rasters.items()}
     try:
         with (
             streaming_env(),
             RasterReader(score_raster_path) as score_reader,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage") as pool,
         ):
-            # the next batch's coverage is computed while this batch's rasters are read
             covers = [pool.submit(coverage_fractions, geometries[b], grid) for b in batches[:1]]
             for k, batch in enumerate(batches):
                 if k + 1 < len(batches):
                     covers.append(pool.submit(coverage_fractions, geometries[batches[k + 1]], grid))
                 cover = covers.pop(0).result()
-                table[batch] = _batch_statistics(cover, batch.size, score_reader, readers)
+                table[batch] = statistics(cover, batch.size, score_reader, readers)
     finally:
         for reader in readers.values():
             reader.close()
-    frame = pd.DataFrame(table, columns=columns)
-    frame.insert(0, "area_ha", shapely.area(geometries) / 10_000.0)
-    frame.insert(0, "site_id", ids)
-    return rank_sites(frame)
+    return table
 
 
 def rank_sites(frame: pd.DataFrame) -> pd.DataFrame:
@@ -237,6 +322,24 @@ def checked_sites(
     return geometries, ids
 
 
+class _BatchCells:
+    """The cells of a batch of sites: one window of the rasters, and each cell's place in it."""
+
+    def __init__(self, cover: CellCoverage) -> None:
+        self.cover = cover
+        row0, col0 = int(cover.row.min()), int(cover.col.min())
+        self.window = Window(
+            col0, row0, int(cover.col.max()) + 1 - col0, int(cover.row.max()) + 1 - row0
+        )
+
+    def values(self, reader: RasterReader) -> np.ndarray:
+        """The raster's value at each covered cell (NaN off the raster)."""
+        band = reader.read(self.window, boundless=True, dtype=reader.float_dtype)
+        return band[
+            self.cover.row - int(self.window.row_off), self.cover.col - int(self.window.col_off)
+        ]
+
+
 def _batch_statistics(
     cover: CellCoverage,
     n: int,
@@ -246,14 +349,8 @@ def _batch_statistics(
     out = np.full((n, 4 + len(readers)), np.nan)
     if cover.fraction.size == 0:
         return out
-    row0, col0 = int(cover.row.min()), int(cover.col.min())
-    window = Window(col0, row0, int(cover.col.max()) + 1 - col0, int(cover.row.max()) + 1 - row0)
-
-    def values_of(reader: RasterReader) -> np.ndarray:
-        band = reader.read(window, boundless=True, dtype=reader.float_dtype)
-        return band[cover.row - int(window.row_off), cover.col - int(window.col_off)]
-
-    scores = values_of(score_reader)
+    cells = _BatchCells(cover)
+    scores = cells.values(score_reader)
     f, site = cover.fraction, cover.polygon
     scored = ~np.isnan(scores)
     total = np.bincount(site, weights=f, minlength=n)
@@ -262,20 +359,43 @@ def _batch_statistics(
         out[:, 0] = np.bincount(site[scored], weights=f[scored] * scores[scored], minlength=n)
         out[:, 0] /= scored_weight
         out[:, 3] = 1.0 - scored_weight / total
-        out[:, 1], out[:, 2] = _low_end(site[scored], scores[scored], f[scored], n, 0.10)
+        out[:, 1], p10 = _weighted_quantiles(site[scored], scores[scored], f[scored], n, [0.10])
+        out[:, 2] = p10[:, 0]
         for k, reader in enumerate(readers.values(), start=4):
-            values = values_of(reader)[scored]
+            values = cells.values(reader)[scored]
             out[:, k] = np.bincount(site[scored], weights=f[scored] * values, minlength=n)
             out[:, k] /= scored_weight
     return out
 
 
-def _low_end(
-    group: np.ndarray, values: np.ndarray, weights: np.ndarray, n: int, q: float
+def _batch_quantiles(
+    cover: CellCoverage,
+    n: int,
+    score_reader: RasterReader,
+    readers: Mapping[str, RasterReader],
+    levels: np.ndarray,
+) -> np.ndarray:
+    out = np.full((n, len(readers), levels.size), np.nan)
+    if cover.fraction.size == 0:
+        return out.reshape(n, -1)
+    cells = _BatchCells(cover)
+    scored = ~np.isnan(cells.values(score_reader))
+    site, f = cover.polygon[scored], cover.fraction[scored]
+    for k, reader in enumerate(readers.values()):
+        values = cells.values(reader)[scored].astype(np.float64)
+        known = ~np.isnan(values)  # a raw value is known wherever the cell has a score
+        out[:, k, :] = _weighted_quantiles(site[known], values[known], f[known], n, levels)[1]
+    return out.reshape(n, -1)
+
+
+def _weighted_quantiles(
+    group: np.ndarray, values: np.ndarray, weights: np.ndarray, n: int, levels: Sequence[float]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per group: the minimum, and the smallest value whose cumulative weight reaches q of the
-    group's total (the weighted q-quantile), from one sort by (group, value)."""
-    minimum, quantile = np.full(n, np.nan), np.full(n, np.nan)
+    """Per group: the minimum, and for each level q the smallest value whose cumulative weight
+    reaches q of the group's total (the weighted q-quantile; shape (n, levels)), from one
+    sort by (group, value)."""
+    levels = np.asarray(levels, dtype=np.float64)
+    minimum, quantile = np.full(n, np.nan), np.full((n, levels.size), np.nan)
     if values.size == 0:
         return minimum, quantile
     # one float sort instead of a two-key lexsort: group k maps to [2k, 2k + 1]
@@ -289,8 +409,9 @@ def _low_end(
     present = counts > 0
     minimum[present] = values[starts[present]]
     before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)[present]
-    group_total = cumulative[ends[present] - 1] - before
-    target = before + q * group_total
+    group_total = (cumulative[ends[present] - 1] - before)[:, None]
+    target = before[:, None] + levels[None, :] * group_total
     index = np.searchsorted(cumulative, target - 1e-12 * group_total, side="left")
-    quantile[present] = values[np.clip(index, starts[present], ends[present] - 1)]
+    index = np.clip(index, starts[present][:, None], ends[present][:, None] - 1)
+    quantile[present] = values[index]
     return minimum, quantile

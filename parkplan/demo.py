@@ -145,7 +145,12 @@ def demo_model(partners: list[dict]) -> dict:
             "target_area_ha": round(pooled_net_ha / NET_SHARE, 1),
             "simplify_m": 10.0,
         },
-        "robustness": {"draws": 1000, "concentration": 50.0, "seed": 20261122},
+        "robustness": {
+            "draws": 1000,
+            "concentration": 50.0,
+            "transform_jitter": 0.1,
+            "seed": 20261122,
+        },
         "scenarios": [
             {
                 "name": "logistics",

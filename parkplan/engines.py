@@ -1,7 +1,8 @@
 """The compute engines a study can run on: ``local`` (streaming, one process) or ``dask``.
 
-Both give the same results; ``dask`` runs the suitability raster, the zonal statistics and the
-Monte Carlo robustness as Dask graphs on a local cluster or on the scheduler of ``study.toml``.
+Both give the same results; ``dask`` runs the suitability raster, the zonal statistics (and the
+sites' raw-value profiles) and the Monte Carlo robustness as Dask graphs on a local cluster or
+on the scheduler of ``study.toml``.
 """
 
 from __future__ import annotations
@@ -19,15 +20,18 @@ ENGINES = ("local", "dask")
 
 @dataclass(frozen=True)
 class Engine:
-    """The three heavy computations of a run, bound to one engine."""
+    """The heavy computations of a run, bound to one engine."""
 
     name: str
     score: Callable
     zonal_scores: Callable
+    site_profiles: Callable
     weight_monte_carlo: Callable
 
 
-LOCAL = Engine("local", engine.score, zonal.zonal_scores, robustness.weight_monte_carlo)
+LOCAL = Engine(
+    "local", engine.score, zonal.zonal_scores, zonal.site_profiles, robustness.weight_monte_carlo
+)
 
 
 @contextmanager
@@ -45,5 +49,6 @@ def open_engine(name: str = "local", *, scheduler: str | None = None) -> Iterato
             "dask",
             partial(dask_engine.score_dask, client=client),
             partial(dask_engine.zonal_scores_dask, client=client),
+            partial(dask_engine.site_profiles_dask, client=client),
             partial(dask_engine.weight_monte_carlo_dask, client=client),
         )

@@ -131,6 +131,20 @@ def _order_by_rank(study: Study) -> list[str]:
     return [c.name for c in sorted(study.criteria, key=lambda c: (c.rank, c.name))]
 
 
+def transform_jitter(study: Study) -> dict[str, float]:
+    """σ of each criterion whose transform varies in the robustness draws (σ > 0): its own
+    ``transform_jitter``, or the one of ``[robustness]``; none without draws."""
+    if study.robustness.draws == 0:
+        return {}
+    sd = {
+        c.name: study.robustness.transform_jitter
+        if c.transform_jitter is None
+        else c.transform_jitter
+        for c in study.criteria
+    }
+    return {name: value for name, value in sd.items() if value > 0}
+
+
 def aggregation(study: Study) -> Aggregation:
     """The :class:`geo.aggregation.Aggregation` of ``[aggregation]``."""
     return Aggregation(**study.aggregation.model_dump())

@@ -24,7 +24,7 @@ from equalisation.keys import Partner
 from geo import regions, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
-from geo.robustness import RobustnessResult
+from geo.robustness import RobustnessResult, TransformJitter
 from parkplan import model
 from parkplan.engines import LOCAL, Engine
 from parkplan.errors import StudyError
@@ -68,6 +68,7 @@ def score(
     variant = study.scenario(scenario)
     grid = model.study_grid(variant, workspace)
     weighting = model.weighting(variant)
+    jitter = model.transform_jitter(variant)
     out_dir = workspace.results_dir() / (scenario or "base")
     out_dir.mkdir(parents=True, exist_ok=True)
     suitability = engine.score(
@@ -78,6 +79,7 @@ def score(
         exclusions=[model.exclusion(e, workspace, grid) for e in variant.exclusions],
         out_path=out_dir / SCORE_RASTER,
         criterion_dir=out_dir / "criteria",
+        raw_dir=out_dir / "raw" if jitter else None,
         progress=progress,
     )
     if candidates is None:
@@ -91,7 +93,7 @@ def score(
     )
     municipalities = model.municipalities(variant, workspace)
     parts = split.split_by_municipality(candidates, municipalities, id_column="site_id")
-    stability = _robustness(variant, weighting, table, engine)
+    stability = _robustness(variant, weighting, table, engine, candidates, suitability, jitter)
     sites = _site_table(candidates, table, parts, stability)
     return Scoring(scenario, grid, weighting, suitability, sites, parts, stability)
 
@@ -127,17 +129,29 @@ def candidate_sites(
 
 
 def _robustness(
-    study: Study, weighting: model.Weighting, table: pd.DataFrame, engine: Engine
+    study: Study,
+    weighting: model.Weighting,
+    table: pd.DataFrame,
+    engine: Engine,
+    candidates: gpd.GeoDataFrame,
+    suitability: SuitabilityResult,
+    jitter: dict[str, float],
 ) -> RobustnessResult | None:
     config = study.robustness
     if config.draws == 0 or len(table) < 2:
         return None
+    uncertain = None
+    if jitter:
+        raw = {name: suitability.raw_paths[name] for name in jitter}
+        profiles = engine.site_profiles(candidates, suitability.grid, suitability.path, raw)
+        uncertain = TransformJitter(profiles, suitability.raw_transforms, jitter)
     return engine.weight_monte_carlo(
         table,
         weighting.weights,
         aggregation=model.aggregation(study),
         draws=config.draws,
         concentration=config.concentration,
+        transform_jitter=uncertain,
         seed=config.seed,
     )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import scenarios
+from geo.robustness import RobustnessResult
 from parkplan import outputs, pipeline, report, views
 from parkplan.engines import open_engine
 from parkplan.errors import StudyError
@@ -156,6 +157,20 @@ def run_facts(scoring: pipeline.Scoring) -> dict:
         "exclusions": asdict(suitability.exclusions),
         "sites": len(scoring.sites),
         "robustness": "" if scoring.robustness is None else scoring.robustness.statement,
+        "robustness_inputs": _robustness_inputs(scoring.robustness),
+    }
+
+
+def _robustness_inputs(result: RobustnessResult | None) -> dict | None:
+    """What the robustness draws varied, for the record."""
+    if result is None:
+        return None
+    return {
+        "draws": result.draws,
+        "concentration": result.concentration,
+        "transform_jitter": result.transform_jitter,
+        "top_k": result.top_k,
+        "seed": result.seed,
     }
 
 

@@ -85,6 +85,7 @@ class CriterionConfig(Section):
     column: str | None = None
     categories: list[str] | None = None
     radius_m: Positive | None = None
+    transform_jitter: Fraction01 | None = None
     description: str = ""
 
     @model_validator(mode="after")
@@ -161,10 +162,14 @@ class SitesConfig(Section):
 
 
 class RobustnessConfig(Section):
-    """Monte Carlo over the weights: Dirichlet draws around the given weights."""
+    """Monte Carlo over the weights (Dirichlet draws around the given weights) and, with
+    ``transform_jitter`` > 0, over the transforms' parameters: each control point moves by a
+    normal amount of standard deviation σ × its edge's width (categorical μ by σ); see
+    :func:`geo.transforms.perturbed`. A criterion's own ``transform_jitter`` overrides σ."""
 
     draws: Annotated[int, Field(ge=0, le=1_000_000)] = 1000
     concentration: Positive = 50.0
+    transform_jitter: Fraction01 = 0.0
     seed: int = 20261122
 
 

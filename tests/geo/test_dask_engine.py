@@ -10,17 +10,24 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+from rasterio.windows import Window
 
 from geo.aggregation import Aggregation
 from geo.criteria import DistanceCriterion, RasterCriterion, ZoneShareCriterion, ZoningCriterion
-from geo.dask_engine import dask_client, score_dask, weight_monte_carlo_dask, zonal_scores_dask
+from geo.dask_engine import (
+    dask_client,
+    score_dask,
+    site_profiles_dask,
+    weight_monte_carlo_dask,
+    zonal_scores_dask,
+)
 from geo.engine import score
 from geo.errors import EngineError, ModelError
 from geo.exclusions import BufferExclusion, InsideExclusion, RasterExclusion, ZoningExclusion
 from geo.grid import Grid
-from geo.robustness import weight_monte_carlo
-from geo.transforms import Transform
-from geo.zonal import zonal_scores
+from geo.robustness import TransformJitter, weight_monte_carlo
+from geo.transforms import Transform, standardise
+from geo.zonal import SiteProfiles, site_profiles, zonal_scores
 
 CRS = "EPSG:31370"
 #: 203 x 157 cells: blocks of 64 leave partial blocks on the right and at the bottom.
@@ -129,6 +136,7 @@ def scored(model, client, tmp_path_factory):
         out_path=out / "local.tif",
         block_size=BLOCK,
         criterion_dir=out / "local",
+        raw_dir=out / "local_raw",
     )
     calls: list[tuple[int, int, int]] = []
 
@@ -144,6 +152,7 @@ def scored(model, client, tmp_path_factory):
         out_path=out / "dask.tif",
         block_size=BLOCK,
         criterion_dir=out / "dask",
+        raw_dir=out / "dask_raw",
         progress=progress,
     )
     return local, distributed, calls
@@ -165,6 +174,22 @@ def test_criterion_rasters_equal_the_local_ones(scored):
     assert list(distributed.criterion_paths) == list(WEIGHTS)
     for name, path in distributed.criterion_paths.items():
         np.testing.assert_allclose(_read(path), _read(local.criterion_paths[name]), atol=1e-6)
+
+
+def test_raw_rasters_equal_the_local_ones_and_the_criteria_raw_values(model, scored):
+    local, distributed, _ = scored
+    criteria, _ = model
+    whole = Window(0, 0, GRID.width, GRID.height)
+    assert list(distributed.raw_paths) == list(WEIGHTS) == list(local.raw_transforms)
+    for criterion in criteria:
+        ours = _read(distributed.raw_paths[criterion.name])
+        np.testing.assert_array_equal(ours, _read(local.raw_paths[criterion.name]))
+        expected = criterion.raw_block(GRID, whole).astype(np.float32)
+        np.testing.assert_array_equal(ours, expected)
+        assert local.raw_transforms[criterion.name] == criterion.raw_transform
+        # the raw rasters and the raw transforms give back the standardised rasters
+        mu = standardise(ours, criterion.raw_transform)
+        np.testing.assert_allclose(mu, _read(local.criterion_paths[criterion.name]), atol=1e-6)
 
 
 def test_exclusion_report_and_statistics_equal_the_local_ones(scored):
@@ -262,6 +287,18 @@ def test_zonal_table_equals_the_local_one(scored, sites, client):
     assert table["score"].notna().sum() > 30
 
 
+def test_site_profiles_equal_the_local_ones(scored, sites, client):
+    local_result, result, _ = scored
+    local = site_profiles(sites, GRID, local_result.path, local_result.raw_paths, nodes=8)
+    profiles = site_profiles_dask(
+        sites, GRID, result.path, result.raw_paths, client=client, nodes=8, batch_size=7
+    )
+    np.testing.assert_array_equal(profiles.ids, local.ids)
+    np.testing.assert_array_equal(profiles.values, local.values)
+    assert profiles.criteria == local.criteria == tuple(WEIGHTS)
+    assert np.isfinite(local.values).all(axis=(1, 2)).sum() > 30
+
+
 @pytest.fixture(scope="module")
 def site_table():
     rng = np.random.default_rng(3)
@@ -272,17 +309,26 @@ def site_table():
     return table
 
 
+def _jitter(site_table, sd: float) -> TransformJitter:
+    rng = np.random.default_rng(5)
+    raw = np.sort(rng.random((len(site_table), len(WEIGHTS), 6)) * 100, axis=2)
+    profiles = SiteProfiles(site_table["site_id"].to_numpy(), tuple(WEIGHTS), raw)
+    transforms = {name: Transform("sigmoid", a=10.0, b=80.0) for name in WEIGHTS}
+    transforms["zoning"] = Transform("categorical", mapping={0: 1.0, 1: 0.4, 2: 0.0})
+    return TransformJitter(profiles, transforms, dict.fromkeys(WEIGHTS, sd))
+
+
 @pytest.mark.parametrize(
-    ("aggregation", "value_noise_sd"),
-    [(Aggregation(), 0.0), (Aggregation(), 0.05), (Aggregation("owa", andness=0.6), 0.02)],
+    ("aggregation", "transform_sd"),
+    [(Aggregation(), 0.0), (Aggregation(), 0.2), (Aggregation("owa", andness=0.6), 0.1)],
 )
 def test_monte_carlo_equals_the_local_one_for_the_same_seed(
-    site_table, client, aggregation, value_noise_sd
+    site_table, client, aggregation, transform_sd
 ):
     options = {
         "draws": 150,
         "concentration": 20.0,
-        "value_noise_sd": value_noise_sd,
+        "transform_jitter": _jitter(site_table, transform_sd) if transform_sd else None,
         "top_k": 5,
         "seed": 42,
         "chunk": 16,
@@ -293,6 +339,7 @@ def test_monte_carlo_equals_the_local_one_for_the_same_seed(
     assert result.statement == local.statement
     assert 0.0 < local.table["p_first"].max() < 1.0  # draws that reorder the sites
     assert result.seed == 42 and result.draws == 150
+    assert result.transform_jitter == local.transform_jitter
 
 
 def test_an_unreachable_scheduler_fails_quickly_with_one_line():

@@ -8,7 +8,9 @@ import pytest
 
 from geo.aggregation import Aggregation, aggregate
 from geo.errors import ColumnError, ModelError
-from geo.robustness import scores_for, weight_monte_carlo, weight_sweep
+from geo.robustness import TransformJitter, scores_for, weight_monte_carlo, weight_sweep
+from geo.transforms import Transform, perturbed, standardise
+from geo.zonal import SiteProfiles
 
 WEIGHTS = {"access": 0.5, "slope": 0.3, "nature": 0.2}
 
@@ -80,11 +82,72 @@ def test_scores_match_the_aggregation_module(aggregation):
         assert scores[d] == pytest.approx(aggregate(values.T, w[d], aggregation))
 
 
-def test_value_noise_spreads_the_ranking():
-    table = site_table([[0.6, 0.6, 0.6], [0.58, 0.58, 0.58]])
-    calm = weight_monte_carlo(table, WEIGHTS, draws=400, seed=0)
-    noisy = weight_monte_carlo(table, WEIGHTS, draws=400, seed=0, value_noise_sd=0.1)
-    assert calm.table.iloc[0]["p_first"] == 1.0 > noisy.table.iloc[0]["p_first"] > 0.5
+def profiles_of(ids, columns: dict[str, np.ndarray]) -> SiteProfiles:
+    """Profiles (sites, criteria, nodes) from per-criterion arrays of raw quantiles."""
+    return SiteProfiles(np.asarray(ids), tuple(columns), np.stack(list(columns.values()), axis=1))
+
+
+def test_without_jitter_the_transforms_change_nothing():
+    rng = np.random.default_rng(4)
+    table = site_table(rng.random((30, 3)))
+    profiles = profiles_of(table["site_id"], {n: rng.random((30, 8)) for n in WEIGHTS})
+    still = TransformJitter(profiles, {n: Transform("linear", a=0, b=1) for n in WEIGHTS}, {})
+    zero = TransformJitter(still.profiles, still.transforms, dict.fromkeys(WEIGHTS, 0.0))
+    plain = weight_monte_carlo(table, WEIGHTS, draws=300, seed=2)
+    for jitter in (still, zero):
+        result = weight_monte_carlo(table, WEIGHTS, draws=300, seed=2, transform_jitter=jitter)
+        pd.testing.assert_frame_equal(result.table, plain.table)
+        assert result.transform_jitter == {} and result.statement == plain.statement
+
+
+def linear_rivals():
+    """One criterion, μ = x/10 on [0, 10]. A's raw values all lie at 4.9 (μ 0.49); B's half at
+    0 and half at 10 (μ 0.5): B always leads under the given transform, but moving the
+    control points moves A's μ and hardly B's."""
+    table = pd.DataFrame({"site_id": ["A", "B"], "c_x": [0.49, 0.5]})
+    nodes = np.array([[4.9] * 8, [0.0] * 4 + [10.0] * 4])
+    jitter = TransformJitter(
+        profiles_of(["B", "A"], {"x": nodes[::-1]}),  # another order than the table
+        {"x": Transform("linear", a=0.0, b=10.0)},
+        {"x": 0.2},
+    )
+    return table, jitter
+
+
+def test_uncertain_transforms_spread_a_close_ranking():
+    table, jitter = linear_rivals()
+    plain = weight_monte_carlo(table, {"x": 1.0}, draws=2000, seed=0)
+    varied = weight_monte_carlo(table, {"x": 1.0}, draws=2000, seed=0, transform_jitter=jitter)
+    assert plain.table.set_index("site_id").loc["B", "p_first"] == 1.0
+    p_a = varied.table.set_index("site_id").loc["A", "p_first"]
+    # the same draws by hand: per chunk of 64 the weights, then a transform per draw; the
+    # drawn values are c + m(θ') − m(θ) = m(θ'), and A leads when its mean μ is higher
+    rng = np.random.default_rng(0)
+    leads = 0
+    for start in range(0, 2000, 64):
+        size = min(64, 2000 - start)
+        rng.dirichlet([50.0], size=size)
+        for _ in range(size):
+            moved = perturbed(jitter.transforms["x"], rng, 0.2)
+            mu_a = standardise(np.full(8, 4.9), moved).mean()
+            mu_b = standardise(np.array([0.0] * 4 + [10.0] * 4), moved).mean()
+            leads += bool(mu_a > mu_b)
+    assert p_a == pytest.approx(leads / 2000, abs=1e-12)
+    assert 0.2 < p_a < 0.8
+    assert varied.transform_jitter == {"x": 0.2}
+    assert "draws of the weights and of the transforms" in varied.statement
+    assert "transform σ 20 % on 1 criteria" in varied.statement
+
+
+def test_transform_jitter_is_refused_when_inconsistent():
+    _, jitter = linear_rivals()
+    with pytest.raises(ModelError, match="bad σ"):
+        TransformJitter(jitter.profiles, jitter.transforms, {"x": 1.5})
+    with pytest.raises(ModelError, match=r"no transform: \['y'\]"):
+        TransformJitter(jitter.profiles, jitter.transforms, {"y": 0.1})
+    table = pd.DataFrame({"site_id": ["A", "C"], "c_x": [0.49, 0.5]})
+    with pytest.raises(ColumnError, match="site profiles lack"):
+        weight_monte_carlo(table, {"x": 1.0}, draws=10, transform_jitter=jitter)
 
 
 def test_weight_sweep_finds_the_switch():

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo.errors import ModelError
-from geo.transforms import KINDS, Transform, standardise
+from geo.transforms import KINDS, Transform, perturbed, standardise
 
 
 def mu(transform: Transform, *xs: float) -> list[float]:
@@ -169,3 +169,56 @@ def test_float32_output_is_close_and_never_subnormal(kind):
     for values in (single, standardise(x, t)):
         tiny = np.finfo(values.dtype).tiny
         assert not np.any((values > 0) & (values < tiny))
+
+
+CONTROL_POINTS = {"increasing": "ab", "decreasing": "cd", "symmetric": "abcd"}
+PERTURBABLE = [
+    Transform("linear", a=0.0, b=10.0),
+    Transform("sigmoid", "decreasing", c=100.0, d=1500.0),
+    Transform("gaussian", "symmetric", a=0.0, b=1.0, c=1.0, d=3.0),
+    Transform("j_shaped", "symmetric", a=-5.0, b=0.0, c=4.0, d=4.5),
+    Transform("piecewise", points=((0.0, 0.0), (5.0, 1.0), (9.0, 0.5))),
+    Transform("categorical", mapping={1: 0.0, 2: 0.4, 3: 1.0}),
+]
+
+
+@pytest.mark.parametrize("transform", PERTURBABLE, ids=lambda t: f"{t.kind}-{t.direction}")
+def test_zero_perturbation_keeps_the_transform(transform):
+    assert perturbed(transform, np.random.default_rng(0), 0.0) == transform
+
+
+@pytest.mark.parametrize("transform", PERTURBABLE, ids=lambda t: f"{t.kind}-{t.direction}")
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), sd=st.floats(0.0, 1.0))
+def test_perturbed_transforms_are_valid_and_consume_one_number_per_parameter(transform, seed, sd):
+    rng = np.random.default_rng(seed)
+    moved = perturbed(transform, rng, sd)  # validated by Transform itself: a < b ≤ c < d …
+    assert (moved.kind, moved.direction) == (transform.kind, transform.direction)
+    mu = standardise(np.linspace(-10.0, 2000.0, 301), moved)
+    assert np.all((mu >= 0) & (mu <= 1))
+    parameters = len(transform.mapping or transform.points or CONTROL_POINTS[transform.direction])
+    after = np.random.default_rng(seed)
+    after.normal(size=parameters)
+    assert rng.random() == after.random()
+
+
+def test_perturbation_has_the_stated_spread():
+    """Control points move by N(0, (σ·width)²): b − a = 10, σ = 0.1 gives sd 1 on a and b."""
+    rng = np.random.default_rng(1)
+    moved = [perturbed(Transform("linear", a=100.0, b=110.0), rng, 0.1) for _ in range(4000)]
+    a = np.array([t.a for t in moved])
+    assert a.mean() == pytest.approx(100.0, abs=0.06) and a.std() == pytest.approx(1.0, rel=0.05)
+    shifts = np.array(
+        [
+            t.mapping[2]
+            for t in (
+                perturbed(Transform("categorical", mapping={2: 0.5}), rng, 0.1) for _ in range(4000)
+            )
+        ]
+    )
+    assert shifts.std() == pytest.approx(0.1, rel=0.05)
+
+
+def test_perturbation_refuses_a_bad_sd():
+    with pytest.raises(ModelError, match="perturbation sd"):
+        perturbed(PERTURBABLE[0], np.random.default_rng(0), -0.1)

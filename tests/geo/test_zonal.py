@@ -9,9 +9,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.errors import ColumnError, CRSError
+from geo.errors import ColumnError, CRSError, ModelError
 from geo.grid import Grid
-from geo.zonal import coverage_fractions, zonal_scores
+from geo.transforms import Transform, standardise
+from geo.zonal import coverage_fractions, site_profiles, zonal_scores
 
 
 def brute_force_fractions(polygon, grid: Grid) -> dict[tuple[int, int], float]:
@@ -189,3 +190,72 @@ def test_zonal_refuses_bad_sites(grid, rasters):
             grid,
             rasters["score"][0],
         )
+
+
+def _site_frame(polygons, grid):
+    ids = [f"s{k}" for k in range(len(polygons))]
+    return gpd.GeoDataFrame({"site_id": ids}, geometry=polygons, crs=grid.crs)
+
+
+def test_site_profiles_are_coverage_weighted_quantiles_of_the_scored_cells(grid, rasters):
+    x, y = grid.x_min, grid.y_max
+    polygons = [*shapes(grid)[:5], shapely.box(x + 380, y - 620, x + 530, y - 380)]
+    raw = {"a": rasters["a"][0], "b": rasters["b"][0]}
+    profiles = site_profiles(
+        _site_frame(polygons, grid), grid, rasters["score"][0], raw, nodes=8, batch_size=4
+    )
+    assert profiles.values.shape == (6, 2, 8) and profiles.criteria == ("a", "b")
+    assert profiles.levels.tolist() == pytest.approx([(j + 0.5) / 8 for j in range(8)])
+    score = rasters["score"][1]
+    for k, polygon in enumerate(polygons):
+        cells = brute_force_fractions(polygon, grid)
+        f = np.array(list(cells.values()))
+        rows, cols = np.array(list(cells)).T
+        ok = ~np.isnan(score[rows, cols])
+        for i, name in enumerate(("a", "b")):
+            values = rasters[name][1][rows, cols][ok]
+            order = np.argsort(values)
+            cumulative = np.cumsum(f[ok][order]) / f[ok].sum()
+            expected = [values[order][np.argmax(cumulative >= q - 1e-12)] for q in profiles.levels]
+            assert profiles.values[k, i].tolist() == pytest.approx(expected, abs=1e-7)
+            assert np.all(np.diff(profiles.values[k, i]) >= 0)
+
+
+def test_profile_means_approach_the_exact_mean_of_any_transform(grid, tmp_path, write_raster):
+    """(1/J) Σ μ(x_j) over 16 quantiles is within 0.01 of the exact coverage-weighted mean of μ
+    over the site, for linear, sigmoid and Gaussian transforms of a distance-like field."""
+    rows, cols = np.indices(grid.shape)
+    distance_m = np.hypot(rows - 70.3, cols - 40.1) * 10.0
+    score = np.full(grid.shape, 0.5)
+    paths = (
+        write_raster(tmp_path / "s.tif", score, grid),
+        write_raster(tmp_path / "d.tif", distance_m, grid),
+    )
+    x, y = grid.x_min, grid.y_max
+    site = shapely.Point(x + 700, y - 900).buffer(260)
+    profiles = site_profiles(_site_frame([site], grid), grid, paths[0], {"d": paths[1]})
+    cells = brute_force_fractions(site, grid)
+    f = np.array(list(cells.values()))
+    r, c = np.array(list(cells)).T
+    rng = np.random.default_rng(5)
+    for kind in ("linear", "sigmoid", "gaussian"):
+        for _ in range(10):
+            a = rng.uniform(0, 400)
+            transform = Transform(kind, "decreasing", c=a, d=a + rng.uniform(100, 900))
+            exact = np.sum(f * standardise(distance_m[r, c], transform)) / f.sum()
+            estimate = standardise(profiles.values[0, 0], transform).mean()
+            assert estimate == pytest.approx(exact, abs=0.01)
+
+
+def test_site_profiles_refuse_unknown_sites_and_criteria(grid, rasters):
+    sites = _site_frame(
+        [shapely.box(grid.x_min, grid.y_max - 90, grid.x_min + 90, grid.y_max)], grid
+    )
+    profiles = site_profiles(sites, grid, rasters["score"][0], {"a": rasters["a"][0]}, nodes=4)
+    assert profiles.aligned(np.array(["s0"]), ["a"]).shape == (1, 1, 4)
+    with pytest.raises(ColumnError, match="site profiles lack"):
+        profiles.aligned(np.array(["s0", "s9"]), ["a"])
+    with pytest.raises(ColumnError, match=r"criteria \['b'\]"):
+        profiles.aligned(np.array(["s0"]), ["b"])
+    with pytest.raises(ModelError, match="profile nodes"):
+        site_profiles(sites, grid, rasters["score"][0], {"a": rasters["a"][0]}, nodes=0)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from decimal import Decimal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
+from geo.robustness import weight_monte_carlo
 from parkplan.demo import run_demo
 from parkplan.run import compare_scenarios, run_study
+from parkplan.study import load_study
 from parkplan.views import stored_map_data
 from parkplan.workspace import Workspace
 
@@ -151,3 +155,38 @@ def test_scenario_ranks_the_base_sites_and_compares(demo):
     assert sorted(table["site_id"]) == sorted(base["site_id"])
     assert (table["rank_change_logistics"] == table["rank_logistics"] - table["rank_base"]).all()
     assert (out / "scenarios" / "logistics" / "sites.csv").is_file()
+
+
+def test_robustness_varies_weights_and_transforms_and_records_it(demo):
+    out, outputs, _ = demo
+    facts = json.loads((out / "run.json").read_text())
+    inputs = facts["robustness_inputs"]
+    criteria = [c.name for c in load_study(out).criteria]
+    assert inputs["transform_jitter"] == dict.fromkeys(criteria, 0.1)
+    assert inputs["draws"] == 1000 and "of the transforms" in facts["robustness"]
+    # the same weight draws without the transforms give other odds: the transforms count
+    sites = pd.read_csv(out / "sites.csv")
+    weights_only = weight_monte_carlo(
+        sites,
+        outputs.scoring.weighting.weights,
+        draws=inputs["draws"],
+        concentration=inputs["concentration"],
+        seed=inputs["seed"],
+    ).table.set_index("site_id")
+    odds = sites.set_index("site_id")
+    assert odds["p_first"].sum() == pytest.approx(1.0)
+    assert not np.allclose(odds["p_first"], weights_only.loc[odds.index, "p_first"])
+
+
+def test_dask_engine_gives_the_local_results(demo, tmp_path):
+    out, _, _ = demo
+    copy = tmp_path / "study"
+    shutil.copytree(out, copy)
+    run_study(copy, engine="dask", equalise=False)
+    local = pd.read_csv(out / "sites.csv")
+    distributed = pd.read_csv(copy / "sites.csv")
+    pd.testing.assert_frame_equal(distributed, local, check_exact=False, rtol=0, atol=1e-9)
+    assert (
+        json.loads((copy / "run.json").read_text())["robustness"]
+        == (json.loads((out / "run.json").read_text())["robustness"])
+    )
