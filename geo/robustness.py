@@ -1,4 +1,4 @@
-"""Robustness of a site ranking under other weights: Monte Carlo draws and one-at-a-time sweeps.
+"""Robustness of a site ranking: Monte Carlo draws of the weights and the transforms.
 
 The input is the site table of :func:`geo.zonal.zonal_scores`: per site, the coverage-weighted
 mean standardised value of each criterion (``c_<criterion>``). A site's score under other
@@ -298,49 +298,6 @@ def scores_for(w: np.ndarray, v: np.ndarray, aggregation: Aggregation) -> np.nda
         scores = np.sum(uv * v_sorted, axis=2) / np.sum(uv, axis=2)
     scores[np.isnan(v).any(axis=2)] = np.nan
     return scores
-
-
-def weight_sweep(
-    sites: pd.DataFrame,
-    weights: Mapping[str, float],
-    aggregation: Aggregation | None = None,
-    *,
-    steps: int = 19,
-    id_column: str = "site_id",
-) -> pd.DataFrame:
-    """One criterion at a time, its weight from 1/(steps+1) to steps/(steps+1) (the others
-    scaled in proportion): the leading site and the rank of the base leader at each step.
-
-    Columns: ``criterion``, ``weight``, ``leader``, ``leader_score``, ``base_leader_rank``.
-    """
-    aggregation = aggregation or Aggregation()
-    ids, values, base = site_inputs(sites, weights, id_column)
-    names = list(base)
-    w0 = np.array([base[n] for n in names])
-    base_leader = int(
-        np.argmax(np.nan_to_num(scores_for(w0[None], values[None], aggregation)[0], nan=-np.inf))
-    )
-    grid = np.linspace(0.0, 1.0, steps + 2)[1:-1]
-    rows = []
-    for i, name in enumerate(names):
-        others = np.delete(w0, i)
-        if others.size:
-            others = (
-                others / others.sum()
-                if others.sum() > 0
-                else np.full(others.size, 1.0 / others.size)
-            )
-        w = np.empty((grid.size, len(names)))
-        w[:, i] = grid
-        w[:, np.arange(len(names)) != i] = (1.0 - grid)[:, None] * others[None, :]
-        scores = np.nan_to_num(scores_for(w, values[None], aggregation), nan=-np.inf)
-        leaders = np.argmax(scores, axis=1)
-        ranks = 1 + np.sum(scores > scores[:, [base_leader]], axis=1)
-        for x, leader, score, rank in zip(grid, leaders, scores.max(axis=1), ranks, strict=True):
-            rows.append((name, float(x), ids[leader], float(score), int(rank)))
-    return pd.DataFrame(
-        rows, columns=["criterion", "weight", "leader", "leader_score", "base_leader_rank"]
-    )
 
 
 def site_inputs(

@@ -29,6 +29,7 @@ LEDGER_CSV = "ledger.csv"
 MAP_HTML = "map.html"
 REPORT_HTML = "report.html"
 RUN_JSON = "run.json"
+WEIGHT_SWEEP_CSV = "weight_sweep.csv"
 
 
 def write_sites(workspace: Workspace, sites, folder: Path) -> dict[str, Path]:

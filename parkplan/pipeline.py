@@ -21,7 +21,7 @@ import pandas as pd
 import equalisation
 from equalisation.finance import FinanceAssumptions
 from equalisation.keys import Partner
-from geo import regions, split
+from geo import regions, sensitivity, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
 from geo.robustness import RobustnessResult, TransformJitter
@@ -40,7 +40,8 @@ SCORE_RASTER = "suitability.tif"
 
 @dataclass(frozen=True)
 class Scoring:
-    """What scoring a study produced: the raster, the ranked sites and their split."""
+    """What scoring a study produced: the raster, the ranked sites and their split, the
+    robustness draws and the one-at-a-time weight sweep."""
 
     scenario: str | None
     grid: Grid
@@ -49,6 +50,7 @@ class Scoring:
     sites: gpd.GeoDataFrame
     site_municipalities: pd.DataFrame
     robustness: RobustnessResult | None
+    weight_sweep: pd.DataFrame | None = None
 
 
 def score(
@@ -94,8 +96,11 @@ def score(
     municipalities = model.municipalities(variant, workspace)
     parts = split.split_by_municipality(candidates, municipalities, id_column="site_id")
     stability = _robustness(variant, weighting, table, engine, candidates, suitability, jitter)
+    sweep = None
+    if len(table) >= 2:
+        sweep = sensitivity.weight_sweep(table, weighting.weights, model.aggregation(variant))
     sites = _site_table(candidates, table, parts, stability)
-    return Scoring(scenario, grid, weighting, suitability, sites, parts, stability)
+    return Scoring(scenario, grid, weighting, suitability, sites, parts, stability, sweep)
 
 
 def candidate_sites(

@@ -103,9 +103,13 @@ def render_report(root: Path, *, scenario: str | None = None, lang: str = "nl") 
     data = stored_map_data(root, scenario=scenario)
     result = outputs.read_json(folder / outputs.EQUALISATION_JSON)
     run_facts = outputs.read_json(folder / outputs.RUN_JSON) or {}
-    return report_html_of(
-        study, data, result, robustness=run_facts.get("robustness", ""), lang=lang
-    )
+    return report_html_of(study, data, result, robustness=robustness_text(run_facts), lang=lang)
+
+
+def robustness_text(run_facts: Mapping[str, Any]) -> str:
+    """The robustness statements of a run: the Monte Carlo draws, then the weight sweep."""
+    parts = (run_facts.get("robustness", ""), run_facts.get("weight_sweep", ""))
+    return " ".join(part for part in parts if part)
 
 
 def report_html_of(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import scenarios
+from geo import scenarios, sensitivity
 from geo.robustness import RobustnessResult
 from parkplan import outputs, pipeline, report, views
 from parkplan.engines import open_engine
@@ -122,10 +122,13 @@ def write_outputs(
     if result is not None:
         files |= write_equalisation(workspace, result, folder)
     else:  # the sites were found anew: an earlier equalisation no longer matches them
-        for stale in (outputs.EQUALISATION_JSON, outputs.LEDGER_CSV):
-            if (folder / stale).exists():
-                log.info("removing %s of an earlier run; run 'parkplan equalise'", stale)
-                (folder / stale).unlink()
+        _remove_stale(folder, [outputs.EQUALISATION_JSON, outputs.LEDGER_CSV])
+    if scoring.weight_sweep is not None:
+        files[outputs.WEIGHT_SWEEP_CSV] = outputs.write_csv(
+            workspace, scoring.weight_sweep, folder / outputs.WEIGHT_SWEEP_CSV
+        )
+    else:
+        _remove_stale(folder, [outputs.WEIGHT_SWEEP_CSV])
     facts = run_facts(scoring)
     files[outputs.RUN_JSON] = outputs.write_json(workspace, facts, folder / outputs.RUN_JSON)
     equalised = None if result is None else result.to_dict()
@@ -139,9 +142,19 @@ def write_outputs(
     )
     html = map_html(data, lang=lang)
     files[outputs.MAP_HTML] = outputs.write_text(workspace, html, folder / outputs.MAP_HTML)
-    page = report.report_html_of(study, data, equalised, robustness=facts["robustness"], lang=lang)
+    page = report.report_html_of(
+        study, data, equalised, robustness=report.robustness_text(facts), lang=lang
+    )
     files[outputs.REPORT_HTML] = outputs.write_text(workspace, page, folder / outputs.REPORT_HTML)
     return files
+
+
+def _remove_stale(folder: Path, names: list[str]) -> None:
+    """Remove results of an earlier run that no longer match this one."""
+    for name in names:
+        if (folder / name).exists():
+            log.info("removing %s of an earlier run, which no longer matches", name)
+            (folder / name).unlink()
 
 
 def run_facts(scoring: pipeline.Scoring) -> dict:
@@ -158,6 +171,18 @@ def run_facts(scoring: pipeline.Scoring) -> dict:
         "sites": len(scoring.sites),
         "robustness": "" if scoring.robustness is None else scoring.robustness.statement,
         "robustness_inputs": _robustness_inputs(scoring.robustness),
+        **_sweep_facts(scoring.weight_sweep, scoring.weighting.weights),
+    }
+
+
+def _sweep_facts(sweep: pd.DataFrame | None, weights: dict[str, float]) -> dict:
+    """How far each weight can move, alone, before the leader changes."""
+    if sweep is None:
+        return {"weight_sweep": "", "leader_ranges": []}
+    ranges = sensitivity.leader_ranges(sweep, weights)
+    return {
+        "weight_sweep": sensitivity.sweep_statement(ranges),
+        "leader_ranges": ranges.to_dict(orient="records"),
     }
 
 

@@ -8,7 +8,7 @@ import click
 
 from parkplan.cli import options
 from parkplan.cli.progress import progress_bar
-from parkplan.run import RunOutputs, compare_scenarios, equalise_study, run_study
+from parkplan.run import RunOutputs, compare_scenarios, equalise_study, run_facts, run_study
 
 
 def report_outputs(outputs: RunOutputs) -> None:
@@ -31,6 +31,9 @@ def report_outputs(outputs: RunOutputs) -> None:
     )
     if outputs.scoring.robustness is not None:
         click.echo(f"robustness: {outputs.scoring.robustness.statement}")
+    facts = run_facts(outputs.scoring)
+    if facts["weight_sweep"]:
+        click.echo(f"sensitivity: {facts['weight_sweep']}")
     for name, path in outputs.files.items():
         click.echo(f"  {name:<26} {path}")
 

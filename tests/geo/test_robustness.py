@@ -8,7 +8,7 @@ import pytest
 
 from geo.aggregation import Aggregation, aggregate
 from geo.errors import ColumnError, ModelError
-from geo.robustness import TransformJitter, scores_for, weight_monte_carlo, weight_sweep
+from geo.robustness import TransformJitter, scores_for, weight_monte_carlo
 from geo.transforms import Transform, perturbed, standardise
 from geo.zonal import SiteProfiles
 
@@ -148,17 +148,6 @@ def test_transform_jitter_is_refused_when_inconsistent():
     table = pd.DataFrame({"site_id": ["A", "C"], "c_x": [0.49, 0.5]})
     with pytest.raises(ColumnError, match="site profiles lack"):
         weight_monte_carlo(table, {"x": 1.0}, draws=10, transform_jitter=jitter)
-
-
-def test_weight_sweep_finds_the_switch():
-    table = pd.DataFrame({"site_id": ["A", "B"], "c_x": [1.0, 0.0], "c_y": [0.0, 0.8]})
-    sweep = weight_sweep(table, {"x": 0.5, "y": 0.5}, steps=9)
-    on_x = sweep[sweep["criterion"] == "x"]
-    # A leads when w_x > 0.8 (1 − w_x) ⇔ w_x > 4/9
-    assert on_x["weight"].tolist() == pytest.approx([k / 10 for k in range(1, 10)])
-    expected = ["A" if w > 4 / 9 else "B" for w in on_x["weight"]]
-    assert on_x["leader"].tolist() == expected
-    assert on_x["base_leader_rank"].tolist() == [1 if w > 4 / 9 else 2 for w in on_x["weight"]]
 
 
 def test_bad_inputs():

@@ -45,6 +45,7 @@ def test_demo_writes_every_output(demo):
         "ledger.csv",
         "report.html",
         "run.json",
+        "weight_sweep.csv",
     ):
         assert (out / name).is_file(), name
         assert (out / name).stat().st_size > 0, name
@@ -190,3 +191,16 @@ def test_dask_engine_gives_the_local_results(demo, tmp_path):
         json.loads((copy / "run.json").read_text())["robustness"]
         == (json.loads((out / "run.json").read_text())["robustness"])
     )
+
+
+def test_weight_sweep_is_written_and_explained(demo):
+    out, outputs, _ = demo
+    sweep = pd.read_csv(out / "weight_sweep.csv")
+    criteria = list(outputs.scoring.weighting.weights)
+    assert sweep["criterion"].unique().tolist() == criteria
+    assert len(sweep) == 99 * len(criteria) and sweep["leader_score"].between(0, 1).all()
+    facts = json.loads((out / "run.json").read_text())
+    assert [r["criterion"] for r in facts["leader_ranges"]] == criteria
+    assert facts["weight_sweep"].startswith("One weight at a time")
+    report_text = (out / "report.html").read_text()
+    assert facts["weight_sweep"].split(":")[0] in report_text
