@@ -15,7 +15,9 @@ Measured in one run, each engine in a fresh process:
   and of each worker, and the largest absolute difference between the two rasters;
 - zonal statistics of ``--sites`` polygons on the score raster, and the Monte Carlo robustness
   of ``--draws`` weight vectors over ``--sites`` sites (8 criteria), local against Dask, with
-  the check that both give the same table.
+  the check that both give the same table;
+- the sites' raw-value profiles (16 quantiles of each criterion raster) and the Monte Carlo
+  that also varies the transforms (σ = 0.1), local against Dask, with the same checks.
 
 The last line printed is a JSON object with the figures.
 
@@ -275,12 +277,18 @@ def child_dask(data: Path, out: Path, repeat: int) -> dict:
 
 
 def child_sites(data: Path, out: Path, repeat: int, sites: int, draws: int) -> dict:
-    from geo.dask_engine import dask_client, weight_monte_carlo_dask, zonal_scores_dask
-    from geo.robustness import weight_monte_carlo
-    from geo.zonal import zonal_scores
+    from geo.dask_engine import (
+        dask_client,
+        site_profiles_dask,
+        weight_monte_carlo_dask,
+        zonal_scores_dask,
+    )
+    from geo.robustness import TransformJitter, weight_monte_carlo
+    from geo.zonal import site_profiles, zonal_scores
 
-    grid, _, weights, _ = model(data)
+    grid, criteria, weights, _ = model(data)
     polygons, table = make_sites(grid.width, sites), site_table(sites)
+    raw = {c.name: c.raster for c in criteria}  # the inputs are the criteria's raw values
     options = {"draws": draws, "concentration": 50.0, "top_k": 3, "seed": 7}
     with dask_client(n_workers=WORKERS, threads_per_worker=1) as client:
         zonal_local_s, local = timed_runs(lambda: zonal_scores(polygons, grid, out), repeat)
@@ -293,6 +301,21 @@ def child_sites(data: Path, out: Path, repeat: int, sites: int, draws: int) -> d
         mc_dask_s, mc_ours = timed_runs(
             lambda: weight_monte_carlo_dask(table, weights, client=client, **options), repeat
         )
+        profiles_local_s, profiles = timed_runs(
+            lambda: site_profiles(polygons, grid, out, raw), repeat
+        )
+        profiles_dask_s, profiles_ours = timed_runs(
+            lambda: site_profiles_dask(polygons, grid, out, raw, client=client), repeat
+        )
+        transforms = {c.name: c.raw_transform for c in criteria}
+        jitter = TransformJitter(profiles, transforms, dict.fromkeys(raw, 0.1))
+        varied = {**options, "transform_jitter": jitter}
+        jitter_local_s, jitter_local = timed_runs(
+            lambda: weight_monte_carlo(table, weights, **varied), repeat
+        )
+        jitter_dask_s, jitter_ours = timed_runs(
+            lambda: weight_monte_carlo_dask(table, weights, client=client, **varied), repeat
+        )
     return {
         "zonal_local_s": min(zonal_local_s),
         "zonal_dask_s": min(zonal_dask_s),
@@ -301,6 +324,16 @@ def child_sites(data: Path, out: Path, repeat: int, sites: int, draws: int) -> d
         "monte_carlo_local_s": min(mc_local_s),
         "monte_carlo_dask_s": min(mc_dask_s),
         "monte_carlo_identical": bool(mc_ours.table.equals(mc_local.table)),
+        "profiles_local_s": min(profiles_local_s),
+        "profiles_dask_s": min(profiles_dask_s),
+        "profiles_identical": bool(
+            np.array_equal(profiles.values, profiles_ours.values, equal_nan=True)
+        ),
+        "monte_carlo_transforms_local_s": min(jitter_local_s),
+        "monte_carlo_transforms_dask_s": min(jitter_dask_s),
+        "monte_carlo_transforms_identical": bool(jitter_ours.table.equals(jitter_local.table)),
+        "p_first_leader_weights_only": float(mc_local.table["p_first"].iloc[0]),
+        "p_first_leader_with_transforms": float(jitter_local.table["p_first"].iloc[0]),
     }
 
 
