@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from webmap_fixtures import XSS, map_data
 
@@ -10,7 +13,8 @@ from webmap.maps import compare_html, map_html
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = "/tmp/parkplan-webmap-{}.png"
+#: screenshots for a person to look at, in the system temporary folder
+SCREENSHOTS = str(Path(tempfile.gettempdir()) / "parkplan-webmap-{}.png")
 
 #: Sites are the features with a "fill" property.
 DRAWN_SITES_JS = """
