@@ -68,7 +68,7 @@ from geo.robustness import (
     RobustnessResult,
     TransformJitter,
     chunk_counts,
-    draw_weights,
+    chunk_draws,
     monte_carlo_inputs,
     robustness_result,
 )
@@ -401,35 +401,25 @@ def weight_monte_carlo_dask(
     shift = transform_jitter.shift(ids, list(base)) if transform_jitter else None
     w0 = np.array(list(base.values()))
     shipped_values, shipped_shift = client.scatter([values, shift], broadcast=True, hash=False)
-    rng = np.random.default_rng(seed)
-    futures = []
-    for start in range(0, draws, chunk):
-        size = min(chunk, draws - start)
-        w = draw_weights(rng, w0, concentration, size)
-        drawn = shift.draw(rng, size) if shift and shift.columns else None
-        futures.append(
-            client.submit(
-                chunk_counts,
-                *(shipped_values, w, shipped_shift, drawn, aggregation, top_k),
-                pure=False,
-            )
+    futures = [
+        client.submit(
+            chunk_counts,
+            *(shipped_values, w, shipped_shift, drawn, aggregation, top_k),
+            pure=False,
         )
-    first = np.zeros(len(ids), dtype=np.int64)
-    in_top = np.zeros(len(ids), dtype=np.int64)
-    for chunk_first, chunk_top in client.gather(futures):
-        first += chunk_first
-        in_top += chunk_top
-    client.cancel([shipped_values, shipped_shift])
-    return robustness_result(
+        for w, drawn in chunk_draws(seed, w0, concentration, shift, draws, chunk)
+    ]
+    result = robustness_result(
         ids,
         values,
         base,
         aggregation,
-        first,
-        in_top,
+        client.gather(futures),
         draws=draws,
         concentration=concentration,
-        transform_jitter=transform_jitter.active if transform_jitter else {},
+        transform_jitter=transform_jitter,
         top_k=top_k,
         seed=seed,
     )
+    client.cancel([shipped_values, shipped_shift])
+    return result

@@ -25,7 +25,7 @@ The result tells, per site, how often it ranks first (``p_first``) and in the to
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,29 +162,40 @@ def weight_monte_carlo(
     )
     shift = transform_jitter.shift(ids, list(base)) if transform_jitter else None
     w0 = np.array(list(base.values()))
-    rng = np.random.default_rng(seed)
-    first = np.zeros(len(ids), dtype=np.int64)
-    in_top = np.zeros(len(ids), dtype=np.int64)
-    for start in range(0, draws, chunk):
-        size = min(chunk, draws - start)
-        w = draw_weights(rng, w0, concentration, size)
-        drawn = shift.draw(rng, size) if shift and shift.columns else None
-        chunk_first, chunk_top = chunk_counts(values, w, shift, drawn, aggregation, top_k)
-        first += chunk_first
-        in_top += chunk_top
+    counts = (
+        chunk_counts(values, w, shift, drawn, aggregation, top_k)
+        for w, drawn in chunk_draws(seed, w0, concentration, shift, draws, chunk)
+    )
     return robustness_result(
         ids,
         values,
         base,
         aggregation,
-        first,
-        in_top,
+        counts,
         draws=draws,
         concentration=concentration,
-        transform_jitter=transform_jitter.active if transform_jitter else {},
+        transform_jitter=transform_jitter,
         top_k=top_k,
         seed=seed,
     )
+
+
+def chunk_draws(
+    seed: int,
+    w0: np.ndarray,
+    concentration: float,
+    shift: ProfileShift | None,
+    draws: int,
+    chunk: int,
+) -> Iterator[tuple[np.ndarray, list[tuple[Transform, ...]] | None]]:
+    """The draws in chunks of ``chunk``, as ``(weights, transforms)``: one random sequence per
+    seed, per chunk the Dirichlet weights w ~ Dir(κ·w₀), then the transforms draw by draw
+    (``None`` when no transform varies)."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, draws, chunk):
+        size = min(chunk, draws - start)
+        w = draw_weights(rng, w0, concentration, size)
+        yield w, shift.draw(rng, size) if shift and shift.columns else None
 
 
 def monte_carlo_inputs(
@@ -245,17 +256,23 @@ def robustness_result(
     values: np.ndarray,
     weights: dict[str, float],
     aggregation: Aggregation,
-    first: np.ndarray,
-    in_top: np.ndarray,
+    counts: Iterable[tuple[np.ndarray, np.ndarray]],
     *,
     draws: int,
     concentration: float,
-    transform_jitter: dict[str, float],
+    transform_jitter: TransformJitter | None,
     top_k: int,
     seed: int,
 ) -> RobustnessResult:
-    """The result of ``draws`` draws from the counts of first and top-k places per site:
-    p_first = first / draws, p_top_k = in_top / draws (0 for sites without a score)."""
+    """The result of ``draws`` draws from the counts of first and top-k places per site of
+    each chunk of draws: p_first = Σ first / draws, p_top_k = Σ in_top / draws (0 for sites
+    without a score)."""
+    first = np.zeros(len(ids), dtype=np.int64)
+    in_top = np.zeros(len(ids), dtype=np.int64)
+    for chunk_first, chunk_top in counts:
+        first += chunk_first
+        in_top += chunk_top
+    varied = transform_jitter.active if transform_jitter else {}
     w0 = np.array(list(weights.values()))
     base_scores = scores_for(w0[None, :], values[None, :, :], aggregation)[0]
     valid = ~np.isnan(base_scores)
@@ -272,10 +289,10 @@ def robustness_result(
         .sort_values("base_rank", kind="stable")
         .reset_index(drop=True)
     )
-    statement = _statement(table, draws, concentration, transform_jitter, top_k)
+    statement = _statement(table, draws, concentration, varied, top_k)
     log.info(statement)
     return RobustnessResult(
-        table, statement, weights, aggregation, draws, concentration, transform_jitter, top_k, seed
+        table, statement, weights, aggregation, draws, concentration, varied, top_k, seed
     )
 
 
