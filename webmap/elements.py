@@ -1,13 +1,19 @@
 """Folium building blocks of the maps: the page's own script, compact feature layers, calls.
 
-User text never reaches HTML or JavaScript unescaped: data is embedded as JSON with ``<``, ``>``
-and ``&`` escaped (it cannot close the script element), and everything shown is built in the
-browser with ``textContent`` by ``static/parkplan.js``.
+Data never enters a template. Folium and branca render every element's output again as Jinja
+source, so any text placed in an element would be evaluated as a template (``{{ ... }}`` runs
+Python on the server). Here every value that comes from data (names, attributes, results, the
+study's own text) is handed to :class:`DataSlots`, which gives the element an inert placeholder
+and puts the value into the finished page after all templates have run. Values go in as JSON
+with ``<``, ``>`` and ``&`` escaped (they cannot close the script element), and everything
+shown is built in the browser with ``textContent`` by ``static/parkplan.js``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from functools import cache
 from importlib import resources
 from typing import Any, ClassVar
@@ -19,11 +25,58 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 
+class DataSlots:
+    """Values kept out of every template: placeholders while rendering, values afterwards.
+
+    :meth:`script` and :meth:`string` return a placeholder (``ppslot<nonce>x<n>z``: letters and
+    digits only, inert in Jinja, HTML and JavaScript) for an element's template to carry;
+    :meth:`fill` replaces the placeholders of the rendered page in one pass, so a value is
+    never read again as a template or as another placeholder. The nonce is random per page.
+    """
+
+    def __init__(self) -> None:
+        self._prefix = f"ppslot{secrets.token_hex(6)}x"
+        self._values: list[str] = []
+
+    def script(self, value: Any) -> str:
+        """A placeholder for ``value`` as a JavaScript expression (JSON, see :func:`js_literal`)."""
+        return self._slot(js_literal(value))
+
+    def string(self, text: str) -> str:
+        """A placeholder for ``text`` inside a JavaScript or JSON string literal (no quotes)."""
+        return self._slot(js_literal(str(text))[1:-1])
+
+    def _slot(self, filled: str) -> str:
+        self._values.append(filled)
+        return f"{self._prefix}{len(self._values) - 1}z"
+
+    def fill(self, page: str) -> str:
+        """``page`` with every placeholder replaced by its value."""
+        pattern = re.compile(re.escape(self._prefix) + r"(\d+)z")
+        return pattern.sub(lambda match: self._values[int(match[1])], page)
+
+
 class LeafletMap(folium.Map):
-    """A Folium map that links only Leaflet: the maps here need neither jQuery nor Bootstrap."""
+    """A Folium map that links only Leaflet (the maps here need neither jQuery nor Bootstrap)
+    and carries the :class:`DataSlots` of its page."""
 
     default_js: ClassVar = [js for js in folium.Map.default_js if js[0] == "leaflet"]
     default_css: ClassVar = [css for css in folium.Map.default_css if css[0] == "leaflet_css"]
+
+    def __init__(self, *, slots: DataSlots, **options: Any) -> None:
+        super().__init__(**options)
+        self.slots = slots
+
+
+class Verbatim(Element):
+    """Text put into the page as it is: never compiled or rendered as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
 
 
 class StaticFiles(MacroElement):
@@ -31,9 +84,9 @@ class StaticFiles(MacroElement):
 
     def render(self, **kwargs: Any) -> None:
         header = self.get_root().header
-        header.add_child(Element(f"<style>{static_text('parkplan.css')}</style>"), name="pp_css")
+        header.add_child(Verbatim(f"<style>{static_text('parkplan.css')}</style>"), name="pp_css")
         script = static_text("parkplan.js").replace("</", "<\\/")
-        header.add_child(Element(f"<script>{script}</script>"), name="pp_js")
+        header.add_child(Verbatim(f"<script>{script}</script>"), name="pp_js")
         super().render(**kwargs)
 
 
@@ -42,14 +95,14 @@ class MapContext(MacroElement):
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "var {{ this.get_name() }} = {{ this.context|tojson }};"
+        "var {{ this.get_name() }} = {{ this.context }};"
         "{% endmacro %}"
     )
 
-    def __init__(self, context: dict[str, Any]):
+    def __init__(self, context: dict[str, Any], *, slots: DataSlots):
         super().__init__()
         self._name = "MapContext"
-        self.context = context
+        self.context = slots.script(context)
 
 
 class ParkplanCall(MacroElement):
@@ -58,15 +111,15 @@ class ParkplanCall(MacroElement):
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "parkplan.{{ this.function }}({{ this._parent.get_name() }}"
-        "{% for argument in this.arguments %}, {{ argument|tojson }}{% endfor %});"
+        "{% for argument in this.arguments %}, {{ argument }}{% endfor %});"
         "{% endmacro %}"
     )
 
-    def __init__(self, function: str, *arguments: Any):
+    def __init__(self, function: str, *arguments: Any, slots: DataSlots):
         super().__init__()
         self._name = "ParkplanCall"
         self.function = function
-        self.arguments = arguments
+        self.arguments = [slots.script(argument) for argument in arguments]
 
 
 class SyncViews(MacroElement):
@@ -130,13 +183,14 @@ class FeatureLayer(Layer):
         name: str,
         style: JsCode,
         on_each_feature: JsCode,
+        slots: DataSlots,
         show: bool = True,
     ):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "FeatureLayer"
         fields, packed = pack_properties(features)
-        self.fields = js_literal(fields)
-        self.data = js_literal(packed)
+        self.fields = slots.script(fields)
+        self.data = slots.script(packed)
         self.style = style
         self.on_each_feature = on_each_feature
 

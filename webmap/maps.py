@@ -31,6 +31,7 @@ from webmap.display import (
     site_features,
 )
 from webmap.elements import (
+    DataSlots,
     FeatureLayer,
     LeafletMap,
     MapContext,
@@ -54,9 +55,10 @@ OVERLAY_OPACITY = 0.6
 CANVAS_FROM_SITES = 2_000
 
 
-def layer_name(text: str) -> str:
-    """A layer-control entry: Leaflet inserts it as HTML, so it is escaped."""
-    return html.escape(text, quote=True)
+def layer_name(fmap: LeafletMap, text: str) -> str:
+    """A layer-control entry: Leaflet inserts it as HTML, so it is escaped, and it reaches the
+    page through the map's data slots."""
+    return fmap.slots.string(html.escape(text, quote=True))
 
 
 def site_map(
@@ -67,8 +69,9 @@ def site_map(
     tiles: str | None = DEFAULT_TILES,
     title: str | None = None,
     collapsed: bool = False,
+    slots: DataSlots | None = None,
     **map_options: Any,
-) -> folium.Map:
+) -> LeafletMap:
     """The interactive map of one study result.
 
     Parameters
@@ -86,6 +89,9 @@ def site_map(
         Title shown on the map; ``data.title`` when omitted.
     collapsed : bool
         Fold the layer control into a button (for narrow maps).
+    slots : DataSlots, optional
+        Where the page's data waits until the page is rendered (shared by the maps of one
+        page); fill the rendered page with ``map.slots.fill(page)``.
     **map_options
         Passed to :class:`folium.Map` (size and position).
     """
@@ -96,6 +102,7 @@ def site_map(
     tolerance_m = display_tolerance_m(layers)
     bounds = bounds_latlon(layers)
     fmap = LeafletMap(
+        slots=slots if slots is not None else DataSlots(),
         tiles=tiles,
         control_scale=True,
         prefer_canvas=len(data.sites) >= CANVAS_FROM_SITES,
@@ -110,7 +117,8 @@ def site_map(
             "locale": locale(lang),
             "criteria": [name.replace("_", " ") for name in data.criteria],
             "equalisation": jsonable(data.equalisation) if data.equalisation else None,
-        }
+        },
+        slots=fmap.slots,
     ).add_to(fmap)
     add_municipalities(fmap, data, lang=lang, tolerance_m=tolerance_m)
     if data.score is not None:
@@ -130,72 +138,77 @@ def site_map(
     return fmap
 
 
-def add_municipalities(fmap: folium.Map, data: MapData, *, lang: str, tolerance_m: float) -> None:
+def add_municipalities(fmap: LeafletMap, data: MapData, *, lang: str, tolerance_m: float) -> None:
     FeatureLayer(
         named_features(data.municipalities, tolerance_m=tolerance_m),
-        name=layer_name(label("municipalities", lang)),
+        name=layer_name(fmap, label("municipalities", lang)),
         style=constant_style(MUNICIPALITY_STYLE),
         on_each_feature=JsCode("function (f, l) { parkplan.bindName(f, l, '', true); }"),
+        slots=fmap.slots,
     ).add_to(fmap)
 
 
-def add_score_overlay(fmap: folium.Map, data: MapData, *, lang: str) -> None:
+def add_score_overlay(fmap: LeafletMap, data: MapData, *, lang: str) -> None:
     image = overlay_image(data.score)
     ImageOverlay(
         image.rgba,
         bounds=[list(corner) for corner in image.bounds_latlon],
-        name=layer_name(label("suitability", lang)),
+        name=layer_name(fmap, label("suitability", lang)),
         opacity=OVERLAY_OPACITY,
         mercator_project=False,
         interactive=False,
     ).add_to(fmap)
 
 
-def add_exclusions(fmap: folium.Map, data: MapData, *, lang: str, tolerance_m: float) -> None:
+def add_exclusions(fmap: LeafletMap, data: MapData, *, lang: str, tolerance_m: float) -> None:
     for name, frame in data.exclusions.items():
         text = f"{label('excluded', lang)}: {name}"
         FeatureLayer(
             named_features(frame, tolerance_m=tolerance_m, name_column=None),
-            name=layer_name(text),
+            name=layer_name(fmap, text),
             style=constant_style(EXCLUSION_STYLE),
             on_each_feature=JsCode(
-                f"function (f, l) {{ parkplan.bindName(f, l, {js_literal(text)}, false); }}"
+                f"function (f, l) {{ parkplan.bindName(f, l, {fmap.slots.script(text)}, false); }}"
             ),
+            slots=fmap.slots,
         ).add_to(fmap)
 
 
-def add_criteria_layers(fmap: folium.Map, data: MapData, *, lang: str, tolerance_m: float) -> None:
+def add_criteria_layers(fmap: LeafletMap, data: MapData, *, lang: str, tolerance_m: float) -> None:
     for name, frame in data.criteria_layers.items():
         text = f"{label('criteria_layer', lang)}: {name}"
+        fallback = fmap.slots.script(str(name))
         FeatureLayer(
             named_features(frame, tolerance_m=tolerance_m),
-            name=layer_name(text),
+            name=layer_name(fmap, text),
             show=False,
             style=constant_style(CRITERION_STYLE),
             on_each_feature=JsCode(
-                f"function (f, l) {{ parkplan.bindName(f, l, {js_literal(str(name))}, false); }}"
+                f"function (f, l) {{ parkplan.bindName(f, l, {fallback}, false); }}"
             ),
+            slots=fmap.slots,
         ).add_to(fmap)
 
 
 def add_sites(
-    fmap: folium.Map, data: MapData, *, lang: str, tolerance_m: float, context: MapContext
+    fmap: LeafletMap, data: MapData, *, lang: str, tolerance_m: float, context: MapContext
 ) -> None:
     outline = js_literal(SITE_OUTLINE)
     FeatureLayer(
         site_features(data, tolerance_m=tolerance_m),
-        name=layer_name(label("sites", lang)),
+        name=layer_name(fmap, label("sites", lang)),
         style=JsCode(
             f"function (f) {{ return Object.assign({{fillColor: f.properties.fill}}, {outline}); }}"
         ),
         on_each_feature=JsCode(
             f"function (f, l) {{ parkplan.bindSite(f, l, {context.get_name()}); }}"
         ),
+        slots=fmap.slots,
     ).add_to(fmap)
 
 
 def add_controls(
-    fmap: folium.Map, *, lang: str, tiles: str | None, title: str, collapsed: bool
+    fmap: LeafletMap, *, lang: str, tiles: str | None, title: str, collapsed: bool
 ) -> None:
     colormap = score_colormap(label("legend", lang))
     ParkplanCall(
@@ -206,13 +219,14 @@ def add_controls(
             "ticks": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
             "locale": locale(lang),
         },
+        slots=fmap.slots,
     ).add_to(fmap)
     if title:
-        ParkplanCall("title", title).add_to(fmap)
+        ParkplanCall("title", title, slots=fmap.slots).add_to(fmap)
     Fullscreen(
         position="topleft",
-        title=label("fullscreen", lang),
-        title_cancel=label("fullscreen_exit", lang),
+        title=fmap.slots.string(label("fullscreen", lang)),
+        title_cancel=fmap.slots.string(label("fullscreen_exit", lang)),
     ).add_to(fmap)
     MeasureControl(
         position="topleft",
@@ -235,7 +249,8 @@ def map_html(
     tiles: str | None = DEFAULT_TILES,
 ) -> str:
     """The map as one HTML page; self-contained (assets inlined) when ``assets`` is given."""
-    page = site_map(data, lang=lang, tiles=tiles).get_root().render()
+    fmap = site_map(data, lang=lang, tiles=tiles)
+    page = fmap.slots.fill(fmap.get_root().render())
     return inline_assets(page, assets) if assets is not None else page
 
 
@@ -251,6 +266,7 @@ def compare_html(
 ) -> str:
     """Two scenarios side by side on maps that keep the same view (pan or zoom either)."""
     figure = Figure()
+    slots = DataSlots()
     halves = []
     for data, title, left_pct in ((left, left_title, "0%"), (right, right_title, "50%")):
         half = site_map(
@@ -259,6 +275,7 @@ def compare_html(
             tiles=tiles,
             title=title,
             collapsed=True,
+            slots=slots,
             width="50%",
             height="100%",
             left=left_pct,
@@ -268,5 +285,5 @@ def compare_html(
         figure.add_child(half)
         halves.append(half)
     figure.add_child(SyncViews(*halves))
-    page = figure.render()
+    page = slots.fill(figure.render())
     return inline_assets(page, assets) if assets is not None else page
