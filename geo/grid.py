@@ -20,17 +20,17 @@ from geo.errors import CRSError, RasterError
 def projected_crs(crs: object, *, what: str = "data") -> CRS:
     """Return ``crs`` as a :class:`pyproj.CRS`, refusing missing or geographic ones.
 
-    Distances and areas in metres need a projected CRS; a geographic one (degrees) is refused.
+    Distances and areas in metres need a projected CRS; a geographic one (degrees) is refused,
+    and so is a definition naming a file or grid (see :func:`geo.layers.crs.parse_crs`).
     """
+    from geo.layers.crs import parse_crs  # not at the top: geo.layers imports this module
+
     if crs is None:
         raise CRSError(
             f"{what} has no CRS; expected a projected CRS in metres such as EPSG:31370. "
             "Declare the CRS of the source (e.g. --assume-crs EPSG:31370)."
         )
-    try:
-        parsed = CRS.from_user_input(crs)
-    except Exception as exc:  # pyproj raises its own CRSError type
-        raise CRSError(f"{what} has an unknown CRS {crs!r}; expected e.g. 'EPSG:31370'.") from exc
+    parsed = parse_crs(crs, what=what)
     if not parsed.is_projected:
         raise CRSError(
             f"{what} is in the geographic CRS {parsed.to_string()} (degrees); distances and areas "

@@ -6,6 +6,8 @@ its CRS detected and checked (:mod:`~geo.layers.crs`), its features validated an
 (:mod:`~geo.layers.validate`), reprojected to the study CRS (:mod:`~geo.layers.load`), and
 written atomically (:mod:`~geo.layers.write`); rasters are stored as COG and aligned on the
 study grid on demand (:mod:`~geo.layers.raster`). :class:`LayerInfo` records the provenance.
+Client files are data, never instructions: nothing in them may make GDAL or PROJ read another
+file or reach the network (:mod:`~geo.layers.guards`, :mod:`~geo.layers.crs`).
 """
 
 from geo.layers.archive import ArchiveLimits

@@ -5,18 +5,35 @@ The source CRS comes from the file. A file without one is refused unless the cal
 the data must land where the study is (the study region, or the CRS's area of use); when it
 does not, the message names the likely cause: swapped latitude/longitude or a wrongly declared
 CRS (tried against the CRSs common in Belgium).
+
+CRS text comes from users (``--assume-crs``, the study CRS) and from files (a ``.prj``, a
+GeoPackage, a GeoTIFF), so a definition that names a file, a grid or a URL is refused before
+PROJ can open it: ``+nadgrids=``, ``+geoidgrids=``, ``+init=`` and the like in PROJ strings
+(also inside a WKT1 ``EXTENSION["PROJ4", ...]``), ``PARAMETERFILE``, ``GEOIDMODEL`` and
+``DEFORMATIONMODEL`` in WKT2, and their PROJJSON forms. Only the built-in ``@null`` grid is
+allowed (old Web Mercator definitions carry it). PROJ's network access is switched off when
+this module is imported, for pyproj and for the PROJ copies inside GDAL (``PROJ_NETWORK``).
 """
 
 from __future__ import annotations
 
 import math
+import os
+import re
+import warnings
 from functools import lru_cache
 
 import numpy as np
+import pyproj.network
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from geo.errors import CRSError
+
+# No grid downloads, whatever the environment says: PROJ reads PROJ_NETWORK when a context first
+# needs it (GDAL's copies of PROJ included); pyproj's own contexts are switched off explicitly.
+os.environ["PROJ_NETWORK"] = "OFF"
+pyproj.network.set_network_enabled(False)
 
 Bounds = tuple[float, float, float, float]
 
@@ -24,14 +41,105 @@ Bounds = tuple[float, float, float, float]
 CANDIDATE_CRS = ("EPSG:31370", "EPSG:3812", "EPSG:4326", "EPSG:3857", "EPSG:32631")
 
 
+#: PROJ parameters whose value names a file, a grid or a URL.
+_FILE_PARAMETER = re.compile(
+    r"\b(nadgrids|geoidgrids|grids|init|file|model|catalog)\s*=\s*"  # the parameter
+    r"([^\s\"',\]]*(?:,[^\s\"',\]]*)*)",  # its value: a comma-separated list
+    re.IGNORECASE,
+)
+#: WKT2 nodes that name a file or a grid.
+_FILE_NODE = re.compile(r"\b(PARAMETERFILE|GEOIDMODEL|DEFORMATIONMODEL)\s*[\[(]", re.IGNORECASE)
+#: PROJJSON members that name a grid (parameter files are found by their text value).
+_FILE_MEMBERS = frozenset({"geoid_model", "geoid_models", "deformation_models"})
+
+
+def _named_in_text(text: str) -> str | None:
+    """The part of a CRS definition (PROJ string or WKT) that names a file, else ``None``."""
+    for match in _FILE_PARAMETER.finditer(text):
+        grids = match.group(2).split(",")
+        if match.group(1).lower() == "nadgrids" and all(
+            grid.lstrip("@").lower() == "null" for grid in grids
+        ):
+            continue  # PROJ's built-in null grid: no file
+        return match.group(0)
+    found = _FILE_NODE.search(text)
+    return found.group(1) if found else None
+
+
+def _named_in_json(node: object) -> str | None:
+    """The same in PROJJSON: a geoid or deformation model, or a parameter whose value is text."""
+    if isinstance(node, list):
+        return next(filter(None, map(_named_in_json, node)), None)
+    if not isinstance(node, dict):
+        return None
+    member = next(iter(_FILE_MEMBERS & node.keys()), None)
+    if member:
+        return member
+    for parameter in node.get("parameters", ()):
+        if isinstance(parameter, dict) and isinstance(parameter.get("value"), str):
+            return f"{parameter.get('name')}: {parameter['value']}"
+    return next(filter(None, map(_named_in_json, node.values())), None)
+
+
+def _proj_string(crs: CRS) -> str:
+    """``crs`` as a PROJ string (where a WKT1 PROJ4 extension shows), or ``''``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "you will likely lose information": not used here
+        try:
+            return crs.to_proj4() or ""
+        except PyprojCRSError:
+            return ""
+
+
+def _named_in_crs(crs: CRS) -> str | None:
+    """What a parsed CRS names as a file or grid, in any of its forms, else ``None``."""
+    for text in (crs.srs, crs.to_wkt() or "", _proj_string(crs)):
+        found = _named_in_text(text)
+        if found:
+            return found
+    return _named_in_json(crs.to_json_dict())
+
+
+@lru_cache(maxsize=256)
+def _named_in_definition(text: str) -> str | None:
+    """:func:`_named_in_crs` for a definition PROJ accepts (cached: the same CRSs recur)."""
+    return _named_in_crs(CRS.from_user_input(text))
+
+
+def _as_text(value: object) -> str:
+    """The text PROJ will parse for ``value`` (a PROJ-style dict as ``+key=value``), or ``''``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return " ".join(f"+{key}={item}" for key, item in value.items())
+    return ""
+
+
+def _refuse_named_file(value: object, found: str | None, what: str) -> None:
+    if found is None:
+        return
+    shown = " ".join(_as_text(value).split()) or type(value).__name__
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    raise CRSError(
+        f"{what} {shown!r} names a file, grid or URL ({found!r}); expected a CRS without file "
+        "references, e.g. 'EPSG:31370' or a PROJ string without +nadgrids/+geoidgrids/+init. "
+        "Give the CRS by its EPSG code instead."
+    )
+
+
 def parse_crs(value: object, *, what: str = "the CRS") -> CRS:
-    """``value`` as a :class:`pyproj.CRS`; an unknown one raises :class:`CRSError`."""
+    """``value`` as a :class:`pyproj.CRS`; an unknown one, or one that names a file, a grid or a
+    URL (see the module docstring), raises :class:`CRSError`."""
+    _refuse_named_file(value, _named_in_text(_as_text(value)), what)  # before PROJ reads it
     try:
-        return CRS.from_user_input(value)
+        crs = CRS.from_user_input(value)
     except PyprojCRSError as exc:
         raise CRSError(
             f"{what} {value!r} is not a known CRS; expected e.g. 'EPSG:31370' or 'EPSG:4326'."
         ) from exc
+    found = _named_in_definition(value) if isinstance(value, str) else _named_in_crs(crs)
+    _refuse_named_file(value, found, what)
+    return crs
 
 
 def crs_label(crs: CRS) -> str:

@@ -9,6 +9,11 @@ Nodata on the grid: a continuous raster becomes floating point with NaN as nodat
 engine's convention; source nodata cells and cells outside the source become NaN). A
 categorical raster keeps its data type and its nodata value; without one, the largest value of
 its data type marks "no data" outside the source.
+
+Client rasters are opened with the GTiff driver only, and read with sidecar files, PAM
+(``.aux.xml``) and ``/vsicurl/`` off (:func:`geo.layers.guards.untrusted_gdal`); the COG
+writer ignores any overviews the source has and builds fresh ones from the base band, so only
+the raster's own pixels are stored.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +41,15 @@ from rasterio.warp import reproject, transform_bounds
 from geo.errors import ColumnError, CRSError, RasterError
 from geo.grid import Grid
 from geo.layers.crs import Bounds, crs_label, source_crs
+from geo.layers.guards import RASTER_DRIVER, untrusted_gdal
 
 logger = logging.getLogger(__name__)
 
 #: A raster declaring more cells than this (width × height × bands) is refused.
 MAX_CELLS = 2**32
 RESAMPLING = ("nearest", "bilinear", "cubic", "average", "mode", "min", "max")
+#: How rasters are stored: DEFLATE COG whose overviews come from the base band only.
+COG_OPTIONS = {"driver": "COG", "compress": "DEFLATE", "overviews": "IGNORE_EXISTING"}
 
 
 @dataclass(frozen=True)
@@ -57,17 +67,23 @@ class RasterFacts:
     categorical: bool
 
 
-def _open(path: Path) -> rasterio.DatasetReader:
-    """Open a raster; a missing geotransform is refused by the caller, so it need not warn."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
-            return rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise RasterError(
-            f"{path.name} cannot be read as a GeoTIFF ({' '.join(str(exc).split())}); "
-            "the file is corrupt or truncated. Export it again."
-        ) from exc
+@contextmanager
+def _opened(path: Path) -> Iterator[rasterio.DatasetReader]:
+    """``path`` open as a GeoTIFF, with the GDAL settings for client data in force throughout
+    (overviews and masks are looked up lazily). A missing geotransform is refused by the caller,
+    so it need not warn."""
+    with untrusted_gdal():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+                src = rasterio.open(path, driver=RASTER_DRIVER)
+        except rasterio.errors.RasterioIOError as exc:
+            raise RasterError(
+                f"{path.name} cannot be read as a GeoTIFF ({' '.join(str(exc).split())}); "
+                "the file is corrupt or truncated. Export it again."
+            ) from exc
+        with src:
+            yield src
 
 
 def inspect_raster(
@@ -83,7 +99,7 @@ def inspect_raster(
     size above ``max_cells``, no CRS without ``assume_crs``. ``categorical`` defaults to
     "integer data type".
     """
-    with _open(path) as src:
+    with _opened(path) as src:
         cells = src.width * src.height * src.count
         if cells > max_cells:
             raise RasterError(
@@ -122,19 +138,15 @@ def bounds_in(facts: RasterFacts, crs: CRS, target: str) -> Bounds:
 
 
 def write_cog(path: Path, target: Path, *, crs: CRS | None = None) -> None:
-    """Copy the raster at ``path`` to ``target`` as a DEFLATE-compressed COG.
+    """Copy the raster at ``path`` to ``target`` as a DEFLATE-compressed COG (:data:`COG_OPTIONS`).
 
     ``crs`` sets the CRS when the source has none (the ``assume_crs`` case).
     """
-    source = path
     staging = target.with_name(target.name + ".staging.tif")
     try:
-        if crs is not None:
-            rasterio.shutil.copy(path, staging, driver="GTiff")
-            with rasterio.open(staging, "r+") as dst:
-                dst.crs = crs
-            source = staging
-        rasterio.shutil.copy(source, target, driver="COG", compress="DEFLATE")
+        source = _with_crs(path, staging, crs) if crs is not None else path
+        with _opened(source) as src:
+            rasterio.shutil.copy(src, target, **COG_OPTIONS)
     except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:
         raise RasterError(
             f"{path.name} cannot be stored as COG ({' '.join(str(exc).split())}); the file is "
@@ -142,6 +154,15 @@ def write_cog(path: Path, target: Path, *, crs: CRS | None = None) -> None:
         ) from exc
     finally:
         staging.unlink(missing_ok=True)
+
+
+def _with_crs(path: Path, staging: Path, crs: CRS) -> Path:
+    """A plain GeoTIFF copy of ``path`` at ``staging`` (base band only), with ``crs`` set."""
+    with _opened(path) as src:
+        rasterio.shutil.copy(src, staging, driver="GTiff")
+    with untrusted_gdal(), rasterio.open(staging, "r+") as dst:
+        dst.crs = crs
+    return staging
 
 
 def _grid_profile(grid: Grid, count: int, dtype: str, nodata: float) -> dict:
@@ -185,7 +206,7 @@ def align_raster(
     method = resampling or ("nearest" if categorical else "bilinear")
     if method not in RESAMPLING:
         raise RasterError(f"resampling {method!r}; expected one of {', '.join(RESAMPLING)}.")
-    with _open(path) as src:
+    with _opened(path) as src:
         if src.crs is None:
             raise CRSError(f"{path.name} has no CRS; store it through the workspace first.")
         dtype, nodata = _out_dtype_nodata(src.dtypes[0], src.nodata, categorical)

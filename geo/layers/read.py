@@ -1,9 +1,13 @@
 """Find the dataset a user points at, and read vector data from it.
 
 A source is a file (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, CSV, GeoTIFF), a folder of
-such files, or a zip archive of them (extracted safely, see :mod:`geo.layers.archive`).
-:func:`resolved_source` narrows it down to one :class:`Dataset` (one file, one layer) or
-refuses with the choices; :func:`read_vector` reads it with its declared CRS.
+such files, or a zip archive of them. :func:`resolved_source` narrows it down to one
+:class:`Dataset` (one file, one layer) or refuses with the choices; :func:`read_vector` reads it
+with its declared CRS. In a zip archive the dataset is chosen from the member list, and only its
+own members are extracted (see :mod:`geo.layers.archive` and
+:func:`geo.layers.guards.dataset_members`): other datasets, padding and sidecars (``.ovr``,
+``.aux.xml``...) are never written. Every dataset passes :mod:`geo.layers.guards` before GDAL
+opens it.
 
 Shapefile text encoding: the ``.cpg`` file when present; else UTF-8 when every value decodes
 as UTF-8, else Latin-1 (ISO-8859-1). The report says which and why.
@@ -15,7 +19,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 
 import geopandas as gpd
 import pyogrio
@@ -23,8 +27,14 @@ import pyogrio.errors
 import shapely.errors
 
 from geo.errors import LayerError
-from geo.layers.archive import DEFAULT_LIMITS, ArchiveLimits, extracted
+from geo.layers.archive import DEFAULT_LIMITS, ArchiveLimits, archive_members, extracted
 from geo.layers.formats import EXTENSIONS, detect_format
+from geo.layers.guards import (
+    check_geojson_crs,
+    check_geopackage_schema,
+    check_path,
+    dataset_members,
+)
 from geo.layers.tables import read_csv_points
 
 logger = logging.getLogger(__name__)
@@ -71,19 +81,31 @@ class VectorRead:
     crs_implicit: bool = False
 
 
+def _is_data_file(relative: PurePath) -> bool:
+    """Whether ``relative`` (inside a folder or archive) names a data file: a known extension
+    other than .zip, and no hidden or resource-fork part."""
+    if any(p.startswith((".", "__MACOSX")) for p in relative.parts):
+        return False
+    return relative.suffix.lower() in EXTENSIONS and relative.suffix.lower() != ".zip"
+
+
 def _datasets_in(folder: Path) -> list[Path]:
-    """The data files in ``folder`` (recursively), skipping hidden and resource-fork files."""
-    found = []
-    for path in sorted(folder.rglob("*")):
-        parts = path.relative_to(folder).parts
-        if any(p.startswith((".", "__MACOSX")) for p in parts) or not path.is_file():
-            continue
-        if path.suffix.lower() in EXTENSIONS and path.suffix.lower() != ".zip":
-            found.append(path)
-    return found
+    """The data files in ``folder`` (recursively)."""
+    return [
+        path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and _is_data_file(path.relative_to(folder))
+    ]
 
 
-def _pick_file(files: list[Path], source: Path, source_layer: str | None) -> tuple[Path, bool]:
+def _datasets_among(names: list[str]) -> list[PurePosixPath]:
+    """The data files among an archive's member names."""
+    return sorted(p for p in map(PurePosixPath, names) if _is_data_file(p))
+
+
+def _pick_file(
+    files: list[PurePath], source: Path, source_layer: str | None
+) -> tuple[PurePath, bool]:
     """Choose the data file; return it and whether ``source_layer`` was used to choose it."""
     if not files:
         raise LayerError(
@@ -133,11 +155,21 @@ def _gpkg_layer(path: Path, source_layer: str | None) -> str:
     )
 
 
+def _check_before_opening(path: Path, fmt: str) -> None:
+    """What GDAL must not be given (see :mod:`geo.layers.guards`)."""
+    check_path(path)
+    if fmt == "GeoJSON":
+        check_geojson_crs(path)
+    elif fmt == "GeoPackage":
+        check_geopackage_schema(path)
+
+
 def _dataset(
     path: Path, source: Path, source_layer: str | None, chosen: bool, *, within: Path | None = None
 ) -> Dataset:
     fmt = detect_format(path)
     member = path.relative_to(within).as_posix() if within else None
+    _check_before_opening(path, fmt)
     if fmt == "GeoPackage":
         return Dataset(path, fmt, _gpkg_layer(path, None if chosen else source_layer), member)
     if source_layer and not chosen and source_layer != path.stem:
@@ -156,20 +188,37 @@ def resolved_source(
 ) -> Iterator[Dataset]:
     """Narrow ``source`` (file, folder or zip) down to one dataset, valid inside the ``with``.
 
-    A zip archive is extracted into a private temporary folder removed on exit.
+    From a zip archive, the dataset's own members are extracted into a private temporary
+    folder removed on exit; nothing is extracted before the dataset is chosen.
     """
     source = Path(source)
     if not source.exists():
         raise LayerError(f"{source} does not exist; expected a data file, folder or .zip.")
     if source.is_dir():
         path, chosen = _pick_file(_datasets_in(source), source, source_layer)
-        yield _dataset(path, source, source_layer, chosen, within=source)
+        yield _dataset(Path(path), source, source_layer, chosen, within=source)
     elif detect_format(source) == "zip archive":
-        with extracted(source, limits=limits) as folder:
-            path, chosen = _pick_file(_datasets_in(folder), source, source_layer)
-            yield _dataset(path, source, source_layer, chosen, within=folder)
+        names = archive_members(source, limits=limits)
+        member, chosen = _pick_file(_datasets_among(names), source, source_layer)
+        members = dataset_members(PurePosixPath(member), names)
+        _log_left_out(source, member, names, members)
+        with extracted(source, members=members, limits=limits) as folder:
+            yield _dataset(folder / member, source, source_layer, chosen, within=folder)
     else:
         yield _dataset(source, source, source_layer, False)
+
+
+def _log_left_out(source: Path, member: PurePath, names: list[str], members: list[str]) -> None:
+    """Say which sidecars of the chosen dataset were not extracted (they are never read)."""
+    prefix = f"{member.stem}."
+    left = [n for n in names if n not in members and PurePosixPath(n).name.startswith(prefix)]
+    if left:
+        logger.warning(
+            "%s: not extracted beside %s (sidecar files are never read): %s",
+            source.name,
+            member.name,
+            ", ".join(left),
+        )
 
 
 def _cpg_encoding(path: Path) -> str | None:
