@@ -21,6 +21,7 @@ from parkplan.api.jobs import RunJobs
 from parkplan.api.results import SiteStore
 from parkplan.api.security import FailureLimiter, token_in
 from parkplan.api.settings import Settings
+from parkplan.api.uploads import UploadGate
 from parkplan.study import NAME_PATTERN
 
 Role = Literal["public", "viewer", "operator"]
@@ -37,6 +38,7 @@ class ApiContext:
     sites: SiteStore
     jobs: RunJobs
     redact: Redactor
+    uploads: UploadGate
 
 
 def get_context(request: Request) -> ApiContext:
@@ -54,7 +56,11 @@ CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def client_of(request: Request) -> str:
-    """The client address that failed authentications are counted against."""
+    """The client address failed authentications are counted against (see ``client_key``).
+
+    It is the socket's peer, unless ``parkplan serve`` was told to trust the proxy it comes
+    from (``PARKPLAN_TRUSTED_PROXIES``): then uvicorn has put the forwarded address here.
+    """
     return request.client.host if request.client else "unknown"
 
 

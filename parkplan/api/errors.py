@@ -69,6 +69,7 @@ ERROR_CODES = {
     422: "unprocessable_content",
     429: "too_many_requests",
     500: "internal_error",
+    503: "service_unavailable",
 }
 
 

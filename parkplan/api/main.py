@@ -27,6 +27,7 @@ from parkplan.api.results import SiteStore
 from parkplan.api.routers import equalisation, health, layers, pages, runs, sites
 from parkplan.api.security import FailureLimiter, SecurityHeadersMiddleware
 from parkplan.api.settings import Settings
+from parkplan.api.uploads import UploadGate
 from parkplan.study import load_study
 
 STUDY_LABEL = "<study>"
@@ -50,6 +51,7 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
         sites=SiteStore(),
         jobs=RunJobs(redact=redact),
         redact=redact,
+        uploads=UploadGate(settings.max_concurrent_uploads, settings.upload_wait_s),
     )
 
     @asynccontextmanager

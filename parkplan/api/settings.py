@@ -4,10 +4,16 @@ Tokens are comma-separated lists (``PARKPLAN_OPERATOR_TOKENS=tok1,tok2``). Write
 operator token; reads need a viewer or operator token once viewer tokens are set, and are
 public otherwise. :meth:`Settings.refuse_unsafe` stops a server that would accept writes from
 anyone.
+
+Forwarded client addresses (``X-Forwarded-For``) are trusted only from the proxies listed in
+``PARKPLAN_TRUSTED_PROXIES`` (addresses or networks; none by default). Uploads are loaded one
+at a time by default (``PARKPLAN_MAX_CONCURRENT_UPLOADS``), each in a child process limited to
+``PARKPLAN_UPLOAD_MEMORY_MB`` of memory and ``PARKPLAN_UPLOAD_TIMEOUT_S`` of time.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
@@ -32,10 +38,17 @@ class Settings(BaseSettings):
     max_json_body_kb: Annotated[int, Field(gt=0, le=100_000)] = 64
     max_raster_cells: Annotated[int, Field(gt=0, le=2**32)] = 400_000_000
     cors_origins: Annotated[list[str], NoDecode] = []
-    auth_failures_per_window: Annotated[int, Field(ge=1)] = 10
-    auth_failure_window_s: Annotated[float, Field(gt=0)] = 60.0
+    auth_failures_per_window: Annotated[int, Field(ge=1, le=1000)] = 10
+    auth_failure_window_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    max_concurrent_uploads: Annotated[int, Field(ge=1, le=64)] = 1
+    upload_wait_s: Annotated[float, Field(ge=0, le=600)] = 30.0
+    upload_memory_mb: Annotated[int, Field(ge=256, le=1_048_576)] = 2048
+    upload_timeout_s: Annotated[float, Field(gt=0, le=86_400)] = 900.0
 
-    @field_validator("operator_tokens", "viewer_tokens", "cors_origins", mode="before")
+    @field_validator(
+        "operator_tokens", "viewer_tokens", "cors_origins", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -52,10 +65,20 @@ class Settings(BaseSettings):
             )
         return tokens
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, proxies: list[str]) -> list[str]:
+        return [proxy_network(proxy) for proxy in proxies]
+
     @property
     def max_upload_bytes(self) -> int:
         """The largest accepted upload request, in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def upload_memory_bytes(self) -> int:
+        """The address space one upload may add to its loading process, in bytes."""
+        return self.upload_memory_mb * 1024 * 1024
 
     @property
     def reads_are_public(self) -> bool:
@@ -69,3 +92,16 @@ class Settings(BaseSettings):
                 "writes are enabled but PARKPLAN_OPERATOR_TOKENS is empty; set an operator "
                 "token or serve with --read-only"
             )
+
+
+def proxy_network(text: str) -> str:
+    """``text`` as a normalised IP address or network (``10.0.0.0/8``); ``ValueError`` if not."""
+    try:
+        if "/" in text:
+            return str(ipaddress.ip_network(text, strict=False))
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an IP address or network; expected the reverse proxy's address "
+            "or network, e.g. '10.0.0.5' or '10.0.0.0/24' (a wildcard is not accepted)"
+        ) from None
