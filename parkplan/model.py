@@ -6,7 +6,9 @@ workspace and builds exclusions, criteria, weights and aggregation for :mod:`geo
 
 from __future__ import annotations
 
+import difflib
 import logging
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -25,13 +27,31 @@ from parkplan.workspace import Workspace
 log = logging.getLogger(__name__)
 
 
+#: The largest analysis grid a study may ask for (cells); all of Flanders at 5 m is ~8.8e8.
+MAX_GRID_CELLS = 2**30
+
+
 @dataclass(frozen=True)
 class Weighting:
-    """The weights used, and the AHP check when the weights came from pairwise judgements."""
+    """The weights used (summing to 1), the weights as given when they had to be normalised,
+    and the AHP check when the weights came from pairwise judgements."""
 
     weights: dict[str, float]
     method: str
     ahp: AHPResult | None = None
+    given: dict[str, float] | None = None
+
+    @property
+    def note(self) -> str | None:
+        """The sentence that says the given weights were rescaled, or ``None``."""
+        if self.given is None:
+            return None
+        total = math.fsum(self.given.values())
+        shown = ", ".join(f"{name} {w:.3g}" for name, w in self.weights.items())
+        return (
+            f"the criterion weights sum to {total:.4g}, not 1; they were divided by {total:.4g} "
+            f"to {shown}; give weights that sum to 1 to use them as they are"
+        )
 
 
 def municipalities(study: Study, workspace: Workspace) -> gpd.GeoDataFrame:
@@ -50,7 +70,28 @@ def municipalities(study: Study, workspace: Workspace) -> gpd.GeoDataFrame:
 def study_grid(study: Study, workspace: Workspace) -> Grid:
     """The grid covering the municipalities at the study's cell size."""
     bounds = tuple(municipalities(study, workspace).total_bounds)
-    return Grid.covering(bounds, study.cell_size_m, study.crs)
+    grid = Grid.covering(bounds, study.cell_size_m, study.crs)
+    if grid.width * grid.height > MAX_GRID_CELLS:
+        raise StudyError(
+            f"cell_size_m = {study.cell_size_m:g} makes a grid of {grid.width:,} x "
+            f"{grid.height:,} cells over the municipalities; expected at most "
+            f"{MAX_GRID_CELLS:,} cells; raise cell_size_m in study.toml"
+        )
+    return grid
+
+
+def check_partners(study: Study, towns: gpd.GeoDataFrame) -> None:
+    """Refuse partners that are not municipalities of the layer, naming the closest names."""
+    known = sorted({str(name) for name in towns["name"]})
+    for partner in study.partners:
+        if partner.name not in known:
+            close = difflib.get_close_matches(partner.name, known, n=3, cutoff=0.5)
+            hint = f"closest: {', '.join(close)}" if close else f"known: {', '.join(known[:10])}"
+            raise StudyError(
+                f"partner {partner.name!r} of [[partners]] is not a municipality of layer "
+                f"{study.region.municipalities!r} (column {study.region.name_column!r}); "
+                f"{hint}; fix the name in study.toml"
+            )
 
 
 def transform_of(config: TransformConfig) -> Transform:
@@ -106,7 +147,10 @@ def weighting(study: Study) -> Weighting:
         missing = [c.name for c in study.criteria if c.weight is None]
         if missing:
             raise StudyError(f"criteria {missing} have no 'weight'; give every criterion a weight")
-        return Weighting(direct_weights({c.name: c.weight for c in study.criteria}), method)
+        given = {c.name: float(c.weight) for c in study.criteria}
+        normalised = direct_weights(given)
+        rescaled = not math.isclose(math.fsum(given.values()), 1.0, abs_tol=1e-9)
+        return Weighting(normalised, method, given=given if rescaled else None)
     if method == "ahp":
         if study.weights.pairwise is None:
             raise StudyError("[weights] method = 'ahp' needs 'pairwise' (an n x n matrix)")

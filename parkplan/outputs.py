@@ -1,7 +1,8 @@
-"""Writing a study's results: site tables, equalisation, ledger, map — each file atomically.
+"""Writing and reading the files of one run: site tables, equalisation, ledger, map, report.
 
-Every file is written to a temporary name in the same folder and renamed into place, so a
-reader (or a crash) never sees a half-written result.
+A run writes into a folder of its own (:mod:`parkplan.runs`); each file is still written to a
+temporary name and renamed into place, so no file in it is ever half-written. Every table
+carries the run's id in a ``run_id`` column.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import pandas as pd
 import rasterio
 from rasterio.enums import Resampling
 
+from geo.layers.write import atomic_path
 from parkplan.errors import StudyError
-from parkplan.workspace import Workspace
-from webmap.model import ScoreOverlay
+from parkplan.runs import RUN_JSON as RUN_JSON
+from parkplan.runs import RunIdentity, read_run_json
+from webmap.model import RunStamp, ScoreOverlay
 
 SITES_GPKG = "sites.gpkg"
 SITES_CSV = "sites.csv"
@@ -28,29 +31,29 @@ EQUALISATION_JSON = "equalisation.json"
 LEDGER_CSV = "ledger.csv"
 MAP_HTML = "map.html"
 REPORT_HTML = "report.html"
-RUN_JSON = "run.json"
 WEIGHT_SWEEP_CSV = "weight_sweep.csv"
 
 
-def write_sites(workspace: Workspace, sites, folder: Path) -> dict[str, Path]:
-    """``sites.gpkg`` (with geometry) and ``sites.csv`` (without)."""
+def write_sites(sites, folder: Path, run_id: str) -> dict[str, Path]:
+    """``sites.gpkg`` (with geometry) and ``sites.csv`` (without), each with ``run_id``."""
     gpkg, csv = folder / SITES_GPKG, folder / SITES_CSV
-    with workspace.write_atomic(gpkg) as temp:
-        sites.to_file(temp, layer="sites", driver="GPKG", engine="pyogrio")
-    write_csv(workspace, pd.DataFrame(sites.drop(columns="geometry")), csv)
+    stamped = sites.assign(run_id=run_id)
+    with atomic_path(gpkg) as temp:
+        stamped.to_file(temp, layer="sites", driver="GPKG", engine="pyogrio")
+    write_csv(pd.DataFrame(stamped.drop(columns="geometry")), csv)
     return {SITES_GPKG: gpkg, SITES_CSV: csv}
 
 
-def write_csv(workspace: Workspace, table: pd.DataFrame, target: Path) -> Path:
+def write_csv(table: pd.DataFrame, target: Path) -> Path:
     """A CSV file, UTF-8, no index, floats as written by pandas (full precision)."""
-    with workspace.write_atomic(target) as temp:
+    with atomic_path(target) as temp:
         table.to_csv(temp, index=False, encoding="utf-8", lineterminator="\n")
     return target
 
 
-def write_json(workspace: Workspace, data: Mapping, target: Path) -> Path:
+def write_json(data: Mapping, target: Path) -> Path:
     """A JSON file (strict: NaN and infinity are refused rather than written)."""
-    with workspace.write_atomic(target) as temp:
+    with atomic_path(target) as temp:
         temp.write_text(
             json.dumps(_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
             encoding="utf-8",
@@ -58,11 +61,30 @@ def write_json(workspace: Workspace, data: Mapping, target: Path) -> Path:
     return target
 
 
-def write_text(workspace: Workspace, text: str, target: Path) -> Path:
+def write_text(text: str, target: Path) -> Path:
     """A UTF-8 text file such as an HTML page."""
-    with workspace.write_atomic(target) as temp:
+    with atomic_path(target) as temp:
         temp.write_text(text, encoding="utf-8")
     return target
+
+
+def run_stamp(identity: RunIdentity, finished_at: str) -> RunStamp:
+    """What the map and the report print about the run that made them."""
+    return RunStamp(
+        run_id=identity.run_id,
+        finished_at=finished_at,
+        study_sha256=identity.study_sha256,
+        inputs_sha256=dict(identity.inputs_sha256),
+        parkplan_version=identity.parkplan_version,
+    )
+
+
+def stored_stamp(folder: Path) -> RunStamp | None:
+    """The stamp of the run in ``folder``, from its ``run.json``."""
+    facts = read_run_json(folder)
+    if facts is None:
+        return None
+    return run_stamp(RunIdentity.from_dict(facts["run"]), str(facts["run"].get("finished_at")))
 
 
 def _jsonable(value):

@@ -61,18 +61,19 @@ def score(
     candidates: gpd.GeoDataFrame | None = None,
     engine: Engine = LOCAL,
     progress: Progress | None = None,
+    out_dir: Path,
 ) -> Scoring:
     """Score suitability, find candidate sites, score and rank them, split them by municipality.
 
-    ``candidates`` (``site_id`` + polygons) are scored instead of finding sites anew: a scenario
-    ranks the base model's sites, so that the rankings can be compared site by site.
+    The score raster (``out_dir/suitability.tif``) and the criterion rasters (``criteria/``,
+    ``raw/``) are written into ``out_dir``, the folder of the run. ``candidates`` (``site_id`` +
+    polygons) are scored instead of finding sites anew: a scenario ranks the base model's
+    sites, so that the rankings can be compared site by site.
     """
     variant = study.scenario(scenario)
     grid = model.study_grid(variant, workspace)
     weighting = model.weighting(variant)
     jitter = model.transform_jitter(variant)
-    out_dir = workspace.results_dir() / (scenario or "base")
-    out_dir.mkdir(parents=True, exist_ok=True)
     suitability = engine.score(
         grid,
         [model.criterion(c, workspace, grid) for c in variant.criteria],

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from equalisation.advisor import advise_cooperation_form
-from parkplan import outputs
+from parkplan import outputs, pipeline
+from parkplan.runs import RunStore
 from parkplan.study import Study, load_study
-from parkplan.views import output_folder, stored_map_data
+from parkplan.views import run_map_data
+from parkplan.workspace import Workspace
 from webmap.model import MapData, ReportData
 from webmap.report import report_html, top_sheets
 
@@ -79,6 +81,7 @@ def report_data(
     result: Mapping[str, Any] | None,
     *,
     robustness: str = "",
+    warnings: tuple[str, ...] = (),
 ) -> ReportData:
     """Everything the report shows, from the stored results of a run."""
     summary = data.equalisation
@@ -93,32 +96,37 @@ def report_data(
         assumptions=assumptions(result),
         cooperation=cooperation(study),
         robustness=robustness,
+        run=data.run,
+        warnings=warnings,
     )
 
 
 def render_report(root: Path, *, scenario: str | None = None, lang: str = "nl") -> str:
-    """The report of the last run of the study at ``root``, as one HTML page."""
+    """The report of the current run of the study at ``root``, as one HTML page."""
+    root = pipeline.study_root(root)
     study = load_study(root)
-    folder = output_folder(root, scenario)
-    data = stored_map_data(root, scenario=scenario)
+    folder = RunStore(root).folder(scenario)
+    return report_of_run(study, Workspace.open(root), folder, lang=lang)
+
+
+def report_of_run(study: Study, workspace: Workspace, folder: Path, *, lang: str) -> str:
+    """The report of the published run in ``folder`` (every file read from that folder)."""
+    data = run_map_data(study, workspace, folder)
     result = outputs.read_json(folder / outputs.EQUALISATION_JSON)
     run_facts = outputs.read_json(folder / outputs.RUN_JSON) or {}
-    return report_html_of(study, data, result, robustness=robustness_text(run_facts), lang=lang)
+    return report_html(
+        report_data(
+            study,
+            data,
+            result,
+            robustness=robustness_text(run_facts),
+            warnings=tuple(run_facts.get("warnings", ())),
+        ),
+        lang=lang,
+    )
 
 
 def robustness_text(run_facts: Mapping[str, Any]) -> str:
     """The robustness statements of a run: the Monte Carlo draws, then the weight sweep."""
     parts = (run_facts.get("robustness", ""), run_facts.get("weight_sweep", ""))
     return " ".join(part for part in parts if part)
-
-
-def report_html_of(
-    study: Study,
-    data: MapData,
-    result: Mapping[str, Any] | None,
-    *,
-    robustness: str = "",
-    lang: str = "nl",
-) -> str:
-    """The report page of results held in memory."""
-    return report_html(report_data(study, data, result, robustness=robustness), lang=lang)

@@ -1,38 +1,51 @@
-"""``parkplan run``: the whole pipeline of a study, with its outputs written into the study.
+"""``parkplan run``: the whole pipeline of a study, as one run published in one step.
 
-Outputs land in the study folder (``sites.gpkg``, ``sites.csv``, ``site_municipalities.csv``,
-``equalisation.json``, ``ledger.csv``, ``map.html``) or, for a scenario, in
-``scenarios/NAME/``. Rasters stay in the workspace.
+A run builds every output in a folder of its own (:mod:`parkplan.runs`): the site tables,
+the split, the equalisation, the ledger, ``run.json``, the map, the report and the score
+rasters, then publishes it at once. The stable paths (``STUDY/sites.gpkg``, ...) and
+``scenarios/NAME/`` point into the current run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import shutil
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from geo import scenarios, sensitivity
 from geo.robustness import RobustnessResult
-from parkplan import outputs, pipeline, report, views
+from parkplan import model, outputs, pipeline, report, views
 from parkplan.engines import open_engine
-from parkplan.errors import StudyError
-from parkplan.study import Study, load_study
+from parkplan.runs import RunIdentity, RunStore
+from parkplan.study import STUDY_FILE, Study, read_study
 from parkplan.workspace import Workspace
 from webmap.maps import compare_html, map_html
 
 log = logging.getLogger(__name__)
 
+#: What a run derived by ``parkplan equalise`` takes over from the run it re-equalises.
+RASTER_OUTPUTS = (pipeline.SCORE_RASTER, "criteria", "raw")
+#: The pages a run writes last, from its own files.
+PAGES = (outputs.MAP_HTML, outputs.REPORT_HTML)
+
 
 @dataclass(frozen=True)
 class RunOutputs:
-    """The files a run wrote, with the results behind them."""
+    """A published run: who it is, its folder, the files (as a user finds them), the results
+    behind them and the warnings it raised."""
 
     root: Path
+    run: RunIdentity
+    folder: Path
     files: dict[str, Path]
-    scoring: pipeline.Scoring
+    scoring: pipeline.Scoring | None
     equalisation: object | None
+    warnings: tuple[str, ...] = ()
 
 
 def ensure_layers(study: Study, workspace: Workspace) -> None:
@@ -49,6 +62,26 @@ def ensure_layers(study: Study, workspace: Workspace) -> None:
             )
 
 
+def input_hashes(study: Study, workspace: Workspace) -> dict[str, str]:
+    """SHA-256 of the source of every layer the study reads."""
+    used = {study.region.municipalities}
+    used |= {c.layer for c in study.criteria} | {e.layer for e in study.exclusions}
+    if study.sites.layer:
+        used.add(study.sites.layer)
+    return {info.name: info.sha256 for info in workspace.list_layers() if info.name in used}
+
+
+def start_identity(
+    study: Study, raw: bytes, workspace: Workspace, *, scenario: str | None, derived_from=None
+) -> RunIdentity:
+    return RunIdentity.start(
+        scenario=scenario,
+        study_sha256=hashlib.sha256(raw).hexdigest(),
+        inputs_sha256=input_hashes(study, workspace),
+        derived_from=derived_from,
+    )
+
+
 def run_study(
     root: Path,
     *,
@@ -59,51 +92,153 @@ def run_study(
     scheduler: str | None = None,
     progress: pipeline.Progress | None = None,
 ) -> RunOutputs:
-    """Score, find sites, split, equalise, and write every output of the study at ``root``."""
+    """Score, find sites, split, equalise, write every output of the study at ``root`` into a
+    new run, and publish it. A scenario ranks the sites of the current base run."""
     root = pipeline.study_root(root)
-    study = load_study(root)
+    study, raw = read_study(root)
     workspace = Workspace.open(root)
+    store = RunStore(root, keep=study.runs.keep)
     engine_name = engine or study.engine
     with workspace.lock(), open_engine(engine_name, scheduler=scheduler or study.scheduler) as eng:
         ensure_layers(study, workspace)
-        scoring = pipeline.score(
-            study,
-            workspace,
-            scenario=scenario,
-            candidates=base_sites(root) if scenario else None,
-            engine=eng,
-            progress=progress,
+        model.check_partners(study, model.municipalities(study, workspace))
+        base = store.folder(None) if scenario else None
+        identity = start_identity(
+            study, raw, workspace, scenario=scenario, derived_from=base and base.name
         )
-        result = None
-        if equalise and study.partners:
-            result = pipeline.equalise(study, scoring.sites, scoring.site_municipalities)
-        folder = views.output_folder(root, scenario)
-        folder.mkdir(parents=True, exist_ok=True)
-        files = write_outputs(study, workspace, scoring, result, folder, lang)
-    return RunOutputs(root, files, scoring, result)
+        with store.build(identity) as folder:
+            (folder / STUDY_FILE).write_bytes(raw)
+            scoring = pipeline.score(
+                study,
+                workspace,
+                scenario=scenario,
+                candidates=base_sites(base) if base else None,
+                engine=eng,
+                progress=progress,
+                out_dir=folder,
+            )
+            result = None
+            notes = [scoring.weighting.note] if scoring.weighting.note else []
+            if equalise and study.partners:
+                result = pipeline.equalise(study, scoring.sites, scoring.site_municipalities)
+            elif equalise:
+                notes.append(NO_PARTNERS)
+            names = write_outputs(study, workspace, scoring, result, folder, lang, identity, notes)
+        published = store.folder(scenario)
+        publish_to_workspace(workspace, store, scenario, published, names)
+    files = {name: store.visible_path(scenario, name) for name in names}
+    return RunOutputs(root, identity, published, files, scoring, result, tuple(notes))
 
 
-def equalise_study(root: Path, *, site_id: object | None = None) -> dict[str, Path]:
-    """Equalise a site of the last run again (after editing partners, finance or keys)."""
+NO_PARTNERS = (
+    "study.toml has no [[partners]], so this run has no equalisation, ledger or transfers; the "
+    "previous run keeps them (parkplan runs); add the partners to equalise"
+)
+
+
+def publish_to_workspace(
+    workspace: Workspace, store: RunStore, scenario: str | None, folder: Path, names
+) -> None:
+    """Give the workspace (a database) the tables and documents of the published run."""
+    prefix = "" if scenario is None else f"scenarios/{scenario}/"
+    workspace.publish_results({f"{prefix}{name}": folder / name for name in names})
+
+
+def equalise_study(root: Path, *, site_id: object | None = None) -> RunOutputs:
+    """Equalise a site of the current run again (after editing partners, finance or keys), as
+    a new run derived from it: same sites and rasters, new equalisation, ledger, map, report."""
     root = pipeline.study_root(root)
-    study = load_study(root)
+    study, raw = read_study(root)
     workspace = Workspace.open(root)
+    store = RunStore(root, keep=study.runs.keep)
     with workspace.lock():
-        sites, parts = outputs.read_site_tables(root)
-        result = pipeline.equalise(study, sites, parts, site_id=site_id)
-        return write_equalisation(workspace, result, root)
+        model.check_partners(study, model.municipalities(study, workspace))
+        source = store.folder(None)
+        facts = outputs.read_json(source / outputs.RUN_JSON) or {}
+        identity = start_identity(study, raw, workspace, scenario=None, derived_from=source.name)
+        with store.build(identity) as folder:
+            (folder / STUDY_FILE).write_bytes(raw)
+            copy_rasters(source, folder)
+            sites = outputs.read_sites_gpkg(source).drop(columns="run_id", errors="ignore")
+            _, parts = outputs.read_site_tables(source)
+            result = pipeline.equalise(study, sites, parts, site_id=site_id)
+            parts = parts.drop(columns="run_id", errors="ignore")
+            names = write_site_tables(sites, parts, folder, identity)
+            names += write_equalisation(result, folder, identity.run_id)
+            sweep = source / outputs.WEIGHT_SWEEP_CSV
+            if sweep.is_file():
+                table = pd.read_csv(sweep).drop(columns="run_id", errors="ignore")
+                names.append(write_stamped_csv(table, folder / outputs.WEIGHT_SWEEP_CSV, identity))
+            kept = {k: v for k, v in facts.items() if k not in ("run", "warnings", "outputs")}
+            names.append(write_run_json(kept, identity, [], folder, names))
+            names += write_pages(study, workspace, folder, kept.get("lang", "nl"))
+        published = store.folder(None)
+        publish_to_workspace(workspace, store, None, published, names)
+    files = {name: store.visible_path(None, name) for name in names}
+    return RunOutputs(root, identity, published, files, None, result)
 
 
-def write_equalisation(workspace: Workspace, result, folder: Path) -> dict[str, Path]:
-    """``equalisation.json`` and ``ledger.csv``."""
-    return {
-        outputs.EQUALISATION_JSON: outputs.write_json(
-            workspace, result.to_dict(), folder / outputs.EQUALISATION_JSON
-        ),
-        outputs.LEDGER_CSV: outputs.write_csv(
-            workspace, pd.DataFrame(result.ledger_rows()), folder / outputs.LEDGER_CSV
-        ),
+def copy_rasters(source: Path, target: Path) -> None:
+    """The score and criterion rasters of run ``source`` into ``target`` (hard links: a
+    published run is never modified)."""
+    for name in RASTER_OUTPUTS:
+        path = source / name
+        if path.is_dir():
+            shutil.copytree(path, target / name, copy_function=link_or_copy)
+        elif path.is_file():
+            link_or_copy(path, target / name)
+
+
+def link_or_copy(source, target) -> None:
+    try:
+        Path(target).hardlink_to(source)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def write_equalisation(result, folder: Path, run_id: str) -> list[str]:
+    """``equalisation.json`` (with the run's id) and ``ledger.csv`` (``run_id`` per row)."""
+    outputs.write_json({"run_id": run_id, **result.to_dict()}, folder / outputs.EQUALISATION_JSON)
+    ledger = pd.DataFrame(result.ledger_rows()).assign(run_id=run_id)
+    outputs.write_csv(ledger, folder / outputs.LEDGER_CSV)
+    return [outputs.EQUALISATION_JSON, outputs.LEDGER_CSV]
+
+
+def write_stamped_csv(table: pd.DataFrame, target: Path, identity: RunIdentity) -> str:
+    outputs.write_csv(table.assign(run_id=identity.run_id), target)
+    return target.name
+
+
+def write_site_tables(sites, parts: pd.DataFrame, folder: Path, identity: RunIdentity) -> list[str]:
+    """``sites.gpkg``, ``sites.csv`` and ``site_municipalities.csv``."""
+    names = list(outputs.write_sites(sites, folder, identity.run_id))
+    names.append(write_stamped_csv(parts, folder / outputs.SPLIT_CSV, identity))
+    return names
+
+
+def write_run_json(
+    facts: dict, identity: RunIdentity, notes: list[str], folder: Path, written: list[str]
+) -> str:
+    """``run.json``: the run's identity and end time first, the outputs of the run (``written``
+    so far, this file and the pages), its warnings, then what it used and found."""
+    finished = datetime.now(UTC).isoformat(timespec="seconds")
+    record = {
+        "run": identity.to_dict() | {"finished_at": finished},
+        "outputs": [*written, outputs.RUN_JSON, *PAGES],
+        "warnings": notes,
+        **facts,
     }
+    outputs.write_json(record, folder / outputs.RUN_JSON)
+    return outputs.RUN_JSON
+
+
+def write_pages(study: Study, workspace: Workspace, folder: Path, lang: str) -> list[str]:
+    """``map.html`` and ``report.html`` of the run in ``folder``, from its own files."""
+    data = views.run_map_data(study, workspace, folder)
+    outputs.write_text(map_html(data, lang=lang), folder / outputs.MAP_HTML)
+    page = report.report_of_run(study, workspace, folder, lang=lang)
+    outputs.write_text(page, folder / outputs.REPORT_HTML)
+    return list(PAGES)
 
 
 def write_outputs(
@@ -113,48 +248,19 @@ def write_outputs(
     result,
     folder: Path,
     lang: str,
-) -> dict[str, Path]:
-    """Write the site tables, the equalisation, the ledger and the map into ``folder``."""
-    files = outputs.write_sites(workspace, scoring.sites, folder)
-    files[outputs.SPLIT_CSV] = outputs.write_csv(
-        workspace, scoring.site_municipalities, folder / outputs.SPLIT_CSV
-    )
+    identity: RunIdentity,
+    notes: list[str],
+) -> list[str]:
+    """Write every output of a run into its folder; return their names."""
+    names = write_site_tables(scoring.sites, scoring.site_municipalities, folder, identity)
     if result is not None:
-        files |= write_equalisation(workspace, result, folder)
-    else:  # the sites were found anew: an earlier equalisation no longer matches them
-        _remove_stale(folder, [outputs.EQUALISATION_JSON, outputs.LEDGER_CSV])
+        names += write_equalisation(result, folder, identity.run_id)
     if scoring.weight_sweep is not None:
-        files[outputs.WEIGHT_SWEEP_CSV] = outputs.write_csv(
-            workspace, scoring.weight_sweep, folder / outputs.WEIGHT_SWEEP_CSV
-        )
-    else:
-        _remove_stale(folder, [outputs.WEIGHT_SWEEP_CSV])
-    facts = run_facts(scoring)
-    files[outputs.RUN_JSON] = outputs.write_json(workspace, facts, folder / outputs.RUN_JSON)
-    equalised = None if result is None else result.to_dict()
-    data = views.map_data(
-        study,
-        workspace,
-        scoring.sites,
-        scoring.site_municipalities,
-        score_path=scoring.suitability.path,
-        equalisation=equalised,
-    )
-    html = map_html(data, lang=lang)
-    files[outputs.MAP_HTML] = outputs.write_text(workspace, html, folder / outputs.MAP_HTML)
-    page = report.report_html_of(
-        study, data, equalised, robustness=report.robustness_text(facts), lang=lang
-    )
-    files[outputs.REPORT_HTML] = outputs.write_text(workspace, page, folder / outputs.REPORT_HTML)
-    return files
-
-
-def _remove_stale(folder: Path, names: list[str]) -> None:
-    """Remove results of an earlier run that no longer match this one."""
-    for name in names:
-        if (folder / name).exists():
-            log.info("removing %s of an earlier run, which no longer matches", name)
-            (folder / name).unlink()
+        target = folder / outputs.WEIGHT_SWEEP_CSV
+        names.append(write_stamped_csv(scoring.weight_sweep, target, identity))
+    facts = run_facts(scoring) | {"lang": lang}
+    names.append(write_run_json(facts, identity, notes, folder, names))
+    return names + write_pages(study, workspace, folder, lang)
 
 
 def run_facts(scoring: pipeline.Scoring) -> dict:
@@ -164,6 +270,7 @@ def run_facts(scoring: pipeline.Scoring) -> dict:
         "scenario": scoring.scenario,
         "grid": asdict(scoring.grid),
         "weights": scoring.weighting.weights,
+        "weights_given": scoring.weighting.given,
         "weight_method": scoring.weighting.method,
         "aggregation": asdict(suitability.aggregation),
         "score_stats": asdict(suitability.stats),
@@ -199,27 +306,24 @@ def _robustness_inputs(result: RobustnessResult | None) -> dict | None:
     }
 
 
-def base_sites(root: Path):
-    """The base run's candidate sites (``site_id`` + polygons), which scenarios rank again."""
-    if not (Path(root) / outputs.SITES_GPKG).is_file():
-        raise StudyError(
-            f"scenarios rank the base model's sites; run 'parkplan run {root}' before "
-            "'parkplan score --scenario'"
-        )
-    return outputs.read_sites_gpkg(root)[["site_id", "geometry"]]
+def base_sites(folder: Path):
+    """The candidate sites (``site_id`` + polygons) of the base run in ``folder``, which a
+    scenario ranks again."""
+    return outputs.read_sites_gpkg(folder)[["site_id", "geometry"]]
 
 
 def compare_scenarios(root: Path, names: list[str]) -> pd.DataFrame:
     """Rank changes of the base sites between the base model and the named scenarios."""
+    store = RunStore(pipeline.study_root(root))
     tables = {}
     for name in names:
-        folder = views.output_folder(root, None if name == "base" else name)
+        folder = store.folder(None if name == "base" else name)
         tables[name] = outputs.read_site_tables(folder)[0]
     return scenarios.compare_scenarios(tables, baseline=names[0])
 
 
 def render_map(root: Path, *, scenario: str | None = None, lang: str = "nl", assets=None) -> str:
-    """The map of the last run of a study (or of one of its scenarios), as HTML."""
+    """The map of the current run of a study (or of one of its scenarios), as HTML."""
     return map_html(views.stored_map_data(root, scenario=scenario), lang=lang, assets=assets)
 
 

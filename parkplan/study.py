@@ -33,9 +33,17 @@ STUDY_FILE = "study.toml"
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+# Every number of the schema is finite and bounded, so that no setting can overflow a
+# computation; the bounds are far beyond any real study.
 Fraction01 = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Finite = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
+Metres = Annotated[float, Field(gt=0.0, le=1_000_000.0, allow_inf_nan=False)]
+CellSize = Annotated[float, Field(ge=0.1, le=10_000.0, allow_inf_nan=False)]
+Hectares = Annotated[float, Field(gt=0.0, le=10_000_000.0, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+Judgement = Annotated[float, Field(ge=1e-3, le=1e3, allow_inf_nan=False)]
+Euros = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
+Opcentiemen = Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)]
 
 
 class Section(BaseModel):
@@ -65,11 +73,11 @@ class TransformConfig(Section):
 
     kind: Literal["linear", "sigmoid", "j_shaped", "gaussian", "piecewise", "categorical"]
     direction: Literal["increasing", "decreasing", "symmetric"] = "increasing"
-    a: float | None = None
-    b: float | None = None
-    c: float | None = None
-    d: float | None = None
-    points: list[tuple[float, float]] | None = None
+    a: Finite | None = None
+    b: Finite | None = None
+    c: Finite | None = None
+    d: Finite | None = None
+    points: list[tuple[Finite, Fraction01]] | None = None
     mapping: dict[str, Fraction01] | None = None
 
 
@@ -80,11 +88,11 @@ class CriterionConfig(Section):
     kind: Literal["distance", "raster", "zoning", "zone_share"]
     layer: Name
     transform: TransformConfig
-    weight: NonNegative | None = None
-    rank: Annotated[int, Field(ge=1)] | None = None
+    weight: Weight | None = None
+    rank: Annotated[int, Field(ge=1, le=1000)] | None = None
     column: str | None = None
     categories: list[str] | None = None
-    radius_m: Positive | None = None
+    radius_m: Metres | None = None
     transform_jitter: Fraction01 | None = None
     description: str = ""
 
@@ -103,11 +111,11 @@ class ExclusionConfig(Section):
     name: Name
     kind: Literal["inside", "buffer", "zoning", "raster"]
     layer: Name
-    buffer_m: Positive | None = None
+    buffer_m: Metres | None = None
     column: str | None = None
     allowed: list[str] | None = None
     op: Literal[">", ">=", "<", "<=", "==", "!="] | None = None
-    value: float | None = None
+    value: Finite | None = None
     description: str = ""
 
     @model_validator(mode="after")
@@ -130,14 +138,14 @@ class WeightsConfig(Section):
         "direct"
     )
     order: list[Name] | None = None
-    pairwise: list[list[Positive]] | None = None
+    pairwise: list[list[Judgement]] | None = None
 
 
 class AggregationConfig(Section):
     """How standardised criteria combine into one score."""
 
     method: Literal["wlc", "owa", "wgm", "min"] = "wlc"
-    order_weights: list[NonNegative] | None = None
+    order_weights: list[Weight] | None = None
     andness: Fraction01 | None = None
     tradeoff: Fraction01 | None = None
 
@@ -149,10 +157,10 @@ class SitesConfig(Section):
     layer: Name | None = None
     id_column: str = "site_id"
     threshold: Fraction01 = 0.6
-    min_area_ha: Positive = 5.0
+    min_area_ha: Hectares = 5.0
     max_sites: Annotated[int, Field(ge=1, le=100_000)] = 10
-    target_area_ha: Positive | None = None
-    simplify_m: NonNegative | None = None
+    target_area_ha: Hectares | None = None
+    simplify_m: Annotated[float, Field(ge=0.0, le=10_000.0, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _needs_layer(self) -> SitesConfig:
@@ -168,16 +176,16 @@ class RobustnessConfig(Section):
     :func:`geo.transforms.perturbed`. A criterion's own ``transform_jitter`` overrides σ."""
 
     draws: Annotated[int, Field(ge=0, le=1_000_000)] = 1000
-    concentration: Positive = 50.0
+    concentration: Annotated[float, Field(gt=0.0, le=1e6, allow_inf_nan=False)] = 50.0
     transform_jitter: Fraction01 = 0.0
-    seed: int = 20261122
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 20261122
 
 
 class ScenarioConfig(Section):
     """A named variant of the model: other weights, some exclusions switched off."""
 
     name: Name
-    weights: dict[str, NonNegative] | None = None
+    weights: dict[str, Weight] | None = None
     drop_exclusions: list[Name] = []
     aggregation: AggregationConfig | None = None
     description: str = ""
@@ -187,11 +195,11 @@ class PartnerConfig(Section):
     """A partner municipality and the facts the sharing keys use."""
 
     name: str = Field(min_length=1, max_length=200)
-    population: Annotated[int, Field(ge=0)]
-    demand_ha: NonNegative = 0.0
-    municipal_opcentiemen: NonNegative = 0.0
-    capital_eur: NonNegative = 0.0
-    fiscal_capacity_eur: NonNegative = 0.0
+    population: Annotated[int, Field(ge=0, le=100_000_000)]
+    demand_ha: Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)] = 0.0
+    municipal_opcentiemen: Opcentiemen = 0.0
+    capital_eur: Euros = 0.0
+    fiscal_capacity_eur: Euros = 0.0
 
 
 class FinanceConfig(Section):
@@ -200,8 +208,14 @@ class FinanceConfig(Section):
     horizon_years: Annotated[int, Field(ge=1, le=100)] = 30
     start_year: Annotated[int, Field(ge=1990, le=2200)] = 2026
     tax_year: Annotated[int, Field(ge=1990, le=2200)] = 2024
-    provincial_opcentiemen: NonNegative = 0.0
+    provincial_opcentiemen: Opcentiemen = 0.0
     assumptions: dict[str, Any] = {}
+
+
+class RunsConfig(Section):
+    """How many complete runs the study keeps: the ``keep`` newest, and every current one."""
+
+    keep: Annotated[int, Field(ge=1, le=1000)] = 5
 
 
 class CooperationConfig(Section):
@@ -220,7 +234,7 @@ class Study(Section):
     schema_version: int = SCHEMA_VERSION
     name: str = Field(min_length=1, max_length=200)
     crs: str = "EPSG:31370"
-    cell_size_m: Positive = 10.0
+    cell_size_m: CellSize = 10.0
     engine: Literal["local", "dask"] = "local"
     scheduler: str | None = None
     workspace: str | None = None
@@ -238,6 +252,7 @@ class Study(Section):
     keys: dict[str, dict[str, Any]] = {}
     mechanisms: dict[str, Any] = {}
     cooperation: CooperationConfig = CooperationConfig()
+    runs: RunsConfig = RunsConfig()
 
     @field_validator("schema_version")
     @classmethod
@@ -341,18 +356,25 @@ def parse_study(data: Mapping[str, Any], *, source: str = STUDY_FILE) -> Study:
 
 def load_study(root: Path) -> Study:
     """Read and validate ``root/study.toml``."""
+    return read_study(root)[0]
+
+
+def read_study(root: Path) -> tuple[Study, bytes]:
+    """Read and validate ``root/study.toml``; return the study and the exact bytes it came
+    from (a run records their SHA-256 and keeps a copy)."""
     path = Path(root) / STUDY_FILE
     if not path.is_file():
         raise StudyError(
             f"{root} is not a study: {STUDY_FILE} not found; create one with 'parkplan init {root}'"
         )
+    raw = path.read_bytes()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError is a ValueError
         raise StudyError(f"{path} is not valid TOML ({exc}); fix the syntax") from None
     except RecursionError:
         raise StudyError(f"{path} is nested too deeply to be a study file") from None
-    return parse_study(data, source=str(path))
+    return parse_study(data, source=str(path)), raw
 
 
 def study_toml(study: Study) -> str:

@@ -1,6 +1,6 @@
 """What the map and the report are drawn from: :class:`webmap.model.MapData` of a study.
 
-Built either from a run held in memory or from the files a run left in the study folder.
+Built either from a run held in memory or from the folder of a published run.
 """
 
 from __future__ import annotations
@@ -12,21 +12,11 @@ from typing import Any
 import pandas as pd
 
 from parkplan import model, outputs, pipeline
-from parkplan.errors import StudyError
+from parkplan.runs import RunStore
 from parkplan.study import Study, load_study
 from parkplan.summary import equalisation_summary
 from parkplan.workspace import Workspace
-from webmap.model import MapData
-
-
-def output_folder(root: Path, scenario: str | None) -> Path:
-    """Where a run writes its files: the study folder, or ``scenarios/NAME`` for a scenario."""
-    return Path(root) if scenario is None else Path(root) / "scenarios" / scenario
-
-
-def score_raster(workspace: Workspace, scenario: str | None) -> Path:
-    """Where the score raster of the base model or a scenario is kept."""
-    return workspace.results_dir() / (scenario or "base") / pipeline.SCORE_RASTER
+from webmap.model import MapData, RunStamp
 
 
 def map_data(
@@ -37,6 +27,7 @@ def map_data(
     *,
     score_path: Path | None,
     equalisation: Mapping[str, Any] | None,
+    run: RunStamp | None,
 ) -> MapData:
     """Municipalities, ranked sites, the score, exclusion and criterion layers, equalisation."""
     vectors = {info.name for info in workspace.list_layers() if info.kind == "vector"}
@@ -60,26 +51,27 @@ def map_data(
         },
         equalisation=summary,
         title=study.name,
+        run=run,
     )
 
 
-def stored_map_data(root: Path, *, scenario: str | None = None) -> MapData:
-    """The map data of the last run of a study (or of one of its scenarios)."""
-    root = pipeline.study_root(root)
-    study = load_study(root)
-    workspace = Workspace.open(root)
-    folder = output_folder(root, scenario)
-    if not (folder / outputs.SITES_CSV).is_file():
-        command = (
-            f"parkplan score {root} --scenario {scenario}" if scenario else f"parkplan run {root}"
-        )
-        raise StudyError(f"no results of {scenario or 'the base model'} yet; run '{command}' first")
+def run_map_data(study: Study, workspace: Workspace, folder: Path) -> MapData:
+    """The map data of the published run in ``folder`` (every file read from that folder)."""
     _, parts = outputs.read_site_tables(folder)
     return map_data(
         study,
         workspace,
         outputs.read_sites_gpkg(folder),
         parts,
-        score_path=score_raster(workspace, scenario),
+        score_path=folder / pipeline.SCORE_RASTER,
         equalisation=outputs.read_json(folder / outputs.EQUALISATION_JSON),
+        run=outputs.stored_stamp(folder),
     )
+
+
+def stored_map_data(root: Path, *, scenario: str | None = None) -> MapData:
+    """The map data of the current run of a study (or of one of its scenarios)."""
+    root = pipeline.study_root(root)
+    study = load_study(root)
+    folder = RunStore(root).folder(scenario)
+    return run_map_data(study, Workspace.open(root), folder)

@@ -1,4 +1,4 @@
-"""The study workspace: the layers, rasters and results of a study, kept safe.
+"""The study workspace: the layers and rasters of a study, kept safe.
 
 Layout of ``STUDY/workspace/``::
 
@@ -6,7 +6,6 @@ Layout of ``STUDY/workspace/``::
     layers/NAME-ID.gpkg   one GeoPackage per vector layer, in the study CRS
     rasters/NAME-ID.tif   one Cloud-Optimised GeoTIFF per raster, in its own CRS
     cache/                rasters aligned on (or rasterised to) a study grid, rebuilt on demand
-    results/              what the pipeline writes
     .lock                 the inter-process lock
 
 Safety: a layer is written to a new file first; the load commits by replacing ``catalog.json``
@@ -36,7 +35,7 @@ import shutil
 import tomllib
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import filelock
@@ -79,7 +78,6 @@ RASTER_EXPORTS = (".tif", ".tiff")
 STORAGE = {"vector": "layers", "raster": "rasters"}
 SUFFIX = {"vector": ".gpkg", "raster": ".tif"}
 CACHE_DIR = "cache"
-RESULTS_DIR = "results"
 CLAIM_SUFFIX = ".loading"
 #: The ``NAME-ID`` stem of a stored file, and of its side, staging, temporary and claim files.
 STORED_STEM = re.compile(r"^\.?([a-z][a-z0-9_]{0,62}-[0-9a-f]{8})(?=\.|$)")
@@ -141,7 +139,7 @@ class Workspace:
         staging = root / f".{WORKSPACE_DIR}-{secrets.token_hex(4)}"
         staging.mkdir()
         try:
-            for folder in (*STORAGE.values(), CACHE_DIR, RESULTS_DIR):
+            for folder in (*STORAGE.values(), CACHE_DIR):
                 (staging / folder).mkdir()
             _write_json(staging / CATALOG, _new_catalog(study_crs))
             if region is not None:
@@ -542,15 +540,10 @@ class Workspace:
                 export_vector(self.read_vector(name), temporary, layer=name)
         return out
 
-    def results_dir(self) -> Path:
-        """The folder for the pipeline's results (created when missing)."""
-        folder = self.folder / RESULTS_DIR
-        folder.mkdir(exist_ok=True)
-        return folder
-
-    def write_atomic(self, target: Path) -> AbstractContextManager[Path]:
-        """Context manager: a temporary path beside ``target``, moved onto it on success."""
-        return atomic_path(target)
+    def publish_results(self, files: Mapping[str, Path]) -> None:
+        """Give the workspace a published run's results (``files``: the path a user finds each
+        at, relative to the study folder -> the file in the run's folder). A folder workspace
+        needs nothing: the results are the run's files; a database copies them."""
 
     @contextmanager
     def lock(self, *, timeout_s: float = 30) -> Iterator[None]:

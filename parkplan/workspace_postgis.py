@@ -47,7 +47,6 @@ from psycopg.types.json import Jsonb
 from geo.grid import projected_crs
 from geo.layers.crs import crs_label, parse_crs
 from geo.layers.read import Dataset
-from geo.layers.write import atomic_path
 from parkplan.errors import BusyError, StudyError, WorkspaceError
 from parkplan.workspace import CATALOG as FILE_CATALOG
 from parkplan.workspace import (
@@ -592,35 +591,29 @@ class PostgisWorkspace(Workspace):
 
     # -- results -------------------------------------------------------------------------
 
-    @contextmanager
-    def write_atomic(self, target: Path) -> Iterator[Path]:
-        """A temporary path beside ``target``, moved onto it on success.
+    def publish_results(self, files: Mapping[str, Path]) -> None:
+        """Copy a published run's results into the database, in one transaction.
 
-        Results of the study (``.gpkg`` and ``.csv`` tables, ``.json`` documents under the study
-        folder) are also published to the database, in the same step: table
-        ``result_<path>`` (e.g. ``result_sites_gpkg``) or a row of ``parkplan_documents``.
+        ``files`` maps the path a user finds a result at (relative to the study folder, e.g.
+        ``sites.gpkg`` or ``scenarios/alt/sites.gpkg``) to the file in the run's folder. Tables
+        (``.gpkg``, ``.csv``) become ``result_<path>`` (e.g. ``result_sites_gpkg``), JSON
+        documents rows of ``parkplan_documents``; other files stay files.
         """
-        with atomic_path(target) as temporary:
-            yield temporary
-            if temporary.exists():
-                self._publish(Path(target), temporary)
+        with self._transaction() as conn:
+            for relative, written in files.items():
+                self._publish_one(conn, relative, Path(written))
 
-    def _publish(self, target: Path, written: Path) -> None:
-        try:
-            relative = target.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return
-        suffix = target.suffix.lower()
+    def _publish_one(self, conn: psycopg.Connection, relative: str, written: Path) -> None:
+        suffix = written.suffix.lower()
         if suffix == ".json":
             body = json.loads(written.read_text(encoding="utf-8"))
-            with self._transaction() as conn:
-                conn.execute(
-                    sql.SQL(
-                        "INSERT INTO {} (path, body) VALUES (%s, %s) ON CONFLICT (path) DO "
-                        "UPDATE SET body = EXCLUDED.body, written_at = now()"
-                    ).format(self.database.table(DOCUMENTS)),
-                    (relative, Jsonb(body)),
-                )
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (path, body) VALUES (%s, %s) ON CONFLICT (path) DO "
+                    "UPDATE SET body = EXCLUDED.body, written_at = now()"
+                ).format(self.database.table(DOCUMENTS)),
+                (relative, Jsonb(body)),
+            )
         elif suffix in (".gpkg", ".csv"):
             try:
                 frame = (
@@ -631,9 +624,8 @@ class PostgisWorkspace(Workspace):
             except pd.errors.EmptyDataError:
                 return
             table = self.database.table(result_table(relative))
-            with self._transaction() as conn:
-                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
-                write_table(conn, table, frame, srid=self.srid)
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+            write_table(conn, table, frame, srid=self.srid)
 
 
 def result_table(relative: str) -> str:

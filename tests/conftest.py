@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,6 +10,9 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.grid import Grid
+from webmap.assets import AssetSource, default_cache_dir, fetch_assets, map_asset_urls
+from webmap.browser import DEFAULT_CHROMIUM, chromium_browser
+from webmap.errors import AssetError
 
 LAMBERT72 = "EPSG:31370"
 REPO = Path(__file__).resolve().parents[1]
@@ -48,3 +52,31 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real data folder {REALDATA.name!r} not found beside the repository")
     return REALDATA
+
+
+@pytest.fixture(scope="session")
+def assets(tmp_path_factory) -> AssetSource:
+    """Offline web assets: the user's cache, else a fresh fetch through npm (else skip)."""
+    source = AssetSource(default_cache_dir())
+    try:
+        for url in map_asset_urls():
+            source.path(url)
+        return source
+    except AssetError:
+        pass
+    if shutil.which("npm") is None:
+        pytest.skip("no cached web assets and no npm client to fetch them")
+    cache = tmp_path_factory.mktemp("assets")
+    report = fetch_assets(cache)
+    if report.unavailable:
+        pytest.skip(f"web assets could not be fetched through npm: {report.unavailable[0]}")
+    return AssetSource(cache)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium (skip when it is not installed)."""
+    if not DEFAULT_CHROMIUM.is_file():
+        pytest.skip(f"headless Chromium is not installed at {DEFAULT_CHROMIUM}")
+    with chromium_browser() as running:
+        yield running

@@ -81,6 +81,15 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "yes": ("ja", "yes"),
     "no": ("nee", "no"),
     "robustness": ("Robuustheid", "Robustness"),
+    "run": ("Berekening", "Run"),
+    "warnings": ("Waarschuwingen bij deze berekening", "Warnings of this run"),
+    "provenance": ("Herkomst van deze resultaten", "Provenance of these results"),
+    "run_id": ("Berekening (id)", "Run (id)"),
+    "finished_at": ("Berekend op (UTC)", "Computed at (UTC)"),
+    "study_file": ("Studiebestand study.toml (SHA-256)", "Study file study.toml (SHA-256)"),
+    "inputs": ("Invoerlagen (SHA-256 van de bron)", "Input layers (SHA-256 of the source)"),
+    "layer": ("Laag", "Layer"),
+    "version": ("parkplan-versie", "parkplan version"),
 }
 
 

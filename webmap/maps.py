@@ -38,11 +38,12 @@ from webmap.elements import (
     ParkplanCall,
     StaticFiles,
     SyncViews,
+    Verbatim,
     constant_style,
     js_literal,
 )
 from webmap.i18n import check_lang, label, labels, locale
-from webmap.model import MapData
+from webmap.model import MapData, RunStamp
 from webmap.overlay import overlay_image
 
 DEFAULT_TILES = "OpenStreetMap"
@@ -131,8 +132,11 @@ def site_map(
         lang=lang,
         tiles=tiles,
         title=data.title if title is None else title,
+        run=data.run,
         collapsed=collapsed,
     )
+    if data.run is not None:
+        fmap.get_root().header.add_child(run_meta(data.run))
     if assets is not None:
         use_local_files(fmap, assets)
     return fmap
@@ -207,8 +211,25 @@ def add_sites(
     ).add_to(fmap)
 
 
+def run_meta(run: RunStamp) -> Verbatim:
+    """``<meta name="parkplan-run">`` naming the run a page shows (id, time, study hash)."""
+    content = html.escape(f"{run.run_id} {run.finished_at} {run.study_sha256}", quote=True)
+    return Verbatim(f'<meta name="parkplan-run" content="{content}">')
+
+
+def run_line(run: RunStamp | None, lang: str) -> str | None:
+    """The line under the map's title: which run it shows and when that run ended."""
+    return None if run is None else f"{label('run', lang)} {run.run_id} · {run.finished_at}"
+
+
 def add_controls(
-    fmap: LeafletMap, *, lang: str, tiles: str | None, title: str, collapsed: bool
+    fmap: LeafletMap,
+    *,
+    lang: str,
+    tiles: str | None,
+    title: str,
+    run: RunStamp | None,
+    collapsed: bool,
 ) -> None:
     colormap = score_colormap(label("legend", lang))
     ParkplanCall(
@@ -222,7 +243,7 @@ def add_controls(
         slots=fmap.slots,
     ).add_to(fmap)
     if title:
-        ParkplanCall("title", title, slots=fmap.slots).add_to(fmap)
+        ParkplanCall("title", title, run_line(run, lang), slots=fmap.slots).add_to(fmap)
     Fullscreen(
         position="topleft",
         title=fmap.slots.string(label("fullscreen", lang)),
@@ -285,5 +306,8 @@ def compare_html(
         figure.add_child(half)
         halves.append(half)
     figure.add_child(SyncViews(*halves))
+    for data in (left, right):
+        if data.run is not None:
+            figure.header.add_child(run_meta(data.run))
     page = slots.fill(figure.render())
     return inline_assets(page, assets) if assets is not None else page

@@ -30,6 +30,18 @@ class ScoreOverlay:
 
 
 @dataclass(frozen=True)
+class RunStamp:
+    """Which run a page shows: its id, when it ended, the SHA-256 of the ``study.toml`` it ran
+    and of each input layer's source, and the version of parkplan that made it."""
+
+    run_id: str
+    finished_at: str
+    study_sha256: str
+    inputs_sha256: Mapping[str, str] = field(default_factory=dict)
+    parkplan_version: str = ""
+
+
+@dataclass(frozen=True)
 class MapData:
     """Everything one interactive map shows.
 
@@ -47,6 +59,7 @@ class MapData:
     criteria_layers: Mapping[str, GeoDataFrame] = field(default_factory=dict)
     equalisation: Mapping[str, Any] | None = None
     title: str = "parkplan"
+    run: RunStamp | None = None
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -107,3 +120,5 @@ class ReportData:
     assumptions: Sequence[Mapping[str, Any]] = ()
     cooperation: Sequence[Mapping[str, Any]] = ()
     robustness: str = ""
+    run: RunStamp | None = None
+    warnings: Sequence[str] = ()

@@ -21,7 +21,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from webmap.display import plain, require_columns
 from webmap.errors import MapDataError
 from webmap.i18n import check_lang, labels
-from webmap.model import CRITERION_PREFIX, MapData, ReportData, SiteSheet, criterion_names
+from webmap.model import (
+    CRITERION_PREFIX,
+    MapData,
+    ReportData,
+    RunStamp,
+    SiteSheet,
+    criterion_names,
+)
 from webmap.svg import criteria_chart, grouped_bars, site_snapshot
 
 logger = logging.getLogger(__name__)
@@ -86,7 +93,22 @@ def report_html(data: ReportData, *, lang: str = "nl") -> str:
         equalisation=equalisation_view(data.equalisation, text, formats),
         assumptions=[assumption_row(a, text, formats) for a in data.assumptions],
         cooperation=[cooperation_row(c, text) for c in data.cooperation],
+        run=run_view(data.run),
+        warnings=list(data.warnings),
     )
+
+
+def run_view(run: RunStamp | None) -> dict | None:
+    """The provenance of the results: run id, time, version, hashes of study.toml and inputs."""
+    if run is None:
+        return None
+    return {
+        "run_id": run.run_id,
+        "finished_at": run.finished_at,
+        "version": run.parkplan_version,
+        "study_sha256": run.study_sha256,
+        "inputs": sorted(run.inputs_sha256.items()),
+    }
 
 
 def ranking_table(sites: pd.DataFrame, text: Mapping[str, str], formats: Formats) -> dict:

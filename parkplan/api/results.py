@@ -1,8 +1,8 @@
-"""Reading a run's results for the API: the sites as GeoJSON, cached on the file's mtime.
+"""Reading a run's results for the API: the sites as GeoJSON, cached per run.
 
-``sites.gpkg`` is converted to a WGS84 (EPSG:4326) FeatureCollection once per version of the
-file (keyed on its modification time and size) and served from memory afterwards; a new run
-replaces the file atomically, so the next request sees the new sites.
+Every request resolves the current run once (:meth:`parkplan.runs.RunStore.folder`) and reads
+its files from that run's folder; a published run never changes, so ``sites.gpkg`` is
+converted to a WGS84 (EPSG:4326) FeatureCollection once per run and served from memory.
 """
 
 from __future__ import annotations
@@ -17,23 +17,24 @@ import geopandas as gpd
 from fastapi import HTTPException
 
 from parkplan import outputs
+from parkplan.errors import StudyError
+from parkplan.runs import RunStore
 
 WGS84 = "EPSG:4326"
 
 
-def results_folder(study_dir: Path, scenario: str | None) -> Path:
-    """Where the results of the base model or of ``scenario`` lie (the name is pre-validated)."""
-    return study_dir if scenario is None else study_dir / "scenarios" / scenario
-
-
 def result_file(study_dir: Path, scenario: str | None, name: str) -> Path:
-    """A result file of the last run; 404 when that run has not written it."""
-    path = results_folder(study_dir, scenario) / name
-    if not path.is_file():
-        which = "the study" if scenario is None else f"scenario {scenario!r}"
+    """A result file of the current run; 404 when there is none or it has no such file."""
+    which = "the study" if scenario is None else f"scenario {scenario!r}"
+    try:
+        folder = RunStore(study_dir).folder(scenario)
+    except StudyError:
         raise HTTPException(
-            404, f"{name} of {which} does not exist yet; run {which} first (POST /api/runs)"
-        )
+            404, f"{which} has no results yet; run {which} first (POST /api/runs)"
+        ) from None
+    path = folder / name
+    if not path.is_file():
+        raise HTTPException(404, f"the current run of {which} has no {name}")
     return path
 
 
@@ -68,21 +69,22 @@ def read_sites_geojson(path: Path, stamp: tuple[int, int]) -> SiteCollection:
 
 
 class SiteStore:
-    """``sites.gpkg`` files as GeoJSON, re-read only when a file changes."""
+    """The sites of the current runs as GeoJSON: one collection per base model or scenario,
+    read again only when another run (or another version of the file) is current."""
 
     def __init__(self) -> None:
-        self._cache: dict[Path, SiteCollection] = {}
+        self._cache: dict[str | None, tuple[Path, SiteCollection]] = {}
         self._lock = threading.Lock()
 
     def collection(self, study_dir: Path, scenario: str | None) -> SiteCollection:
-        """The sites of the last run of the study or ``scenario``."""
+        """The sites of the current run of the study or ``scenario``."""
         path = result_file(study_dir, scenario, outputs.SITES_GPKG)
         stat = path.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
-        cached = self._cache.get(path)
-        if cached is not None and cached.stamp == stamp:
-            return cached
+        cached = self._cache.get(scenario)
+        if cached is not None and cached[0] == path and cached[1].stamp == stamp:
+            return cached[1]
         fresh = read_sites_geojson(path, stamp)
         with self._lock:
-            self._cache[path] = fresh
+            self._cache[scenario] = (path, fresh)
         return fresh

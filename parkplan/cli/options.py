@@ -40,6 +40,13 @@ def output_file(help_text: str):
     )
 
 
+def existing_study(path: Path) -> Path:
+    """``path`` if it holds a study, else a usage error naming what was expected."""
+    from parkplan.pipeline import study_root
+
+    return study_root(path)
+
+
 def scenario(help_text: str):
     """The ``--scenario NAME`` option."""
     return click.option("--scenario", default=None, help=help_text)

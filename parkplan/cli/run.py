@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -9,10 +10,21 @@ import click
 from parkplan.cli import options
 from parkplan.cli.progress import progress_bar
 from parkplan.run import RunOutputs, compare_scenarios, equalise_study, run_facts, run_study
+from parkplan.runs import RunStore
+
+
+def report_files(outputs: RunOutputs) -> None:
+    """Print the run's id, its warnings, and where each output went."""
+    for warning in outputs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"run {outputs.run.run_id} published in {outputs.folder}")
+    for name, path in outputs.files.items():
+        click.echo(f"  {name:<26} {path}")
 
 
 def report_outputs(outputs: RunOutputs) -> None:
     """Print the area each exclusion removed, the best site, and where each output went."""
+    assert outputs.scoring is not None
     report = outputs.scoring.suitability.exclusions
     if report.names:
         click.echo(f"{'exclusion':<20} {'alone (ha)':>12} {'in sequence (ha)':>17}")
@@ -34,8 +46,7 @@ def report_outputs(outputs: RunOutputs) -> None:
     facts = run_facts(outputs.scoring)
     if facts["weight_sweep"]:
         click.echo(f"sensitivity: {facts['weight_sweep']}")
-    for name, path in outputs.files.items():
-        click.echo(f"  {name:<26} {path}")
+    report_files(outputs)
 
 
 @click.command("run")
@@ -88,9 +99,32 @@ def score_command(
 @options.study_dir
 @click.option("--site", "site_id", default=None, help="Site to equalise (default: the best).")
 def equalise_command(study_dir: Path, site_id: str | None) -> None:
-    """Share the costs and revenues of a site among the partners (uses the last run's sites)."""
-    for name, path in equalise_study(study_dir, site_id=site_id).items():
-        click.echo(f"  {name:<26} {path}")
+    """Share the costs and revenues of a site among the partners, as a new run derived from the
+    current one (same sites and rasters; new equalisation, ledger, map and report)."""
+    report_files(equalise_study(study_dir, site_id=site_id))
+
+
+@click.command("runs")
+@options.study_dir
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+def runs_command(study_dir: Path, as_json: bool) -> None:
+    """List the complete runs of the study, newest first, and which ones are current."""
+    records = RunStore(options.existing_study(study_dir)).records()
+    if as_json:
+        rows = [
+            r.identity.to_dict()
+            | {"finished_at": r.finished_at, "current_for": list(r.current_for)}
+            for r in records
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not records:
+        click.echo(f"no runs yet; start one with 'parkplan run {study_dir}'")
+    for r in records:
+        what = r.identity.scenario or "base"
+        current = f"  current: {', '.join(r.current_for)}" if r.current_for else ""
+        derived = f"  from {r.identity.derived_from}" if r.identity.derived_from else ""
+        click.echo(f"{r.identity.run_id}  {what:<16} {r.finished_at}{derived}{current}")
 
 
 @click.command("compare")

@@ -1,5 +1,8 @@
-"""The workspace backends under test: the GeoPackage folder always, PostGIS when a server is
-reachable (``PARKPLAN_TEST_POSTGRES_URL``, e.g. from ``eval "$(scripts/postgis.sh start)"``).
+"""The workspace backends under test: the GeoPackage folder always, and PostGIS.
+
+The PostGIS tests use the server of ``PARKPLAN_TEST_POSTGRES_URL`` when it is set; otherwise
+the first test that needs one starts a throwaway cluster with ``scripts/postgis.sh start``
+(Debian's ``postgresql`` and ``postgresql-15-postgis-3``), stopped when the tests end.
 
 A :class:`Backend` prepares a study folder for its kind of workspace and inspects what a
 workspace holds, so that one test can check both kinds.
@@ -7,8 +10,10 @@ workspace holds, so that one test can check both kinds.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import subprocess
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,17 +25,36 @@ from parkplan.study import Study, save_study
 from parkplan.workspace import LayerInfo, Workspace
 
 URL_VARIABLE = "PARKPLAN_TEST_POSTGRES_URL"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgis.sh"
+
+
+def start_throwaway_server() -> str | None:
+    """Start a throwaway PostGIS cluster for this test session and export its variables;
+    return why it could not start, or ``None``."""
+    try:
+        done = subprocess.run(
+            ["bash", str(SCRIPT), "start"], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"scripts/postgis.sh could not run ({exc})"
+    if done.returncode != 0:
+        return (done.stderr.strip().splitlines() or ["no output"])[-1]
+    for line in done.stdout.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        os.environ[name] = value
+    folder = os.environ["PARKPLAN_PG_DIR"]
+    atexit.register(subprocess.run, ["bash", str(SCRIPT), "stop", folder], capture_output=True)
+    return None
 
 
 @cache
 def unreachable_reason() -> str | None:
     """Why the PostGIS tests cannot run here, or ``None`` when they can."""
-    url = os.environ.get(URL_VARIABLE)
-    if not url:
-        return (
-            f"no PostGIS server for the tests: {URL_VARIABLE} is not set "
-            '(eval "$(scripts/postgis.sh start)" starts a throwaway one)'
-        )
+    if not os.environ.get(URL_VARIABLE):
+        failure = start_throwaway_server()
+        if failure is not None:
+            return f"no PostGIS server for the tests: {URL_VARIABLE} is not set and {failure}"
+    url = os.environ[URL_VARIABLE]
     try:
         with psycopg.connect(url, connect_timeout=5) as conn:
             if conn.execute("SELECT to_regtype('geometry')").fetchone()[0] is None:

@@ -40,6 +40,7 @@ from shapely.geometry import Point, box
 from geo.errors import CRSError, LayerError
 from geo.grid import Grid
 from geo.layers import ArchiveLimits
+from geo.layers.write import atomic_path
 from parkplan import workspace_postgis
 from parkplan.errors import BusyError, StudyError, WorkspaceError
 from parkplan.study import LayerSource, save_study
@@ -357,15 +358,15 @@ def test_rasterize_layer_covers_the_parcel_area(study, parcels_file):
 # -- atomic writes and the lock ----------------------------------------------------------
 
 
-def test_write_atomic_replaces_on_success_and_keeps_on_failure(study):
-    target = study.results_dir() / "table.csv"
+def test_atomic_path_replaces_on_success_and_keeps_on_failure(tmp_path):
+    target = tmp_path / "table.csv"
     target.write_text("old")
-    with pytest.raises(RuntimeError), study.write_atomic(target) as temporary:
+    with pytest.raises(RuntimeError), atomic_path(target) as temporary:
         temporary.write_text("half")
         raise RuntimeError("boom")
     assert target.read_text() == "old"
     assert sorted(p.name for p in target.parent.iterdir()) == ["table.csv"]
-    with study.write_atomic(target) as temporary:
+    with atomic_path(target) as temporary:
         assert temporary.parent == target.parent
         temporary.write_text("new")
     assert target.read_text() == "new"

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from fastapi.testclient import TestClient
+from run_support import publish_run
 from shapely.geometry import box
 
 from parkplan.api import Settings, create_app
@@ -56,12 +57,15 @@ def make_study(root: Path) -> Path:
         geometry=[box(60_000, 190_000, 60_200, 190_200)],
         crs="EPSG:31370",
     )
-    for folder in (root, root / "scenarios" / "alt"):
-        folder.mkdir(parents=True, exist_ok=True)
+
+    def results(folder: Path) -> None:
         sites.to_file(folder / SITES_GPKG, layer="sites", engine="pyogrio")
         (folder / "equalisation.json").write_text('{"site_id": "S1"}', encoding="utf-8")
         (folder / "map.html").write_text("<html><body>kaart</body></html>", encoding="utf-8")
-    (root / "report.html").write_text("<html><body>rapport</body></html>", encoding="utf-8")
+        (folder / "report.html").write_text("<html><body>rapport</body></html>", encoding="utf-8")
+
+    for scenario in (None, "alt"):
+        publish_run(root, scenario, results)
     return root
 
 
@@ -71,7 +75,7 @@ def study(tmp_path_factory) -> Path:
 
 
 def client_for(study: Path, **settings) -> TestClient:
-    values = {"operator_tokens": [OPERATOR], "auth_failures_per_window": 100_000} | settings
+    values = {"operator_tokens": [OPERATOR], "auth_failures_per_window": 1000} | settings
     app = create_app(study, Settings(**values))
     app.dependency_overrides[get_run_function] = lambda: instant_run
     return TestClient(app, raise_server_exceptions=False)

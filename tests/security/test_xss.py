@@ -18,6 +18,7 @@ from parkplan.api import Settings, create_app
 from parkplan.demo import build_demo_study
 from parkplan.run import render_map, run_study
 from parkplan.workspace import Workspace
+from webmap.browser import block_network
 
 PAYLOADS = (
     "<img src=x onerror=alert(1)>",
@@ -148,34 +149,24 @@ PROBE_JS = """
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
-def test_no_dialog_fires_in_chromium(hostile_study, tmp_path):
-    from webmap.assets import AssetSource
-    from webmap.browser import DEFAULT_CHROMIUM, block_network, chromium_browser
-    from webmap.errors import AssetError
-
-    if not DEFAULT_CHROMIUM.is_file():
-        pytest.skip(f"headless Chromium is not installed at {DEFAULT_CHROMIUM}")
-    try:
-        map_page = render_map(hostile_study, lang="en", assets=AssetSource.default())
-    except AssetError as exc:
-        pytest.skip(f"offline web assets unavailable: {exc}")
+def test_no_dialog_fires_in_chromium(hostile_study, tmp_path, browser, assets):
+    map_page = render_map(hostile_study, lang="en", assets=assets)
     pages = {"map": map_page, "report": (hostile_study / "report.html").read_text("utf-8")}
     dialogs: list[str] = []
-    with chromium_browser() as browser:
-        for name, html in pages.items():
-            page = browser.new_page()
-            block_network(page)
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            path = tmp_path / f"{name}.html"
-            path.write_text(html, encoding="utf-8")
-            page.goto(path.as_uri(), wait_until="load")
+    for name, html in pages.items():
+        page = browser.new_page()
+        block_network(page)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_timeout(300)
+        if name == "map":
+            page.wait_for_selector(".leaflet-container")
+            found = page.evaluate(PROBE_JS)
+            assert found["popups"] > 0
             page.wait_for_timeout(300)
-            if name == "map":
-                page.wait_for_selector(".leaflet-container")
-                found = page.evaluate(PROBE_JS)
-                assert found["popups"] > 0
-                page.wait_for_timeout(300)
-                assert found["handlers"] == 0
-                assert found["shown"] > 0  # the payload is displayed, as text
-            page.close()
+            assert found["handlers"] == 0
+            assert found["shown"] > 0  # the payload is displayed, as text
+        page.close()
     assert dialogs == []

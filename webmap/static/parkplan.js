@@ -217,8 +217,11 @@ var parkplan = (function () {
     return control;
   }
 
-  function title(map, value) {
-    map.getContainer().appendChild(el("div", "pp-title", value));
+  /* The map's title and, below it, the run it shows (id and time). */
+  function title(map, value, run) {
+    var box = el("div", "pp-title", value);
+    if (run) box.appendChild(el("div", "pp-run", run));
+    map.getContainer().appendChild(box);
   }
 
   /* Keep two maps on the same view, whichever one moves. */

@@ -69,9 +69,11 @@ def get_map(context: ContextDep, scenario: ScenarioQuery = None) -> FileResponse
 
 
 @router.get("/report")
-def get_report(context: ContextDep) -> FileResponse:
-    """The report for the mayors' conference, as ``parkplan report`` wrote it."""
-    return FileResponse(result_file(context.study_dir, None, outputs.REPORT_HTML), media_type=HTML)
+def get_report(context: ContextDep, scenario: ScenarioQuery = None) -> FileResponse:
+    """The report for the mayors' conference of the current run (of the base model or of
+    ``scenario``)."""
+    path = result_file(context.study_dir, scenario, outputs.REPORT_HTML)
+    return FileResponse(path, media_type=HTML)
 
 
 @router.get("/compare")

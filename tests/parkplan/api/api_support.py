@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from fastapi.testclient import TestClient
+from run_support import publish_run
 from shapely.geometry import box
 
 from parkplan.api import Settings, create_app
@@ -66,9 +67,13 @@ def make_study(root: Path, *, sites: int = 3, name: str = "Testregio") -> Path:
     save_study(Study(name=name, scenarios=[{"name": "alt"}]), root)
     Workspace.create(root)
     frame = site_frame(sites)
-    write_results(root, frame)
-    write_results(root / "scenarios" / "alt", frame.iloc[:1], map_body="<p>alt map</p>")
-    (root / "report.html").write_text("<html><body>Rapport</body></html>", encoding="utf-8")
+
+    def base(folder: Path) -> None:
+        write_results(folder, frame)
+        (folder / "report.html").write_text("<html><body>Rapport</body></html>", encoding="utf-8")
+
+    publish_run(root, None, base)
+    publish_run(root, "alt", lambda f: write_results(f, frame.iloc[:1], map_body="<p>alt map</p>"))
     return root
 
 
@@ -79,7 +84,7 @@ def settings(**overrides) -> Settings:
         "viewer_tokens": [],
         "read_only": False,
         "cors_origins": [],
-        "auth_failures_per_window": 10_000,
+        "auth_failures_per_window": 1000,
     }
     return Settings(**(values | overrides))
 

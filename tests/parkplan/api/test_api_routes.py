@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 from html.parser import HTMLParser
 
 import pytest
-from api_support import BRUSSELS_XY, MAP_BODY, client_for, make_study, settings
+from api_support import (
+    BRUSSELS_XY,
+    MAP_BODY,
+    client_for,
+    make_study,
+    settings,
+    site_frame,
+    write_results,
+)
 from pyproj import Transformer
+from run_support import publish_run
 
 
 @pytest.fixture(scope="module")
@@ -115,14 +125,23 @@ def test_equalisation_is_the_runs_json(reader):
 
 def test_results_missing_before_a_run(tmp_path):
     root = make_study(tmp_path / "fresh")
-    for name in ("sites.gpkg", "equalisation.json", "map.html", "report.html"):
-        (root / name).unlink()
+    shutil.rmtree(root / "runs")  # a study that was never run
     with client_for(root, settings()) as test_client:
         for path in ("/api/sites", "/api/sites/S1", "/api/equalisation", "/map", "/report"):
             response = test_client.get(path)
             assert response.status_code == 404, path
             assert "run" in response.json()["detail"]
             assert str(tmp_path) not in response.text
+
+
+def test_results_missing_from_the_current_run(tmp_path):
+    root = make_study(tmp_path / "partial")
+    publish_run(root, None, lambda folder: write_results(folder, site_frame(1)))  # no report
+    with client_for(root, settings()) as test_client:
+        assert test_client.get("/api/sites").status_code == 200
+        response = test_client.get("/report")
+        assert response.status_code == 404
+        assert "report.html" in response.json()["detail"]
 
 
 def test_map_and_report_pages(reader):
