@@ -24,6 +24,7 @@ from parkplan.engines import open_engine
 from parkplan.runs import RunIdentity, RunStore
 from parkplan.study import STUDY_FILE, Study, read_study
 from parkplan.workspace import Workspace
+from webmap.assets import AssetSource, all_asset_urls
 from webmap.maps import compare_html, map_html
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,16 @@ def equalise_study(root: Path, *, site_id: object | None = None) -> RunOutputs:
     return RunOutputs(root, identity, published, files, None, result)
 
 
+def offline_assets() -> AssetSource | None:
+    """The installed web assets when they are complete: the run's map is then one file that
+    works with no network; else the map links them from the web."""
+    source = AssetSource.default()
+    if source.has(all_asset_urls()):
+        return source
+    log.info("web assets are not installed; map.html links Leaflet from the web")
+    return None
+
+
 def copy_rasters(source: Path, target: Path) -> None:
     """The score and criterion rasters of run ``source`` into ``target`` (hard links: a
     published run is never modified)."""
@@ -235,9 +246,10 @@ def write_run_json(
 def write_pages(study: Study, workspace: Workspace, folder: Path, lang: str) -> list[str]:
     """``map.html`` and ``report.html`` of the run in ``folder``, from its own files."""
     data = views.run_map_data(study, workspace, folder)
-    outputs.write_text(map_html(data, lang=lang), folder / outputs.MAP_HTML)
-    page = report.report_of_run(study, workspace, folder, lang=lang)
-    outputs.write_text(page, folder / outputs.REPORT_HTML)
+    page = map_html(data, lang=lang, assets=offline_assets())
+    outputs.write_text(page, folder / outputs.MAP_HTML)
+    dossier = report.report_of_run(study, workspace, folder, lang=lang)
+    outputs.write_text(dossier, folder / outputs.REPORT_HTML)
     return list(PAGES)
 
 

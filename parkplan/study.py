@@ -212,6 +212,33 @@ class FinanceConfig(Section):
     assumptions: dict[str, Any] = {}
 
 
+class BasemapConfig(Section):
+    """Background tiles for the maps: an XYZ tile URL template that the browser fetches (e.g.
+    ``https://tile.openstreetmap.org/{z}/{x}/{y}.png``), the attribution its licence asks
+    for, and the name the layer control shows. Without one the maps have no background and
+    work with no network at all."""
+
+    url: str = Field(max_length=500)
+    attribution: str = Field(min_length=1, max_length=300)
+    label: str = Field(default="Achtergrondkaart", min_length=1, max_length=100)
+
+    @field_validator("url")
+    @classmethod
+    def _xyz_template(cls, url: str) -> str:
+        if not re.fullmatch(r"https://[^\s\\\"'<>]+", url):
+            raise ValueError(
+                f"basemap url {url!r} is not an https address without spaces or quotes; expected "
+                "e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+            )
+        missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
+        if missing:
+            raise ValueError(
+                f"basemap url {url!r} lacks {', '.join(missing)}; expected an XYZ tile template "
+                "such as https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+            )
+        return url
+
+
 class RunsConfig(Section):
     """How many complete runs the study keeps: the ``keep`` newest, and every current one."""
 
@@ -253,6 +280,7 @@ class Study(Section):
     mechanisms: dict[str, Any] = {}
     cooperation: CooperationConfig = CooperationConfig()
     runs: RunsConfig = RunsConfig()
+    basemap: BasemapConfig | None = None
 
     @field_validator("schema_version")
     @classmethod

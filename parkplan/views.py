@@ -16,7 +16,7 @@ from parkplan.runs import RunStore
 from parkplan.study import Study, load_study
 from parkplan.summary import equalisation_summary
 from parkplan.workspace import Workspace
-from webmap.model import MapData, RunStamp
+from webmap.model import Basemap, MapData, RunStamp
 
 
 def map_data(
@@ -52,6 +52,7 @@ def map_data(
         equalisation=summary,
         title=study.name,
         run=run,
+        basemap=None if study.basemap is None else Basemap(**study.basemap.model_dump()),
     )
 
 

@@ -79,6 +79,8 @@ STORAGE = {"vector": "layers", "raster": "rasters"}
 SUFFIX = {"vector": ".gpkg", "raster": ".tif"}
 CACHE_DIR = "cache"
 CLAIM_SUFFIX = ".loading"
+LOCK_WAIT_VARIABLE = "PARKPLAN_LOCK_WAIT_S"
+DEFAULT_LOCK_WAIT_S = 30.0
 #: The ``NAME-ID`` stem of a stored file, and of its side, staging, temporary and claim files.
 STORED_STEM = re.compile(r"^\.?([a-z][a-z0-9_]{0,62}-[0-9a-f]{8})(?=\.|$)")
 
@@ -546,8 +548,10 @@ class Workspace:
         needs nothing: the results are the run's files; a database copies them."""
 
     @contextmanager
-    def lock(self, *, timeout_s: float = 30) -> Iterator[None]:
-        """Hold the study's inter-process lock; :class:`BusyError` after ``timeout_s``."""
+    def lock(self, *, timeout_s: float | None = None) -> Iterator[None]:
+        """Hold the study's inter-process lock; :class:`BusyError` after ``timeout_s``
+        (default :func:`lock_wait_s`)."""
+        timeout_s = lock_wait_s() if timeout_s is None else timeout_s
         try:
             self._lock.acquire(timeout=timeout_s)
         except filelock.Timeout as exc:
@@ -559,6 +563,23 @@ class Workspace:
             yield
         finally:
             self._lock.release()
+
+
+def lock_wait_s() -> float:
+    """How long a command waits for the study's lock: ``$PARKPLAN_LOCK_WAIT_S``, default 30 s."""
+    text = os.environ.get(LOCK_WAIT_VARIABLE, "")
+    if not text:
+        return DEFAULT_LOCK_WAIT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 86_400:
+        raise WorkspaceError(
+            f"{LOCK_WAIT_VARIABLE}={text!r}; expected seconds between 0 and 86400 (default "
+            f"{DEFAULT_LOCK_WAIT_S:g}). Fix or unset the variable."
+        )
+    return value
 
 
 def study_settings(root: Path) -> Mapping:

@@ -56,6 +56,7 @@ from parkplan.workspace import (
     WORKSPACE_DIR,
     LayerInfo,
     Workspace,
+    lock_wait_s,
 )
 
 __all__ = ["Database", "PostgisWorkspace", "schema_name"]
@@ -456,12 +457,14 @@ class PostgisWorkspace(Workspace):
             action()
 
     @contextmanager
-    def lock(self, *, timeout_s: float = 30) -> Iterator[None]:
-        """Hold the study's advisory lock; :class:`BusyError` after ``timeout_s``.
+    def lock(self, *, timeout_s: float | None = None) -> Iterator[None]:
+        """Hold the study's advisory lock; :class:`BusyError` after ``timeout_s`` (default
+        :func:`~parkplan.workspace.lock_wait_s`).
 
         Inside a transaction the lock lasts until it commits; otherwise this thread keeps one
         connection holding it for the block, and the workspace calls in the block use it.
         """
+        timeout_s = lock_wait_s() if timeout_s is None else timeout_s
         state = self._session_state
         if state.in_transaction:
             self._take_lock(state.connection, timeout_s, until_commit=True)

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Set up parkplan's environment: ``.venv`` with the locked dependencies.
+"""Set up parkplan's environment: ``.venv`` with the locked dependencies and the web assets.
 
 Needs only Python 3.11+. Creates ``.venv`` in the repository root, installs the pinned ``uv``
-into it, then ``uv sync --locked`` installs exactly what ``uv.lock`` records. Re-running it is
-cheap: nothing is done while ``uv.lock`` and ``pyproject.toml`` are unchanged.
+into it, then ``uv sync --locked`` installs exactly what ``uv.lock`` records; with npm present,
+``parkplan assets fetch`` puts the web assets (Leaflet, plugins, Swagger UI, ReDoc) into
+``.venv/share/parkplan/assets``. Re-running it is cheap: nothing is installed again while
+``uv.lock`` and ``pyproject.toml`` are unchanged and the assets are in place.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -33,6 +36,17 @@ def run(*command: object) -> None:
     subprocess.run([str(part) for part in command], check=True, cwd=ROOT)
 
 
+def install_web_assets() -> None:
+    """Put the web assets (Leaflet and its plugins, Swagger UI, ReDoc) into the installation
+    through npm, so that maps and pages work with no internet; fetched once."""
+    if shutil.which("npm") is None:
+        print("npm not found: web assets not installed; maps will load Leaflet from the web")
+        return
+    done = subprocess.run([str(VENV / "bin" / "parkplan"), "assets", "fetch"], cwd=ROOT)
+    if done.returncode != 0:
+        print("web assets could not all be fetched; run '.venv/bin/parkplan assets fetch' later")
+
+
 def main() -> int:
     if sys.version_info < (3, 11):
         print(f"parkplan needs Python 3.11 or newer; this is {sys.version.split()[0]}")
@@ -45,12 +59,12 @@ def main() -> int:
     if not uv.exists():
         run(python, "-m", "pip", "install", "--quiet", f"uv=={UV_VERSION}")
     wanted = lock_digest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return 0
-    print("installing the locked dependencies into .venv ...", flush=True)
-    os.environ["UV_PROJECT_ENVIRONMENT"] = str(VENV)
-    run(uv, "sync", "--locked", "--quiet")
-    STAMP.write_text(wanted)
+    if not (STAMP.exists() and STAMP.read_text() == wanted):
+        print("installing the locked dependencies into .venv ...", flush=True)
+        os.environ["UV_PROJECT_ENVIRONMENT"] = str(VENV)
+        run(uv, "sync", "--locked", "--quiet")
+        STAMP.write_text(wanted)
+    install_web_assets()
     return 0
 
 

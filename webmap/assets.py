@@ -1,12 +1,16 @@
-"""Offline web assets: fetch Leaflet and its plugins once through npm, then inline them.
+"""Offline web assets: fetch Leaflet, its plugins and the API pages' scripts once through npm.
 
 Folium links its scripts and styles from content-delivery networks. :func:`fetch_assets` reads
-those URLs from the Folium classes the maps use (so the versions are always Folium's own), maps
-each URL to an npm package, version and file, gets the package with ``npm pack`` (the npm client
-and its configured registry) and copies only the needed files, plus the images and fonts their
-stylesheets refer to, into a cache folder with a ``manifest.json``. :func:`inline_assets` then
-replaces every ``<script src>`` and ``<link href>`` by the cached content, with the stylesheets'
-images as ``data:`` URIs, so that one HTML file works with no network at all.
+those URLs from the Folium classes the maps use (so the versions are always Folium's own), adds
+the scripts of the web app's API documentation (Swagger UI, a pinned version), maps each
+URL to an npm package, version and file, gets the package with ``npm pack`` (the npm client and
+its configured registry) and copies only the needed files, plus the images and fonts their
+stylesheets refer to, into a folder with a ``manifest.json``. The default folder is the
+installation's own (``<prefix>/share/parkplan/assets``, filled by ``scripts/bootstrap.py``).
+
+:func:`inline_assets` replaces every ``<script src>`` and ``<link href>`` by the cached content
+(stylesheet images as ``data:`` URIs), so that one HTML file works with no network at all;
+:func:`served_links` points them at the web app's ``/assets/`` route instead.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import posixpath
 import re
 import subprocess
+import sys
 import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -102,20 +107,42 @@ def npm_file(url: str) -> NpmFile | None:
     return None
 
 
+#: The script and style of the web app's API documentation page (``/docs``, Swagger UI).
+SWAGGER_JS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"
+SWAGGER_CSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui.css"
+DOCS_ASSET_URLS = (SWAGGER_JS, SWAGGER_CSS)
+
+
 def map_asset_urls() -> tuple[str, ...]:
     """Every script and stylesheet URL the maps of :mod:`webmap.maps` link."""
-    from folium.plugins import Fullscreen, MeasureControl, MiniMap
+    from folium.plugins import Fullscreen, MiniMap
 
     from webmap.maps import LeafletMap
 
-    classes = (LeafletMap, Fullscreen, MeasureControl, MiniMap)
+    classes = (LeafletMap, Fullscreen, MiniMap)
     return tuple(url for cls in classes for _, url in (*cls.default_js, *cls.default_css))
 
 
+def all_asset_urls() -> tuple[str, ...]:
+    """What the maps and the web app's pages link: the assets :func:`fetch_assets` fetches."""
+    return (*map_asset_urls(), *DOCS_ASSET_URLS)
+
+
+def installed_assets_dir() -> Path:
+    """The installation's own asset folder: ``<sys.prefix>/share/parkplan/assets``."""
+    return Path(sys.prefix) / "share" / "parkplan" / "assets"
+
+
 def default_cache_dir() -> Path:
-    """``$PARKPLAN_ASSETS``, else ``~/.cache/parkplan/assets``."""
+    """``$PARKPLAN_ASSETS``; else the installation's folder when it has been filled (or no user
+    cache exists); else ``~/.cache/parkplan/assets``."""
     configured = os.environ.get(ENV_CACHE)
-    return Path(configured).expanduser() if configured else Path.home() / ".cache/parkplan/assets"
+    if configured:
+        return Path(configured).expanduser()
+    installed, user = installed_assets_dir(), Path.home() / ".cache/parkplan/assets"
+    if (installed / MANIFEST).is_file() or not (user / MANIFEST).is_file():
+        return installed
+    return user
 
 
 # --- fetching -------------------------------------------------------------------------------
@@ -126,6 +153,7 @@ def fetch_assets(
     *,
     urls: Iterable[str] | None = None,
     npm: str = "npm",
+    force: bool = False,
 ) -> FetchReport:
     """Fill ``cache_dir`` with the files behind ``urls`` (default: what the maps link).
 
@@ -134,12 +162,15 @@ def fetch_assets(
     URLs npm cannot serve, or that pin no version, are listed in the report's ``unavailable``
     with the reason (Folium's defaults include three: Bootstrap 3 glyphicons, which npm does not
     carry as a file, awesome-markers 2.0.2, a version npm lacks, and an unversioned stylesheet
-    of Folium's repository); :func:`inline_assets` then drops their links.
+    of Folium's repository); :func:`inline_assets` then drops their links. URLs already in
+    the cache are kept unless ``force``.
     """
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(cache)
-    wanted = list(dict.fromkeys(urls if urls is not None else map_asset_urls()))
+    wanted = list(dict.fromkeys(urls if urls is not None else all_asset_urls()))
+    if not force:
+        wanted = [url for url in wanted if not AssetSource(cache).has([url])]
     by_spec: dict[str, list[NpmFile]] = {}
     unavailable: list[tuple[str, str]] = []
     for url in wanted:
@@ -337,6 +368,27 @@ class AssetSource:
         """True when fetching found that npm cannot provide ``url``."""
         return url in self.manifest()["unavailable"]
 
+    def has(self, urls: Iterable[str]) -> bool:
+        """Whether every one of ``urls`` is in the cache (or known to be unavailable)."""
+        entries = self.manifest()
+        cache = Path(self.cache_dir)
+        for url in urls:
+            entry = entries["assets"].get(url)
+            if url in entries["unavailable"]:
+                continue
+            if entry is None or not (cache / safe_relative(entry["file"])).is_file():
+                return False
+        return True
+
+    def served_path(self, relative: str) -> Path:
+        """The cached file at ``relative`` (a path inside the cache, as :func:`served_links`
+        writes it); :class:`AssetError` for anything else (no ``..``, no manifest)."""
+        cache = Path(self.cache_dir).resolve()
+        local = (cache / safe_relative(relative)).resolve()
+        if local.name == MANIFEST or not local.is_relative_to(cache) or not local.is_file():
+            raise AssetError(f"no web asset {relative!r} in the cache; {FETCH_HINT}.")
+        return local
+
 
 def use_local_files(element: Element, source: AssetSource) -> None:
     """Point every script and stylesheet link of ``element`` and its children to the cache."""
@@ -388,6 +440,24 @@ def inline_assets(html: str, source: AssetSource) -> str:
             f"{len(remaining)} asset link(s) remain, e.g. {remaining[0]}; {FETCH_HINT}."
         )
     return inlined
+
+
+def served_links(html: str, source: AssetSource, prefix: str = "/assets/") -> str:
+    """``html`` with every cached script and stylesheet link pointing at ``prefix`` + its path
+    in the cache (the web app serves the cache there); links npm could not provide are dropped,
+    links missing from the cache are left as they are."""
+    manifest = source.manifest()
+
+    def local(match: re.Match) -> str:
+        url = match["url"]
+        if url in manifest["unavailable"]:
+            return ""
+        entry = manifest["assets"].get(url)
+        if entry is None:
+            return match.group(0)
+        return match.group(0).replace(url, prefix + safe_relative(entry["file"]).as_posix())
+
+    return LINK_TAG.sub(local, SCRIPT_TAG.sub(local, html))
 
 
 def embed_css_references(css: str, css_file: Path) -> str:

@@ -122,6 +122,23 @@ class ParkplanCall(MacroElement):
         self.arguments = [slots.script(argument) for argument in arguments]
 
 
+class TileNotice(MacroElement):
+    """Shows ``message`` on the map once when tiles of ``layer`` fail to load."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "parkplan.tileNotice({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, "
+        "{{ this.message }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, layer: Layer, message: str, *, slots: DataSlots):
+        super().__init__()
+        self._name = "TileNotice"
+        self.layer = layer
+        self.message = slots.script(message)
+
+
 class SyncViews(MacroElement):
     """Keeps two maps of one page on the same view."""
 

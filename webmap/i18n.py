@@ -51,6 +51,10 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "core_unknown": ("Kerncontrole niet beschikbaar.", "Core check not available."),
     "fullscreen": ("Volledig scherm", "Full screen"),
     "fullscreen_exit": ("Volledig scherm verlaten", "Exit full screen"),
+    "basemap_offline": (
+        "De achtergrondkaart kan niet laden (geen internet?); alle resultaten staan op de kaart.",
+        "The background map cannot load (no internet?); every result is on the map.",
+    ),
     "no_data": ("geen gegevens", "no data"),
     # report
     "report": ("Dossier voor het burgemeestersoverleg", "Dossier for the mayors' conference"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import folium
 from branca.element import Figure
-from folium.plugins import Fullscreen, MeasureControl, MiniMap
+from folium.plugins import Fullscreen, MiniMap
 from folium.raster_layers import ImageOverlay
 from folium.utilities import JsCode
 
@@ -38,15 +38,15 @@ from webmap.elements import (
     ParkplanCall,
     StaticFiles,
     SyncViews,
+    TileNotice,
     Verbatim,
     constant_style,
     js_literal,
 )
 from webmap.i18n import check_lang, label, labels, locale
-from webmap.model import MapData, RunStamp
+from webmap.model import Basemap, MapData, RunStamp
 from webmap.overlay import overlay_image
 
-DEFAULT_TILES = "OpenStreetMap"
 MUNICIPALITY_STYLE = {"color": "#555", "weight": 1.5, "fillColor": "#888", "fillOpacity": 0.03}
 EXCLUSION_STYLE = {"color": "#7b3294", "weight": 0.5, "fillColor": "#7b3294", "fillOpacity": 0.3}
 CRITERION_STYLE = {"color": "#2b83ba", "weight": 2, "fillColor": "#2b83ba", "fillOpacity": 0.6}
@@ -67,7 +67,6 @@ def site_map(
     *,
     lang: str = "nl",
     assets: AssetSource | None = None,
-    tiles: str | None = DEFAULT_TILES,
     title: str | None = None,
     collapsed: bool = False,
     slots: DataSlots | None = None,
@@ -84,8 +83,6 @@ def site_map(
     assets : AssetSource, optional
         When given, the page links the cached web assets as ``file://`` URLs (local-file mode);
         use :func:`map_html` for one self-contained file.
-    tiles : str or None
-        Base tiles (a Folium tile name or URL template); None for none (fully offline).
     title : str, optional
         Title shown on the map; ``data.title`` when omitted.
     collapsed : bool
@@ -104,14 +101,16 @@ def site_map(
     bounds = bounds_latlon(layers)
     fmap = LeafletMap(
         slots=slots if slots is not None else DataSlots(),
-        tiles=tiles,
-        control_scale=True,
+        tiles=None,
+        control_scale=False,
         prefer_canvas=len(data.sites) >= CANVAS_FROM_SITES,
         **map_options,
     )
     if bounds is not None:
         fmap.fit_bounds(bounds)
     StaticFiles().add_to(fmap)
+    if data.basemap is not None:
+        add_basemap(fmap, data.basemap, lang=lang)
     context = MapContext(
         {
             "labels": labels(lang),
@@ -130,7 +129,7 @@ def site_map(
     add_controls(
         fmap,
         lang=lang,
-        tiles=tiles,
+        basemap=data.basemap,
         title=data.title if title is None else title,
         run=data.run,
         collapsed=collapsed,
@@ -140,6 +139,22 @@ def site_map(
     if assets is not None:
         use_local_files(fmap, assets)
     return fmap
+
+
+def basemap_layer(fmap: LeafletMap, basemap: Basemap) -> folium.TileLayer:
+    """The background tiles as a Leaflet tile layer (URL and attribution through the slots)."""
+    return folium.TileLayer(
+        tiles=fmap.slots.string(basemap.url),
+        attr=fmap.slots.string(basemap.attribution),
+        name=layer_name(fmap, basemap.label),
+        max_zoom=19,
+    )
+
+
+def add_basemap(fmap: LeafletMap, basemap: Basemap, *, lang: str) -> None:
+    """The background tiles, with a notice on the map when they cannot load."""
+    layer = basemap_layer(fmap, basemap).add_to(fmap)
+    TileNotice(layer, label("basemap_offline", lang), slots=fmap.slots).add_to(fmap)
 
 
 def add_municipalities(fmap: LeafletMap, data: MapData, *, lang: str, tolerance_m: float) -> None:
@@ -226,7 +241,7 @@ def add_controls(
     fmap: LeafletMap,
     *,
     lang: str,
-    tiles: str | None,
+    basemap: Basemap | None,
     title: str,
     run: RunStamp | None,
     collapsed: bool,
@@ -249,16 +264,10 @@ def add_controls(
         title=fmap.slots.string(label("fullscreen", lang)),
         title_cancel=fmap.slots.string(label("fullscreen_exit", lang)),
     ).add_to(fmap)
-    MeasureControl(
-        position="topleft",
-        primary_length_unit="meters",
-        secondary_length_unit="kilometers",
-        primary_area_unit="hectares",
-        secondary_area_unit="sqmeters",
-        localization=lang,
-    ).add_to(fmap)
-    if tiles is not None:
-        MiniMap(tile_layer=tiles, position="bottomleft", toggle_display=True).add_to(fmap)
+    ParkplanCall("scale", slots=fmap.slots).add_to(fmap)
+    if basemap is not None:
+        overview = basemap_layer(fmap, basemap)
+        MiniMap(tile_layer=overview, position="bottomleft", toggle_display=True).add_to(fmap)
     folium.LayerControl(collapsed=collapsed).add_to(fmap)
 
 
@@ -267,10 +276,9 @@ def map_html(
     *,
     lang: str = "nl",
     assets: AssetSource | None = None,
-    tiles: str | None = DEFAULT_TILES,
 ) -> str:
     """The map as one HTML page; self-contained (assets inlined) when ``assets`` is given."""
-    fmap = site_map(data, lang=lang, tiles=tiles)
+    fmap = site_map(data, lang=lang)
     page = fmap.slots.fill(fmap.get_root().render())
     return inline_assets(page, assets) if assets is not None else page
 
@@ -283,7 +291,6 @@ def compare_html(
     right_title: str,
     lang: str = "nl",
     assets: AssetSource | None = None,
-    tiles: str | None = DEFAULT_TILES,
 ) -> str:
     """Two scenarios side by side on maps that keep the same view (pan or zoom either)."""
     figure = Figure()
@@ -293,7 +300,6 @@ def compare_html(
         half = site_map(
             data,
             lang=lang,
-            tiles=tiles,
             title=title,
             collapsed=True,
             slots=slots,

@@ -42,6 +42,17 @@ class RunStamp:
 
 
 @dataclass(frozen=True)
+class Basemap:
+    """Background tiles: an XYZ URL template with ``{z}``, ``{x}`` and ``{y}``, its attribution,
+    and the name the layer control shows. The browser fetches the tiles; without a network the
+    map says so and shows everything else."""
+
+    url: str
+    attribution: str
+    label: str = "basemap"
+
+
+@dataclass(frozen=True)
 class MapData:
     """Everything one interactive map shows.
 
@@ -60,6 +71,7 @@ class MapData:
     equalisation: Mapping[str, Any] | None = None
     title: str = "parkplan"
     run: RunStamp | None = None
+    basemap: Basemap | None = None
 
     @property
     def criteria(self) -> tuple[str, ...]:

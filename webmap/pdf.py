@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import tempfile
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,9 +38,7 @@ def event_loop_running() -> bool:
 
 def print_pdf(html: str, target: Path, chromium: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    partial = Path(partial_name)
+    partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")  # not private
     try:
         with chromium_browser(chromium) as browser:
             page = browser.new_page()

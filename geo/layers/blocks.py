@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,9 +302,9 @@ class CogWriter:
 
 
 def _temp_path(path: Path, suffix: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    return Path(name)
+    """A fresh hidden name beside ``path`` (not created: the writer creates it with the usual
+    permissions, readable by the group, where a reserved temporary file would be private)."""
+    return path.with_name(f".{path.stem}.{secrets.token_hex(6)}{suffix}")
 
 
 def _to_cog(source: Path, path: Path) -> None:

@@ -24,7 +24,7 @@ from parkplan.api.errors import Redactor, install_error_handlers
 from parkplan.api.jobs import RunJobs
 from parkplan.api.limits import BodyLimitMiddleware
 from parkplan.api.results import SiteStore
-from parkplan.api.routers import equalisation, health, layers, pages, runs, sites
+from parkplan.api.routers import docs, equalisation, health, layers, pages, runs, sites
 from parkplan.api.security import FailureLimiter, SecurityHeadersMiddleware
 from parkplan.api.settings import Settings
 from parkplan.api.uploads import UploadGate
@@ -63,6 +63,8 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
         title="parkplan",
         summary="Sites, suitability and equalisation of an intermunicipal business park study.",
         lifespan=lifespan,
+        docs_url=None,  # served from the installed assets by routers.docs
+        redoc_url=None,
     )
     app.state.context = context
     install_error_handlers(app, roots={STUDY_LABEL: root})
@@ -79,6 +81,6 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
         limits_bytes={layers.router.prefix: settings.max_upload_bytes},
     )
     app.add_middleware(SecurityHeadersMiddleware)
-    for router in (health, layers, sites, equalisation, runs, pages):
+    for router in (health, layers, sites, equalisation, runs, pages, docs):
         app.include_router(router.router)
     return app

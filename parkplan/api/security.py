@@ -14,11 +14,12 @@ from pydantic import SecretStr
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: For HTML pages: the maps run inline Leaflet scripts and may load assets and tiles over https.
+#: For HTML pages: every script, style and font comes from the app itself (``/assets/``, and
+#: the maps' inline scripts); only images (background tiles) may come from elsewhere over https.
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https:; "
-    "style-src 'self' 'unsafe-inline' https:; img-src 'self' data: blob: https:; "
-    "font-src 'self' data: https:; connect-src 'self' https:; frame-src 'self'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; "
+    "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
 #: For everything else (JSON): nothing may run or frame it.

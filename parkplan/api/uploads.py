@@ -39,7 +39,7 @@ from fastapi import HTTPException
 
 from parkplan.api.errors import status_of
 from parkplan.api.settings import Settings
-from parkplan.workspace import Workspace
+from parkplan.workspace import LOCK_WAIT_VARIABLE, Workspace, lock_wait_s
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ class UploadJob:
     assume_crs: str | None
     raster_max_cells: int
     memory_bytes: int
+    lock_wait_s: float
 
 
 def load_upload(
@@ -137,6 +138,7 @@ def load_upload(
             assume_crs=assume_crs,
             raster_max_cells=settings.max_raster_cells,
             memory_bytes=settings.upload_memory_bytes,
+            lock_wait_s=lock_wait_s(),
         )
         return run_in_child(job, timeout_s=settings.upload_timeout_s)
 
@@ -211,6 +213,7 @@ def _load_in_child(job: UploadJob, sender) -> None:
     """The child's work: load ``job`` within its budget and send back what happened."""
     try:
         limit_resources(job.memory_bytes)
+        os.environ[LOCK_WAIT_VARIABLE] = repr(job.lock_wait_s)  # the server's, at the request
         workspace = Workspace.open(job.study_dir)
         workspace.raster_max_cells = job.raster_max_cells
         info = workspace.add_layer(

@@ -81,8 +81,9 @@ def lock_held_elsewhere(root: Path):
 
 @pytest.fixture
 def short_lock_wait(monkeypatch):
-    """Make the study lock give up after 0.5 s instead of 30 s."""
-    monkeypatch.setitem(Workspace.lock.__wrapped__.__kwdefaults__, "timeout_s", 0.5)
+    """Make the study lock give up after 0.5 s instead of 30 s (in this process and in the
+    processes it starts, such as the web app's upload loader)."""
+    monkeypatch.setenv("PARKPLAN_LOCK_WAIT_S", "0.5")
 
 
 @pytest.mark.timeout(300)

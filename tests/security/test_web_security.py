@@ -32,7 +32,7 @@ MODES = {
     "read-only": {"viewer_tokens": [VIEWER], "read_only": True},
     "read-only-public": {"read_only": True},
 }
-HTML_PAGES = ("/docs", "/redoc", "/openapi.json")
+HTML_PAGES = ("/docs", "/openapi.json")
 
 
 def instant_run(study_dir, *, scenario=None, equalise=True, lang="nl", progress=None):

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 import folium
 import pytest
 from click.testing import CliRunner
-from folium.plugins import Fullscreen, MeasureControl, MiniMap
+from folium.plugins import Fullscreen, MiniMap
 
 from parkplan.cli.assets import assets as assets_command
 from webmap.assets import (
@@ -77,12 +77,9 @@ def test_folium_urls_map_to_npm_packages():
     leaflet_version = folium.Map.default_js[0][1].split("@")[1].split("/")[0]
     assert (f"leaflet@{leaflet_version}", "dist/leaflet.js") in located
     assert ("leaflet.fullscreen@3.0.0", "Control.FullScreen.min.js") in located
-    assert ("leaflet-measure@2.1.7", "dist/leaflet-measure.min.js") in located
     assert ("leaflet-minimap@3.6.1", "Control.MiniMap.css") in located
     assert all(
-        url in map_asset_urls()
-        for cls in (Fullscreen, MeasureControl, MiniMap)
-        for _, url in cls.default_js
+        url in map_asset_urls() for cls in (Fullscreen, MiniMap) for _, url in cls.default_js
     )
 
 
@@ -188,7 +185,7 @@ def test_map_page_inlines_every_asset(data, assets):
     assert external_references(page) == []
     for host_part in ("jsdelivr", "cdnjs", "code.jquery"):
         assert host_part not in page
-    assert "tile.openstreetmap.org" in page  # tile URLs are the only remote references left
+    assert "tile.openstreetmap.org" not in page  # no background tiles unless the study names them
 
 
 def test_local_file_mode_links_the_cache(data, assets):
@@ -199,7 +196,7 @@ def test_local_file_mode_links_the_cache(data, assets):
 
 
 def test_cli_fetch(tmp_path, fake_npm, monkeypatch):
-    monkeypatch.setattr("webmap.assets.map_asset_urls", lambda: (JS_URL, CSS_URL))
+    monkeypatch.setattr("webmap.assets.all_asset_urls", lambda: (JS_URL, CSS_URL))
     result = CliRunner().invoke(
         assets_command, ["fetch", "--cache", str(tmp_path / "c"), "--npm", str(fake_npm)]
     )

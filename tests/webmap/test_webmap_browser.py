@@ -61,7 +61,7 @@ def click_site(page, site_id):
 
 
 def test_map_loads_offline_and_draws_every_site(offline_page, tmp_path, data, assets):
-    page = open_map(offline_page, tmp_path, map_html(data, assets=assets, tiles=None))
+    page = open_map(offline_page, tmp_path, map_html(data, assets=assets))
     assert page.evaluate(DRAWN_SITES_JS) == len(data.sites)
     assert page.locator(".pp-legend").count() == 1
     assert page.locator(".pp-label").all_inner_texts() == list(data.municipalities["name"])
@@ -71,7 +71,7 @@ def test_map_loads_offline_and_draws_every_site(offline_page, tmp_path, data, as
 
 
 def test_popup_shows_breakdown_split_and_equalisation(offline_page, tmp_path, data, assets):
-    page = open_map(offline_page, tmp_path, map_html(data, lang="en", assets=assets, tiles=None))
+    page = open_map(offline_page, tmp_path, map_html(data, lang="en", assets=assets))
     popup = click_site(page, 1)
     text = popup.inner_text()
     for expected in (
@@ -99,7 +99,7 @@ def test_popup_shows_breakdown_split_and_equalisation(offline_page, tmp_path, da
 
 
 def test_layer_control_toggles_layers(offline_page, tmp_path, data, assets):
-    page = open_map(offline_page, tmp_path, map_html(data, lang="en", assets=assets, tiles=None))
+    page = open_map(offline_page, tmp_path, map_html(data, lang="en", assets=assets))
     circles = "path.leaflet-interactive"
     before = page.locator(circles).count()
     page.get_by_label("Candidate sites").uncheck()
@@ -113,7 +113,7 @@ def test_layer_control_toggles_layers(offline_page, tmp_path, data, assets):
 def test_xss_payload_never_runs(offline_page, tmp_path, assets):
     data = map_data(names=(XSS, "Middelkerke-Oost", "Oostveld"), title=XSS, host=XSS)
     object.__setattr__(data, "exclusions", {XSS: data.exclusions["Natura 2000"]})
-    page = open_map(offline_page, tmp_path, map_html(data, assets=assets, tiles=None))
+    page = open_map(offline_page, tmp_path, map_html(data, assets=assets))
     popup = click_site(page, 1)
     page.wait_for_timeout(200)
     assert XSS in popup.inner_text()  # shown as text
@@ -129,7 +129,7 @@ def test_comparison_shows_two_synchronised_maps(offline_page, tmp_path, data, as
     right = map_data(title="B")
     right.sites["score"] = 1.0 - right.sites["score"]  # another weighting, another ranking
     page_html = compare_html(
-        data, right, left_title="Scenario A", right_title="Scenario B", assets=assets, tiles=None
+        data, right, left_title="Scenario A", right_title="Scenario B", assets=assets
     )
     page = open_map(offline_page, tmp_path, page_html)
     assert page.locator(".leaflet-container").count() == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import numpy as np
@@ -16,6 +17,7 @@ from webmap.display import site_features
 from webmap.errors import MapDataError
 from webmap.i18n import LABELS, label, labels
 from webmap.maps import map_html, site_map
+from webmap.model import Basemap
 
 
 class TagCollector(HTMLParser):
@@ -77,7 +79,7 @@ def test_site_geometry_is_wgs84_and_rounded(data):
 
 
 def test_page_embeds_sites_with_score_colours(data):
-    page = map_html(data, tiles=None)
+    page = map_html(data)
     sites = site_collection(page)["features"]
     assert len(sites) == len(data.sites)
     colormap = score_colormap()
@@ -105,7 +107,7 @@ def test_raster_colours_follow_the_colormap_and_nan_is_transparent():
 
 
 def test_legend_shows_the_scale_stops(data):
-    page = map_html(data, tiles=None)
+    page = map_html(data)
     call = re.search(r"parkplan\.legend\([^,]+, (\{.*?\})\);", page)
     legend = json.loads(call.group(1))
     assert legend["stops"][0] == [0.0, SCORE_COLOURS[0]]
@@ -114,25 +116,30 @@ def test_legend_shows_the_scale_stops(data):
 
 
 def test_layers_and_plugins_are_on_the_map(data):
-    page = map_html(data, lang="en", tiles=None)
+    page = map_html(data, lang="en")
     for name in ("Municipalities", "Suitability", "Excluded: Natura 2000", "Candidate sites"):
         assert json.dumps(name) in page  # an entry of the layer control
     assert "L.control.layers" in page
-    assert "L.control.fullscreen" in page and "L.Control.Measure" in page
+    assert "L.control.fullscreen" in page
+    assert "L.Control.Measure" not in page  # leaflet-measure needs eval, which the CSP forbids
+    assert "parkplan.scale(" in page  # a metric scale bar
     assert "L.imageOverlay" in page
     # criterion layers are off by default: created but not added to the map
     criterion = re.search(r"var (geo_json_\w+) = L.geoJson\(null, \{[^}]*?radius", page, re.S)
     assert criterion is None or f"{criterion.group(1)}.addTo" not in page
 
 
-def test_minimap_only_with_tiles(data):
-    assert "L.Control.MiniMap" in map_html(data)
-    assert "L.Control.MiniMap" not in map_html(data, tiles=None)
+def test_basemap_and_minimap_only_when_the_study_has_a_basemap(data):
+    assert "L.Control.MiniMap" not in map_html(data) and "L.tileLayer" not in map_html(data)
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    page = map_html(replace(data, basemap=Basemap(url, "(c) {{ 7*7 }} Voorbeeld", "Achtergrond")))
+    assert "L.Control.MiniMap" in page and "parkplan.tileNotice(" in page
+    assert json.dumps(url) in page and "(c) {{ 7*7 }} Voorbeeld" in page
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_labels_follow_the_language(data, lang):
-    page = map_html(data, lang=lang, tiles=None)
+    page = map_html(data, lang=lang)
     other = "en" if lang == "nl" else "nl"
     assert json.dumps(label("sites", lang)) in page
     assert json.dumps(label("sites", other)) not in page
@@ -161,7 +168,7 @@ def test_xss_payload_stays_text(tmp_path):
     names = (XSS, "Middelkerke-Oost", "Oostveld")
     data = map_data(names=names, title=XSS, host=XSS)
     object.__setattr__(data, "exclusions", {XSS: data.exclusions["Natura 2000"]})
-    page = map_html(data, tiles=None)
+    page = map_html(data)
     assert XSS not in page
     assert not [tag for tag, attrs in start_tags(page) if tag == "img" or "onerror" in attrs]
     # the payload still arrives, as data, for the popups and labels to show as text
@@ -174,7 +181,7 @@ def test_sites_without_optional_columns_or_with_nan_scores(data):
     sites.loc[sites["site_id"] == 2, "score"] = float("nan")
     bare = map_data()
     object.__setattr__(bare, "sites", sites)
-    features = site_collection(map_html(bare, tiles=None))["features"]
+    features = site_collection(map_html(bare))["features"]
     props = {f["properties"]["site_id"]: f["properties"] for f in features}
     assert props[2]["fill"] == "#9e9e9e" and "score" not in props[2]  # grey, no score
     assert set(props[1]) == {"site_id", "score", "fill", "c", "split"}
@@ -183,5 +190,5 @@ def test_sites_without_optional_columns_or_with_nan_scores(data):
 def test_a_map_without_sites_still_renders(data):
     empty = map_data()
     object.__setattr__(empty, "sites", data.sites.iloc[0:0])
-    page = map_html(empty, tiles=None)
+    page = map_html(empty)
     assert json.dumps(label("municipalities", "nl")) in page

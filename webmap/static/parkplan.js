@@ -224,6 +224,21 @@ var parkplan = (function () {
     map.getContainer().appendChild(box);
   }
 
+  /* A metric scale bar (no miles). */
+  function scale(map) {
+    L.control.scale({ imperial: false, metric: true }).addTo(map);
+  }
+
+  /* Say once, on the map, that the background tiles cannot load (offline). */
+  function tileNotice(map, layer, message) {
+    var shown = false;
+    layer.on("tileerror", function () {
+      if (shown) return;
+      shown = true;
+      map.getContainer().appendChild(el("div", "pp-notice", message));
+    });
+  }
+
   /* Keep two maps on the same view, whichever one moves. */
   function sync(a, b) {
     var busy = false;
@@ -257,6 +272,8 @@ var parkplan = (function () {
     bindName: bindName,
     legend: legend,
     title: title,
+    scale: scale,
+    tileNotice: tileNotice,
     sync: sync,
     sitePopup: sitePopup,
   };

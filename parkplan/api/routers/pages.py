@@ -17,7 +17,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 from parkplan import outputs
 from parkplan.api.deps import READ, ContextDep, ScenarioQuery
 from parkplan.api.results import result_file
+from parkplan.api.routers.docs import ASSETS_PREFIX
 from parkplan.study import NAME_PATTERN, load_study
+from webmap.assets import AssetSource, served_links
 
 router = APIRouter(tags=["pages"], dependencies=[READ], default_response_class=HTMLResponse)
 
@@ -63,9 +65,10 @@ CompareQuery = Annotated[
 
 
 @router.get("/map")
-def get_map(context: ContextDep, scenario: ScenarioQuery = None) -> FileResponse:
-    """The interactive map of the last run (of the base model or of ``scenario``)."""
-    return FileResponse(result_file(context.study_dir, scenario, outputs.MAP_HTML), media_type=HTML)
+def get_map(context: ContextDep, scenario: ScenarioQuery = None) -> HTMLResponse:
+    """The interactive map of the current run (of the base model or of ``scenario``), with its
+    scripts served by the web app itself."""
+    return HTMLResponse(_map_text(context.study_dir, scenario))
 
 
 @router.get("/report")
@@ -98,4 +101,6 @@ def compare(
 
 
 def _map_text(study_dir: Path, scenario: str | None) -> str:
-    return result_file(study_dir, scenario, outputs.MAP_HTML).read_text(encoding="utf-8")
+    """The map page of a run, its script and stylesheet links pointed at ``/assets/``."""
+    page = result_file(study_dir, scenario, outputs.MAP_HTML).read_text(encoding="utf-8")
+    return served_links(page, AssetSource.default(), prefix=ASSETS_PREFIX)
