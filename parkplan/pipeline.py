@@ -11,8 +11,8 @@ Each stage returns an immutable result; :func:`run` writes the outputs into the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,7 +20,6 @@ import pandas as pd
 
 import equalisation
 from equalisation.finance import FinanceAssumptions
-from equalisation.keys import Partner
 from geo import regions, sensitivity, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
@@ -28,6 +27,7 @@ from geo.robustness import RobustnessResult, TransformJitter
 from parkplan import model
 from parkplan.engines import LOCAL, Engine
 from parkplan.errors import StudyError
+from parkplan.facts import Assumption, resolve_facts
 from parkplan.study import Study
 from parkplan.workspace import Workspace
 
@@ -183,38 +183,37 @@ def _site_table(
     return gpd.GeoDataFrame(sites.reset_index(drop=True), geometry="geometry", crs=candidates.crs)
 
 
-def partners(study: Study, land_ha: dict[str, float]) -> list[Partner]:
-    """The partners of ``study.toml``, with the land each contributes to the chosen site."""
-    if not study.partners:
-        raise StudyError("study.toml has no [[partners]]; add the partner municipalities")
-    return [
-        Partner(
-            name=p.name,
-            population=p.population,
-            demand_ha=p.demand_ha,
-            capital_eur=p.capital_eur,
-            fiscal_capacity_eur=p.fiscal_capacity_eur,
-            municipal_opcentiemen=p.municipal_opcentiemen,
-            land_ha=land_ha.get(p.name, 0.0),
-        )
-        for p in study.partners
-    ]
-
-
 @dataclass(frozen=True)
 class SiteEqualisation:
-    """The equalisation of one site: which site, and the result of :func:`equalisation.equalise`."""
+    """The equalisation of one site: which site, the result of :func:`equalisation.equalise`,
+    the facts it assumed for unknowns, and their effect: each partner's net present value under
+    each key with every assumed fact at the low and at the high end of its range."""
 
     site_id: str
     result: equalisation.EqualisationResult
+    assumed: tuple[Assumption, ...] = ()
+    effects: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """``equalisation.json``: the site's id, then the result's own explanation."""
-        return {"site_id": self.site_id, **self.result.to_dict()}
+        """``equalisation.json``: the site's id, the assumed facts and their effect, then the
+        result's own explanation."""
+        return {
+            "site_id": self.site_id,
+            "assumed_facts": [a.to_dict() for a in self.assumed],
+            "assumption_effects": self.effects,
+            **self.result.to_dict(),
+        }
 
     def ledger_rows(self) -> list[dict]:
-        """``ledger.csv``: one row per key, partner and year."""
-        return self.result.ledger_rows()
+        """``ledger.csv``: one row per key, partner and year, with the facts assumed for the
+        partner ('' when none)."""
+        about: dict[str, list[str]] = {}
+        for assumption in self.assumed:
+            about.setdefault(assumption.partner, []).append(assumption.words())
+        return [
+            row | {"assumed": "; ".join(about.get(row["partner"], []))}
+            for row in self.result.ledger_rows()
+        ]
 
 
 def equalise(
@@ -227,9 +226,10 @@ def equalise(
     """Finance, taxes and sharing of the best site (or ``site_id``) among the partners.
 
     ``sites`` is the ranked site table, ``parts`` the split of every site by municipality.
+    Unknown facts are assumed as ``[unknowns]`` says, or refused (:mod:`parkplan.facts`).
     """
     chosen = sites.iloc[0] if site_id is None else _site(sites, site_id)
-    mine = parts[parts["site_id"] == chosen["site_id"]]
+    mine = parts[parts["site_id"].astype(str) == str(chosen["site_id"])]
     area_by_municipality = dict(zip(mine["municipality"], mine["area_ha"], strict=True))
     names = {p.name for p in study.partners}
     unknown = sorted(set(area_by_municipality) - names - {split.OUTSIDE})
@@ -238,20 +238,54 @@ def equalise(
             f"site {chosen['site_id']} lies in {unknown}, which are not [[partners]]; "
             "add them as partners or choose another site"
         )
+    if not study.partners:
+        raise StudyError("study.toml has no [[partners]]; add the partner municipalities")
+    facts = resolve_facts(study)
+    inputs = {
+        "site_area_ha_by_municipality": area_by_municipality,
+        "host": str(chosen["host"]),
+        "assumptions": finance_assumptions(study),
+        "keys": study.keys,
+        "mechanisms": study.mechanisms or None,
+        "horizon_years": study.finance.horizon_years,
+        "start_year": study.finance.start_year,
+        "tax_year": study.finance.tax_year,
+        "provincial_opcentiemen": study.finance.provincial_opcentiemen,
+    }
     result = equalisation.equalise(
-        partners=partners(study, area_by_municipality),
-        site_area_ha_by_municipality=area_by_municipality,
-        host=str(chosen["host"]),
-        assumptions=finance_assumptions(study),
-        keys=study.keys,
-        mechanisms=study.mechanisms or None,
-        horizon_years=study.finance.horizon_years,
-        start_year=study.finance.start_year,
-        tax_year=study.finance.tax_year,
-        provincial_opcentiemen=study.finance.provincial_opcentiemen,
+        partners=facts.partners(area_by_municipality),
         candidate_sites=candidate_options(sites, parts),
+        **inputs,
     )
-    return SiteEqualisation(str(chosen["site_id"]), result)
+    effects = {}
+    if facts.assumptions:
+        bounds = {
+            bound: equalisation.equalise(
+                partners=facts.partners(area_by_municipality, bound), **inputs
+            )
+            for bound in ("low", "high")
+        }
+        effects = assumption_effects(result, bounds)
+    return SiteEqualisation(str(chosen["site_id"]), result, facts.assumptions, effects)
+
+
+def assumption_effects(
+    result: equalisation.EqualisationResult, bounds: Mapping[str, equalisation.EqualisationResult]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per key and partner: the net present value (euros) as computed, and with every assumed
+    fact at the low and at the high end of its range."""
+    runs = {"value": result, **bounds}
+    present = {
+        bound: {ledger.name: ledger.present_values_cents() for ledger in run.ledgers}
+        for bound, run in runs.items()
+    }
+    return {
+        key: {
+            partner: {f"net_pv_{bound}_eur": present[bound][key][partner] / 100 for bound in runs}
+            for partner in cents
+        }
+        for key, cents in present["value"].items()
+    }
 
 
 def finance_assumptions(study: Study) -> FinanceAssumptions:

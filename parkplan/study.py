@@ -191,15 +191,114 @@ class ScenarioConfig(Section):
     description: str = ""
 
 
+#: The facts of a partner that may be unknown: write ``"unknown"`` or leave the key out.
+PARTNER_FACTS = (
+    "population",
+    "demand_ha",
+    "municipal_opcentiemen",
+    "capital_eur",
+    "fiscal_capacity_eur",
+)
+UNKNOWN = "unknown"
+
+
 class PartnerConfig(Section):
-    """A partner municipality and the facts the sharing keys use."""
+    """A partner municipality and the facts the sharing keys and the property tax use.
+
+    Every fact may be unknown: leave it out or write ``"unknown"``. An unknown is never taken
+    as zero: a run that needs it stops and says so, unless ``[unknowns]`` states what to
+    assume (the assumption is then shown wherever the figure appears).
+    """
 
     name: str = Field(min_length=1, max_length=200)
-    population: Annotated[int, Field(ge=0, le=100_000_000)]
-    demand_ha: Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)] = 0.0
-    municipal_opcentiemen: Opcentiemen = 0.0
-    capital_eur: Euros = 0.0
-    fiscal_capacity_eur: Euros = 0.0
+    population: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+    demand_ha: Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)] | None = None
+    municipal_opcentiemen: Opcentiemen | None = None
+    capital_eur: Euros | None = None
+    fiscal_capacity_eur: Euros | None = None
+    sources: dict[
+        Literal[
+            "population", "demand_ha", "municipal_opcentiemen", "capital_eur", "fiscal_capacity_eur"
+        ],
+        Annotated[str, Field(min_length=1, max_length=300)],
+    ] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_is_none(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        cleaned = dict(data)
+        for fact in PARTNER_FACTS:
+            value = cleaned.get(fact)
+            if isinstance(value, str) and value.strip().lower() == UNKNOWN:
+                cleaned[fact] = None
+            elif isinstance(value, float) and math.isnan(value):
+                raise ValueError(
+                    f"partner {cleaned.get('name')!r}: {fact} is nan; write "
+                    f'{fact} = "unknown" (or leave it out) for a fact that is not known'
+                )
+        return cleaned
+
+    def unknown(self) -> tuple[str, ...]:
+        """The facts of this partner that are not known."""
+        return tuple(fact for fact in PARTNER_FACTS if getattr(self, fact) is None)
+
+
+class AssumedFact(Section):
+    """What a run assumes for a partner's unknown fact: the value, the plausible range whose
+    effect on each partner's net result is reported, and where the value comes from."""
+
+    value: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
+    low: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)] | None = None
+    high: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)] | None = None
+    source: str = Field(min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AssumedFact:
+        low = self.value if self.low is None else self.low
+        high = self.value if self.high is None else self.high
+        if not low <= self.value <= high:
+            raise ValueError(
+                f"assumed value {self.value:g} lies outside its range {low:g}–{high:g}; "
+                "expected low ≤ value ≤ high"
+            )
+        return self
+
+
+class UnknownsConfig(Section):
+    """What a run does with a partner fact it needs but which is unknown.
+
+    ``fallback = "refuse"`` (the default) stops the run and lists what is missing;
+    ``"median"`` assumes the median of the partners' known values of that fact (range: their
+    minimum to maximum). A fact listed under ``assume`` takes that value instead, with its
+    range and source. Every assumption is reported in ``equalisation.json``, the ledger, the
+    map and the dossier, with its effect on each partner's net result.
+    """
+
+    fallback: Literal["refuse", "median"] = "refuse"
+    assume: dict[
+        Literal[
+            "population", "demand_ha", "municipal_opcentiemen", "capital_eur", "fiscal_capacity_eur"
+        ],
+        AssumedFact,
+    ] = {}
+
+
+class StudyAreaConfig(Section):
+    """Where sites may be found: the analysis mask.
+
+    By default the union of the partners' municipalities (``[[partners]]`` found in the
+    municipalities layer), optionally widened by ``buffer_m``; or the polygons of ``layer``.
+    Everything outside is excluded (reported as its own line, ``outside_study_area``); layers
+    outside still count for distances. Candidate sites are kept to the partners' territory:
+    a site reaching beyond it is clipped (``sites_beyond_partners = "clip"``) or dropped
+    (``"drop"``), with a warning.
+    """
+
+    layer: Name | None = None
+    buffer_m: Annotated[float, Field(ge=0.0, le=50_000.0, allow_inf_nan=False)] = 0.0
+    sites_beyond_partners: Literal["clip", "drop"] = "clip"
 
 
 class FinanceConfig(Section):
@@ -281,6 +380,8 @@ class Study(Section):
     cooperation: CooperationConfig = CooperationConfig()
     runs: RunsConfig = RunsConfig()
     basemap: BasemapConfig | None = None
+    study_area: StudyAreaConfig = StudyAreaConfig()
+    unknowns: UnknownsConfig = UnknownsConfig()
 
     @field_validator("schema_version")
     @classmethod
