@@ -41,10 +41,11 @@ from pathlib import Path
 import filelock
 import geopandas as gpd
 import pyogrio
+import shapely
 
 from geo.grid import Grid, projected_crs
 from geo.layers.archive import DEFAULT_LIMITS, ArchiveLimits
-from geo.layers.crs import Bounds, check_lands_inside, crs_label, parse_crs
+from geo.layers.crs import Bounds, Region, check_lands_inside, crs_label, parse_crs
 from geo.layers.formats import RASTER_FORMATS
 from geo.layers.load import prepare_vector
 from geo.layers.provenance import LayerInfo, source_sha256, utc_now
@@ -228,6 +229,15 @@ class Workspace:
         entries = self._entries()
         return entries[REGION].bounds if REGION in entries else None
 
+    def _region(self) -> Region | None:
+        """The study region for landing checks: its bounds, and its polygons read on demand."""
+        bounds = self.region_bounds()
+        return None if bounds is None else Region(tuple(bounds), self._region_shape)
+
+    def _region_shape(self) -> shapely.Geometry:
+        """The polygons of the region layer as one collection (study CRS)."""
+        return shapely.geometrycollections(self.read_vector(REGION).geometry.to_numpy())
+
     def add_layer(
         self,
         source: Path,
@@ -238,6 +248,7 @@ class Workspace:
         kind: str | None = None,
         replace: bool = False,
         categorical: bool | None = None,
+        allow_outside: bool = False,
     ) -> LayerInfo:
         """Load ``source`` as the layer ``name``; return its catalogue entry.
 
@@ -250,6 +261,8 @@ class Workspace:
         kind : ``"vector"`` or ``"raster"`` to insist on one; default: whatever the source is.
         replace : replace an existing layer of that name.
         categorical : for rasters, whether values are classes (default: integer data type).
+        allow_outside : load a layer that lies entirely outside the region, however far (a
+            warning is recorded in its validation report).
         """
         check_layer_name(name)
         if kind not in (None, "vector", "raster"):
@@ -269,7 +282,8 @@ class Workspace:
                         f"for layer {name!r}."
                     )
                 store = self._store_raster if found == "raster" else self._store_vector
-                with store(dataset, name, assume_crs=assume_crs, categorical=categorical) as facts:
+                options = {"categorical": categorical, "allow_outside": allow_outside}
+                with store(dataset, name, assume_crs=assume_crs, **options) as facts:
                     info = LayerInfo(
                         name=name,
                         source=str(source.resolve()),
@@ -346,11 +360,16 @@ class Workspace:
         """The names of the stored files that the catalogue references."""
         return {Path(info.stored).name for info in self._entries().values()}
 
-    def _prepare_vector(self, dataset: Dataset, name: str, *, assume_crs: str | None):
+    def _prepare_vector(
+        self, dataset: Dataset, name: str, *, assume_crs: str | None, allow_outside: bool = False
+    ):
         """Read, check and reproject ``dataset`` (see :func:`geo.layers.load.prepare_vector`)."""
-        region = None if name == REGION else self.region_bounds()
         prepared = prepare_vector(
-            read_vector(dataset), study_crs=self.crs, assume_crs=assume_crs, region=region
+            read_vector(dataset),
+            study_crs=self.crs,
+            assume_crs=assume_crs,
+            region=None if name == REGION else self._region(),
+            allow_outside=allow_outside,
         )
         if name == REGION and "Polygon" not in prepared.geometry_type:
             raise WorkspaceError(
@@ -375,13 +394,21 @@ class Workspace:
 
     @contextmanager
     def _store_vector(
-        self, dataset: Dataset, name: str, *, assume_crs: str | None, categorical: bool | None
+        self,
+        dataset: Dataset,
+        name: str,
+        *,
+        assume_crs: str | None,
+        categorical: bool | None,
+        allow_outside: bool = False,
     ) -> Iterator[dict]:
         """Read, check and reproject ``dataset``; write it to a new GeoPackage; yield its facts.
 
         The file is removed if the block (the commit) fails.
         """
-        prepared = self._prepare_vector(dataset, name, assume_crs=assume_crs)
+        prepared = self._prepare_vector(
+            dataset, name, assume_crs=assume_crs, allow_outside=allow_outside
+        )
         with self._new_file("vector", name) as stored:
             write_gpkg(prepared.frame, stored, layer=name)
             yield self._vector_facts(prepared, dataset, stored=self._relative(stored))
@@ -391,7 +418,13 @@ class Workspace:
 
     @contextmanager
     def _store_raster(
-        self, dataset: Dataset, name: str, *, assume_crs: str | None, categorical: bool | None
+        self,
+        dataset: Dataset,
+        name: str,
+        *,
+        assume_crs: str | None,
+        categorical: bool | None,
+        allow_outside: bool = False,
     ) -> Iterator[dict]:
         """Check ``dataset`` and copy it to a new COG; yield its facts (file removed on failure)."""
         facts, crs = inspect_raster(
@@ -400,25 +433,28 @@ class Workspace:
             categorical=categorical,
             max_cells=self.raster_max_cells,
         )
-        check_lands_inside(
+        outside = check_lands_inside(
             bounds_in(facts, crs, self.crs),
             parse_crs(self.crs),
-            region=self.region_bounds(),
+            region=self._region(),
             source_bounds=facts.bounds,
             src=crs,
             what=dataset.path.name,
+            declared=assume_crs is None,
+            allow_outside=allow_outside,
         )
+        report = ValidationReport(messages=(outside,) if outside else ())
         with self._new_file("raster", name) as stored:
             write_cog(dataset.path, stored, crs=crs if assume_crs else None)
-            yield self._raster_facts(facts, stored=self._relative(stored))
+            yield self._raster_facts(facts, report, stored=self._relative(stored))
 
     @staticmethod
-    def _raster_facts(facts, *, stored: str) -> dict:
+    def _raster_facts(facts, report: ValidationReport, *, stored: str) -> dict:
         return {
             "kind": "raster",
             "crs": facts.crs,
             "source_crs": facts.crs,
-            "validation": ValidationReport(),
+            "validation": report,
             "bounds": facts.bounds,
             "stored": stored,
             "width": facts.width,

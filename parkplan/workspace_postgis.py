@@ -552,10 +552,18 @@ class PostgisWorkspace(Workspace):
 
     @contextmanager
     def _store_vector(
-        self, dataset: Dataset, name: str, *, assume_crs: str | None, categorical: bool | None
+        self,
+        dataset: Dataset,
+        name: str,
+        *,
+        assume_crs: str | None,
+        categorical: bool | None,
+        allow_outside: bool = False,
     ) -> Iterator[dict]:
         """Read, check and reproject ``dataset`` into a new table of the running transaction."""
-        prepared = self._prepare_vector(dataset, name, assume_crs=assume_crs)
+        prepared = self._prepare_vector(
+            dataset, name, assume_crs=assume_crs, allow_outside=allow_outside
+        )
         table = f"layer_{name[:48]}_{secrets.token_hex(4)}"
         with self._transaction() as conn:
             write_table(conn, self.database.table(table), prepared.frame, srid=self.srid)

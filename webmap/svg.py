@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 import numpy as np
+import pandas as pd
 import shapely
-from geopandas import GeoDataFrame, GeoSeries
+from geopandas import GeoDataFrame
 from markupsafe import Markup
 from shapely.geometry.base import BaseGeometry
 
 from webmap.colours import score_hex
 
 FONT = "font-family='system-ui, sans-serif' font-size='11'"
+#: About half the width of one character, and half the height, of an 11 px label.
+LABEL_HALF_CHAR_PX, LABEL_HALF_PX = 3.5, 6.0
 SERIES_COLOURS = ("#2b83ba", "#fdae61", "#abdda4", "#d7191c", "#7b3294", "#1a9641")
 
 
@@ -118,6 +122,76 @@ def grouped_bars(
     return svg_root(width, legend_h + plot_h + label_h, body, label=title)
 
 
+@dataclass(frozen=True)
+class SnapshotView:
+    """The square view of a site snapshot: map coordinates to SVG pixels, north up.
+
+    A map point ``(x, y)`` is drawn at ``((x - x_min) * scale, (y_max - y) * scale)``.
+    """
+
+    x_min: float
+    y_max: float
+    scale: float
+    size: float
+
+    @classmethod
+    def around(cls, site: BaseGeometry, *, size: float, margin_factor: float) -> SnapshotView:
+        """The site's bounding box grown by ``margin_factor`` times its largest side on every
+        side (a square centred on the site), drawn ``size`` pixels wide."""
+        x0, y0, x1, y1 = site.bounds
+        side = max(x1 - x0, y1 - y0, 1.0)
+        cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, side * (0.5 + margin_factor)
+        return cls(cx - half, cy + half, size / (2 * half), size)
+
+    @property
+    def extent(self) -> float:
+        """The side of the view in map units."""
+        return self.size / self.scale
+
+    def box(self, inset_x_px: float = 0.0, inset_y_px: float = 0.0) -> BaseGeometry:
+        """The view in map coordinates, shrunk by the given pixels on each side (may be empty)."""
+        dx, dy = inset_x_px / self.scale, inset_y_px / self.scale
+        x0, y0 = self.x_min + dx, self.y_max - self.extent + dy
+        x1, y1 = self.x_min + self.extent - dx, self.y_max - dy
+        return shapely.box(x0, y0, x1, y1) if x0 < x1 and y0 < y1 else shapely.Polygon()
+
+    def to_px(self, x: float, y: float) -> tuple[float, float]:
+        """SVG pixel coordinates of the map point ``(x, y)``."""
+        return (x - self.x_min) * self.scale, (self.y_max - y) * self.scale
+
+    def to_map(self, px: float, py: float) -> tuple[float, float]:
+        """Map coordinates of the SVG pixel ``(px, py)`` (the inverse of :meth:`to_px`)."""
+        return self.x_min + px / self.scale, self.y_max - py / self.scale
+
+
+def town_labels(towns: GeoDataFrame, view: SnapshotView) -> list[tuple[str, shapely.Point]]:
+    """Each named municipality in ``view`` and where its label goes (map coordinates).
+
+    Names and shapes stay paired row by row. The point lies in the municipality's part inside
+    the view shrunk by half the label's width (and height), so the label stays in its polygon
+    and in the picture; when that part is empty, in the visible part of the polygon (the label
+    may then run over the edge).
+    """
+    names = towns["name"] if "name" in towns else [None] * len(towns)
+    visible = shapely.intersection(towns.geometry.to_numpy(), view.box())
+    labels = []
+    for name, part in zip(names, map(polygonal, visible), strict=True):
+        if pd.isna(name) or part.is_empty:
+            continue
+        inset = view.box(LABEL_HALF_CHAR_PX * len(str(name)), LABEL_HALF_PX)
+        inner = polygonal(part.intersection(inset))
+        labels.append((str(name), (part if inner.is_empty else inner).representative_point()))
+    return labels
+
+
+def polygonal(geometry: BaseGeometry | None) -> BaseGeometry:
+    """The polygons of ``geometry`` (an intersection may add lines and points), else empty."""
+    if geometry is None:
+        return shapely.MultiPolygon()
+    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.MultiPolygon()
+
+
 def site_snapshot(
     site: BaseGeometry,
     crs: str,
@@ -127,24 +201,16 @@ def site_snapshot(
     size: float = 360,
     margin_factor: float = 1.5,
 ) -> Markup:
-    """A static map of ``site`` (in ``crs``) among the municipalities, north up.
-
-    The view is the site's bounding box grown by ``margin_factor`` times its largest side on
-    every side; coordinates are scaled by ``size / view extent`` and y is flipped.
-    """
+    """A static map of ``site`` (in ``crs``) among the municipalities, north up, each named
+    inside its own outline (see :class:`SnapshotView` and :func:`town_labels`)."""
     towns = municipalities.to_crs(crs) if municipalities.crs is not None else municipalities
-    x0, y0, x1, y1 = site.bounds
-    side = max(x1 - x0, y1 - y0, 1.0)
-    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, side * (0.5 + margin_factor)
-    view = shapely.box(cx - half, cy - half, cx + half, cy + half)
-    scale = size / (2 * half)
+    view = SnapshotView.around(site, size=size, margin_factor=margin_factor)
 
     def to_svg(geometry: BaseGeometry) -> str:
-        return svg_path(geometry, origin=(cx - half, cy + half), scale=scale)
+        return svg_path(geometry, origin=(view.x_min, view.y_max), scale=view.scale)
 
     body = [f"<rect width='{size}' height='{size}' fill='#f4f4f0'/>"]
-    clipped = GeoSeries(towns.geometry.values, crs=towns.crs).clip(view)
-    for geometry in clipped:
+    for geometry in shapely.intersection(towns.geometry.to_numpy(), view.box()):
         if not geometry.is_empty:
             body.append(
                 f"<path d='{to_svg(geometry)}' fill='none' stroke='#666' stroke-width='1'/>"
@@ -153,19 +219,14 @@ def site_snapshot(
         f"<path d='{to_svg(site)}' fill='#1a9641' fill-opacity='0.6' stroke='#0b3d1b' "
         "stroke-width='1.5'/>"
     )
-    for name, geometry in zip(towns.get("name", []), clipped, strict=False):
-        if geometry.is_empty:
-            continue
-        point = geometry.representative_point()
-        half_text_px = 3.5 * len(str(name))  # about half the width of an 11 px label
-        x = min(max((point.x - (cx - half)) * scale, half_text_px), size - half_text_px)
-        y = ((cy + half) - point.y) * scale
+    for name, point in town_labels(towns, view):
+        x, y = view.to_px(point.x, point.y)
         body.append(
             f"<text x='{x:.1f}' y='{y:.1f}' text-anchor='middle' fill='#333' "
             f"font-weight='600'>{text(name)}</text>"
         )
-    bar_m = nice_length(2 * half / 4)
-    bar_px = bar_m * scale
+    bar_m = nice_length(view.extent / 4)
+    bar_px = bar_m * view.scale
     body.append(
         f"<line x1='10' x2='{10 + bar_px:.1f}' y1='{size - 12}' y2='{size - 12}' "
         f"stroke='#000' stroke-width='3'/><text x='10' y='{size - 18}'>{bar_m:,.0f} m</text>"

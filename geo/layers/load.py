@@ -6,7 +6,9 @@ The steps for a vector source, in order:
 2. validation in the source CRS (:func:`geo.layers.validate.validate_vector`);
 3. coordinates in range for a geographic CRS (±180°/±90°);
 4. reprojection to the study CRS, and a second repair pass when it made anything invalid;
-5. the layer must land in the study region (or the study CRS's area of use).
+5. the layer should land in the study region (or the study CRS's area of use): a wrong CRS is
+   refused, a right CRS far away is loaded with a warning, also kept in the validation report
+   (see :func:`geo.layers.crs.check_lands_inside`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pyproj import CRS
 from geo.errors import CRSError
 from geo.layers.crs import (
     Bounds,
+    Region,
     check_geographic_range,
     check_lands_inside,
     crs_label,
@@ -93,7 +96,8 @@ def prepare_vector(
     *,
     study_crs: str,
     assume_crs: str | None = None,
-    region: Bounds | None = None,
+    region: Bounds | Region | None = None,
+    allow_outside: bool = False,
 ) -> PreparedVector:
     """Turn features as read into a layer in ``study_crs``; see the module docstring.
 
@@ -102,7 +106,9 @@ def prepare_vector(
     read : the features and where they came from.
     study_crs : the CRS every vector layer of the study is stored in.
     assume_crs : the CRS to use when the source declares none.
-    region : bounds of the study region in ``study_crs``; default: the CRS's area of use.
+    region : the study region in ``study_crs`` (bounds, or a :class:`Region` with its shape);
+        default: the CRS's area of use.
+    allow_outside : load a layer that lies entirely outside the region, however far.
     """
     what = read.dataset.path.name
     src, crs_notes = _declared_crs(read, assume_crs)
@@ -113,21 +119,36 @@ def prepare_vector(
     )
     source_bounds = bounds = tuple(float(v) for v in frame.total_bounds)
     study = parse_crs(study_crs, what="the study CRS")
-    check_geographic_range(source_bounds, src, study=study, region=region, what=what)
+    check_geographic_range(source_bounds, src, study=study, what=what)
     if not src.equals(study):
         frame, repaired = _repair_after_reprojection(frame.to_crs(study))
         if repaired:
             note = (
                 f"{repaired} geometr{'y' if repaired == 1 else 'ies'} repaired after reprojection"
             )
-            report = replace(
-                report,
-                repaired_invalid=report.repaired_invalid + repaired,
-                messages=(*report.messages, note),
-            )
+            report = _noted(report, note, repaired=repaired)
         bounds = tuple(float(v) for v in frame.total_bounds)
-    check_lands_inside(
-        bounds, study, region=region, source_bounds=source_bounds, src=src, what=what
+    outside = check_lands_inside(
+        bounds,
+        study,
+        region=region,
+        source_bounds=source_bounds,
+        src=src,
+        what=what,
+        geometries=frame.geometry.to_numpy(),
+        declared=read.frame.crs is not None and not read.crs_implicit,
+        allow_outside=allow_outside,
     )
+    if outside:
+        report = _noted(report, outside)
     logger.info("%s: %d features from %s", what, len(frame), crs_label(src))
     return PreparedVector(frame, crs_label(src), report, bounds)
+
+
+def _noted(report: ValidationReport, message: str, *, repaired: int = 0) -> ValidationReport:
+    """``report`` with ``message`` added (and ``repaired`` more repaired geometries)."""
+    return replace(
+        report,
+        repaired_invalid=report.repaired_invalid + repaired,
+        messages=(*report.messages, message),
+    )

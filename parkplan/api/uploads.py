@@ -107,6 +107,7 @@ class UploadJob:
     name: str
     source_layer: str | None
     assume_crs: str | None
+    allow_outside: bool
     raster_max_cells: int
     memory_bytes: int
     lock_wait_s: float
@@ -121,6 +122,7 @@ def load_upload(
     source_layer: str | None,
     assume_crs: str | None,
     settings: Settings,
+    allow_outside: bool = False,
 ) -> dict:
     """Copy ``upload`` to a private folder as ``filename`` and load it as layer ``name``.
 
@@ -136,6 +138,7 @@ def load_upload(
             name=name,
             source_layer=source_layer,
             assume_crs=assume_crs,
+            allow_outside=allow_outside,
             raster_max_cells=settings.max_raster_cells,
             memory_bytes=settings.upload_memory_bytes,
             lock_wait_s=lock_wait_s(),
@@ -217,7 +220,11 @@ def _load_in_child(job: UploadJob, sender) -> None:
         workspace = Workspace.open(job.study_dir)
         workspace.raster_max_cells = job.raster_max_cells
         info = workspace.add_layer(
-            job.path, job.name, source_layer=job.source_layer, assume_crs=job.assume_crs
+            job.path,
+            job.name,
+            source_layer=job.source_layer,
+            assume_crs=job.assume_crs,
+            allow_outside=job.allow_outside,
         )
         outcome: tuple = ("ok", info.to_dict())
     except MemoryError:

@@ -2,18 +2,22 @@
 
 Every subcommand lives in its own module of this package and is registered here. Errors of the
 libraries and the application become one line on stderr and exit code 2; anything else is an
-internal error (exit code 1).
+internal error (exit code 1). Warnings of the libraries (:class:`geo.errors.GeoWarning`) are one
+line each on stderr, ``parkplan: warning: ...``, and never stop a command.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from equalisation.errors import EqualisationError
-from geo.errors import GeoError
+from geo.errors import GeoError, GeoWarning
 from parkplan.errors import ParkplanError
 from webmap.errors import WebmapError
 
@@ -37,6 +41,23 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+@contextmanager
+def geo_warnings_on_stderr() -> Iterator[None]:
+    """Show every :class:`GeoWarning` of the block as one line on stderr, never as an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", GeoWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if not issubclass(category, GeoWarning):
+                shown(message, category, filename, lineno, file, line)
+                return
+            click.echo(f"parkplan: warning: {one_line(message)}", err=True)
+
+        warnings.showwarning = show
+        yield
+
+
 def _register() -> None:
     from parkplan.cli import commands
 
@@ -48,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (used by ``python -m parkplan``)."""
     try:
         _register()
-        cli.main(args=argv, standalone_mode=False)
+        with geo_warnings_on_stderr():
+            cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

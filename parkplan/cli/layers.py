@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from geo.layers import LayerInfo
+from geo.layers.crs import FAR_KM
 from parkplan.workspace import Workspace
 
 _STUDY = click.argument("study_dir", type=click.Path(file_okay=False, path_type=Path))
@@ -35,6 +36,11 @@ def layers() -> None:
 @click.option("--layer", "source_layer", help="Layer or dataset to take from a multi-layer source.")
 @click.option("--assume-crs", help="CRS of a source that declares none, e.g. EPSG:31370.")
 @click.option("--replace", is_flag=True, help="Replace an existing layer of that name.")
+@click.option(
+    "--allow-outside",
+    is_flag=True,
+    help=f"Load a layer that lies outside the study region even more than {FAR_KM:.0f} km away.",
+)
 def add(
     study_dir: Path,
     file: Path,
@@ -42,16 +48,23 @@ def add(
     source_layer: str | None,
     assume_crs: str | None,
     replace: bool,
+    allow_outside: bool,
 ) -> None:
     """Load FILE as the layer NAME of the study.
 
     FILE: GeoPackage, Shapefile (.shp, a folder or a .zip), GeoJSON, FlatGeobuf, CSV (x/y,
     lon/lat or WKT columns) or GeoTIFF/COG. Vectors are checked, repaired where safe and
-    stored in the study CRS; the source's CRS is never guessed.
+    stored in the study CRS; the source's CRS is never guessed. A layer that lies outside the
+    study region is loaded with a warning giving its distance (far away: --allow-outside).
     """
     workspace = Workspace.open(study_dir)
     info = workspace.add_layer(
-        file, name, source_layer=source_layer, assume_crs=assume_crs, replace=replace
+        file,
+        name,
+        source_layer=source_layer,
+        assume_crs=assume_crs,
+        replace=replace,
+        allow_outside=allow_outside,
     )
     click.echo(f"loaded {info.name}: {_summary(info)}")
     for message in info.validation.messages:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
-from shapely.geometry import Point, box
+import rasterio
+from pyproj import Transformer
+from rasterio.transform import from_origin
+from shapely.geometry import MultiPoint, Point, box
 
 from parkplan.cli import main
+from parkplan.workspace import Workspace
 
 L72 = "EPSG:31370"
 
@@ -148,3 +154,117 @@ def test_errors_are_one_line_with_exit_2(capsys, study, tmp_path, args, reason):
     filled = [a.format(study=study, tmp=tmp_path) for a in args]
     code, _, err = run_cli(capsys, *filled)
     assert code == 2 and err.count("\n") == 1 and reason in err, err
+
+
+# -- layers outside the study region ---------------------------------------------------------
+
+TO_WGS84 = Transformer.from_crs(L72, "EPSG:4326", always_xy=True)
+#: Points near Münster and Osnabrück, about 330 km east of the region of ``study``.
+GERMANY = [(7.6, 51.95), (8.05, 52.28)]
+
+
+def write_points(path: Path, lon_lat, crs: str | None = None) -> Path:
+    """WGS84 points as GeoJSON (without a ``crs`` member: the RFC 7946 default) or else."""
+    frame = gpd.GeoDataFrame(
+        {"node": range(len(lon_lat))}, geometry=[Point(p) for p in lon_lat], crs="EPSG:4326"
+    )
+    if path.suffix == ".geojson":  # written as text, so that no 'crs' member is added
+        path.write_text(frame.to_json(drop_id=True), encoding="utf-8")
+    else:
+        pyogrio.write_dataframe(frame, path)
+    return path
+
+
+def east_of_study(km: tuple[float, ...]) -> list[tuple[float, float]]:
+    """WGS84 points ``km`` east of the region box of ``study`` (its east edge is x = 80 km)."""
+    lon, lat = TO_WGS84.transform([80_000 + 1000 * k for k in km], [190_000] * len(km))
+    return list(zip(lon, lat, strict=True))
+
+
+def assert_warned(err: str, pattern: str) -> None:
+    """``err`` is one warning line matching ``pattern``."""
+    assert err.startswith("parkplan: warning: ") and err.count("\n") == 1, err
+    assert re.search(pattern, err), err
+
+
+def write_raster_east(path: Path, km: float) -> Path:
+    """A 2 km Lambert 72 raster ``km`` east of the region box of ``study``."""
+    profile = {"driver": "GTiff", "width": 20, "height": 20, "count": 1, "dtype": "uint8"}
+    transform = from_origin(80_000 + 1000 * km, 191_000, 100, 100)
+    with rasterio.open(path, "w", crs=L72, transform=transform, **profile) as dst:
+        dst.write(np.ones((1, 20, 20), dtype="uint8"))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["vector", "raster"])
+def test_a_layer_far_away_is_loaded_with_a_one_line_warning(capsys, study, tmp_path, kind):
+    if kind == "vector":
+        path = write_points(tmp_path / "hv_nodes.geojson", east_of_study((30, 45, 60)))
+    else:
+        path = write_raster_east(tmp_path / "hv_nodes.tif", 30)
+    code, out, err = run_cli(capsys, "layers", "add", study, path, "--name", "hv_nodes")
+    assert code == 0, err
+    assert_warned(err, rf"{path.name} lies entirely outside the study region: .* 30\.0 km")
+    code, out, _ = run_cli(capsys, "layers", "show", study, "hv_nodes")
+    assert code == 0 and re.search(rf"  - {path.name} lies entirely .* 30\.0 km away", out)
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"], ids=["geojson_default", "declared"])
+def test_allow_outside_loads_points_300_km_away(capsys, study, tmp_path, suffix):
+    far = write_points(tmp_path / f"germany{suffix}", GERMANY)
+    args = ("layers", "add", study, far, "--name", "far_nodes")
+    code, _, err = run_cli(capsys, *args)
+    assert code == 2 and err.count("\n") == 1 and "--allow-outside" in err, err
+    code, out, err = run_cli(capsys, *args, "--allow-outside")
+    assert code == 0, err
+    assert_warned(err, r"outside the study region: its nearest feature is 3\d\d\.\d km away")
+    code, out, _ = run_cli(capsys, "layers", "show", study, "far_nodes")
+    assert re.search(r"  - germany.* nearest feature is 3\d\d\.\d km away", out), out
+
+
+# -- real data: a Westhoek study ---------------------------------------------------------------
+
+WESTHOEK = ("Alveringem", "De Panne", "Koksijde", "Lo-Reninge", "Veurne", "Vleteren")
+
+
+@pytest.fixture
+def westhoek_study(capsys, tmp_path, realdata) -> Path:
+    """A study whose region is the six Westhoek municipalities (real outlines)."""
+    towns = gpd.read_file(realdata / "west_flanders_municipalities_2025_lambert72.geojson")
+    region = tmp_path / "westhoek.gpkg"
+    pyogrio.write_dataframe(towns[towns["name"].isin(WESTHOEK)], region)
+    root = tmp_path / "westhoek"
+    code, _, err = run_cli(capsys, "init", root, "--region", region)
+    assert code == 0, err
+    return root
+
+
+def high_voltage_nodes(study: Path) -> tuple[list[tuple[float, float]], float]:
+    """WGS84 points 30–60 km east of the Westhoek, and their distance to it in km."""
+    region = Workspace.open(study).read_vector("region").geometry.union_all()
+    x1, (y0, y1) = region.bounds[2], region.bounds[1::2]
+    xs, ys = [x1 + 1000 * k for k in (30, 40, 50, 60)], [(y0 + y1) / 2] * 4
+    distance_km = region.distance(MultiPoint(list(zip(xs, ys, strict=True)))) / 1000
+    lon, lat = TO_WGS84.transform(xs, ys)
+    return list(zip(lon, lat, strict=True)), distance_km
+
+
+def test_westhoek_takes_the_stations_and_far_nodes_not_swapped_ones(
+    capsys, westhoek_study, realdata, tmp_path
+):
+    stations = realdata / "flanders_brussels_railway_stations_irail_wgs84.geojson"
+    code, out, err = run_cli(
+        capsys, "layers", "add", westhoek_study, stations, "--name", "stations"
+    )
+    assert code == 0 and err == "" and "300 Point features" in out, err
+
+    nodes, distance_km = high_voltage_nodes(westhoek_study)
+    assert 30 <= distance_km < 35
+    path = write_points(tmp_path / "hv_nodes.geojson", nodes)
+    code, _, err = run_cli(capsys, "layers", "add", westhoek_study, path, "--name", "hv_nodes")
+    assert code == 0, err
+    assert_warned(err, rf"nearest feature is {distance_km:.1f} km away \(in EPSG:31370\)")
+
+    swapped = write_points(tmp_path / "swapped.geojson", [(lat, lon) for lon, lat in nodes])
+    code, _, err = run_cli(capsys, "layers", "add", westhoek_study, swapped, "--name", "swapped")
+    assert code == 2 and err.count("\n") == 1 and "latitude and longitude look swapped" in err

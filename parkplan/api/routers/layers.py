@@ -68,6 +68,9 @@ async def upload_layer(
     name: Annotated[str, Form(pattern=NAME_PATTERN, description="The new layer's name.")],
     source_layer: Annotated[str | None, Form(max_length=200)] = None,
     assume_crs: Annotated[str | None, Form(max_length=64)] = None,
+    allow_outside: Annotated[
+        bool, Form(description="Load a layer lying outside the study region, however far.")
+    ] = False,
 ) -> dict:
     """Load an uploaded file as the layer ``name`` (operator); 503 while uploads are full."""
     suffix = upload_suffix(file.filename)
@@ -82,6 +85,7 @@ async def upload_layer(
             name=name,
             source_layer=source_layer,
             assume_crs=assume_crs,
+            allow_outside=allow_outside,
             settings=context.settings,
         )
     return public_layer(entry, context)
