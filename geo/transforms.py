@@ -44,8 +44,9 @@ from geo.errors import ModelError
 
 KINDS = ("linear", "sigmoid", "j_shaped", "gaussian", "piecewise", "categorical")
 DIRECTIONS = ("increasing", "decreasing", "symmetric")
-_EDGE_KINDS = ("linear", "sigmoid", "j_shaped", "gaussian")
-_NEEDED_POINTS = {"increasing": ("a", "b"), "decreasing": ("c", "d"), "symmetric": "abcd"}
+#: The kinds with edges (control points a ≤ b ≤ c ≤ d), and the points each direction needs.
+EDGE_KINDS = ("linear", "sigmoid", "j_shaped", "gaussian")
+NEEDED_POINTS = {"increasing": ("a", "b"), "decreasing": ("c", "d"), "symmetric": "abcd"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Transform:
             raise ModelError(
                 f"transform direction {self.direction!r}; expected one of {', '.join(DIRECTIONS)}."
             )
-        if self.kind in _EDGE_KINDS:
+        if self.kind in EDGE_KINDS:
             self._check_control_points()
         elif self.kind == "piecewise":
             object.__setattr__(self, "points", _checked_points(self.points))
@@ -76,7 +77,7 @@ class Transform:
             object.__setattr__(self, "mapping", _checked_mapping(self.mapping))
 
     def _check_control_points(self) -> None:
-        needed = _NEEDED_POINTS[self.direction]
+        needed = NEEDED_POINTS[self.direction]
         given = {name: getattr(self, name) for name in needed}
         missing = [name for name, value in given.items() if value is None]
         if missing:
@@ -173,7 +174,7 @@ def perturbed(transform: Transform, rng: np.random.Generator, sd: float) -> Tran
         gap = (xs[-1] - xs[0]) / (xs.size - 1)
         moved = _spread(np.sort(xs + rng.normal(0.0, sd * gap, xs.size)), 1e-6 * gap)
         return replace(transform, points=tuple(zip(moved.tolist(), mus.tolist(), strict=True)))
-    names = _NEEDED_POINTS[transform.direction]
+    names = NEEDED_POINTS[transform.direction]
     points = np.array([getattr(transform, name) for name in names], dtype=np.float64)
     widths = np.array([_edge_width(transform, name) for name in names])
     moved = np.sort(points + rng.normal(0.0, 1.0, points.size) * sd * widths)

@@ -2,8 +2,11 @@
 
 A study is a folder holding ``study.toml`` and a ``workspace/``. The file names the layers,
 the exclusions, the criteria and their weights, how candidate sites are found, the partners,
-the finance assumptions and the sharing keys. :func:`load_study` validates it with pydantic
-and turns every problem into one :class:`~parkplan.errors.StudyError` line.
+the finance assumptions and the sharing keys. :func:`load_study` validates it with pydantic;
+an invalid study raises :class:`InvalidStudyError`, whose one-line message names every problem
+with its line in the file, and whose ``problems`` list them (:mod:`parkplan.study_problems`).
+The reference of every setting, ``docs/study-toml.md``, is generated from these models
+(:mod:`parkplan.reference`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -22,15 +26,34 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from equalisation import tax
+from geo import transforms
+from geo.aggregation import METHODS as AGGREGATION_METHODS
+from geo.weights import RANK_METHODS
 from parkplan.errors import StudyError
+from parkplan.study_problems import (
+    PlacedValueError,
+    SetAside,
+    StudyProblem,
+    by_line,
+    error_places,
+    problem,
+    set_aside,
+    summary,
+)
+from parkplan.template import new_study_toml
+from parkplan.toml_lines import toml_lines
 
 SCHEMA_VERSION = 1
 STUDY_FILE = "study.toml"
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+#: Validation context key: names of items set aside that still count as known.
+SET_ASIDE = "set_aside"
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 # Every number of the schema is finite and bounded, so that no setting can overflow a
@@ -44,6 +67,11 @@ Weight = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
 Judgement = Annotated[float, Field(ge=1e-3, le=1e3, allow_inf_nan=False)]
 Euros = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
 Opcentiemen = Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)]
+# The option sets the libraries declare once: a schema value names one of them.
+TransformKind = Literal[transforms.KINDS]
+Direction = Literal[transforms.DIRECTIONS]
+WeightMethod = Literal[("direct", *RANK_METHODS, "ahp")]
+AggregationMethod = Literal[AGGREGATION_METHODS]
 
 
 class Section(BaseModel):
@@ -55,46 +83,96 @@ class Section(BaseModel):
 class RegionConfig(Section):
     """Which layer holds the municipality boundaries and which column their names."""
 
-    municipalities: Name = "municipalities"
-    name_column: str = "name"
+    municipalities: Name = Field(
+        "municipalities",
+        description="Workspace layer with one polygon per municipality (the partners and "
+        "their neighbours).",
+    )
+    name_column: str = Field(
+        "name", description="Column of that layer holding the municipality names."
+    )
 
 
 class LayerSource(Section):
     """A layer declared with its source, loaded by ``parkplan run`` when the workspace lacks it."""
 
-    name: Name
-    source: str
-    source_layer: str | None = None
-    assume_crs: str | None = None
+    name: Name = Field(description="Name of the layer in the workspace.")
+    source: str = Field(
+        description="File to load it from (GeoPackage, Shapefile, GeoJSON, CSV, GeoTIFF...); "
+        "a relative path is taken from the folder 'parkplan run' is started in."
+    )
+    source_layer: str | None = Field(
+        None, description="Layer to take from a source that holds several."
+    )
+    assume_crs: str | None = Field(
+        None, description="CRS of a source that declares none, e.g. EPSG:31370."
+    )
+    allow_outside: bool = Field(
+        False,
+        description="Load it even when it lies entirely outside the study region "
+        "(e.g. features far away that a distance criterion measures to).",
+    )
 
 
 class TransformConfig(Section):
     """A standardisation function (see :mod:`geo.transforms` for the formulas)."""
 
-    kind: Literal["linear", "sigmoid", "j_shaped", "gaussian", "piecewise", "categorical"]
-    direction: Literal["increasing", "decreasing", "symmetric"] = "increasing"
-    a: Finite | None = None
-    b: Finite | None = None
-    c: Finite | None = None
-    d: Finite | None = None
-    points: list[tuple[Finite, Fraction01]] | None = None
-    mapping: dict[str, Fraction01] | None = None
+    kind: TransformKind = Field(
+        description="Shape of the function from raw value to suitability (0–1)."
+    )
+    direction: Direction = Field(
+        "increasing",
+        description="increasing: suitability rises from a to b; decreasing: falls from c to d; "
+        "symmetric: rises from a to b and falls from c to d.",
+    )
+    a: Finite | None = Field(None, description="Start of the rising edge (raw value units).")
+    b: Finite | None = Field(
+        None, description="End of the rising edge: full suitability from here on."
+    )
+    c: Finite | None = Field(
+        None, description="Start of the falling edge: full suitability up to here."
+    )
+    d: Finite | None = Field(None, description="End of the falling edge (raw value units).")
+    points: list[tuple[Finite, Fraction01]] | None = Field(
+        None, description="piecewise: [raw value, suitability] pairs, raw values increasing."
+    )
+    mapping: dict[str, Fraction01] | None = Field(
+        None, description="categorical: suitability (0–1) of each category; others score 0."
+    )
 
 
 class CriterionConfig(Section):
     """A suitability criterion: how its raw value is measured and standardised to 0–1."""
 
-    name: Name
-    kind: Literal["distance", "raster", "zoning", "zone_share"]
-    layer: Name
-    transform: TransformConfig
-    weight: Weight | None = None
-    rank: Annotated[int, Field(ge=1, le=1000)] | None = None
-    column: str | None = None
-    categories: list[str] | None = None
-    radius_m: Metres | None = None
-    transform_jitter: Fraction01 | None = None
-    description: str = ""
+    name: Name = Field(description="Name of the criterion (used by weights and scenarios).")
+    kind: Literal["distance", "raster", "zoning", "zone_share"] = Field(
+        description="distance: metres to the nearest feature of the layer; raster: the cell "
+        "values of a raster layer; zoning: the category in 'column' of the polygon under the "
+        "cell; zone_share: share of the land within radius_m whose category is in categories."
+    )
+    layer: Name = Field(description="Workspace layer the criterion is measured on.")
+    transform: TransformConfig = Field(
+        description="How the raw value becomes a suitability from 0 to 1."
+    )
+    weight: Weight | None = Field(
+        None, description="Weight with [weights] method = 'direct' (rescaled to sum 1)."
+    )
+    rank: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        None, description="Rank (1 = most important) with the rank_* weight methods."
+    )
+    column: str | None = Field(
+        None, description="zoning and zone_share: column of the layer holding the category."
+    )
+    categories: list[str] | None = Field(
+        None, description="zone_share: the categories whose share is measured."
+    )
+    radius_m: Metres | None = Field(
+        None, description="zone_share: radius of the neighbourhood measured."
+    )
+    transform_jitter: Fraction01 | None = Field(
+        None, description="Own σ of the transform's Monte Carlo jitter (overrides [robustness])."
+    )
+    description: str = Field("", description="Free text shown in the map and the report.")
 
     @model_validator(mode="after")
     def _needs(self) -> CriterionConfig:
@@ -108,15 +186,25 @@ class CriterionConfig(Section):
 class ExclusionConfig(Section):
     """A hard constraint: cells it covers never score."""
 
-    name: Name
-    kind: Literal["inside", "buffer", "zoning", "raster"]
-    layer: Name
-    buffer_m: Metres | None = None
-    column: str | None = None
-    allowed: list[str] | None = None
-    op: Literal[">", ">=", "<", "<=", "==", "!="] | None = None
-    value: Finite | None = None
-    description: str = ""
+    name: Name = Field(description="Name of the exclusion (scenarios may drop it).")
+    kind: Literal["inside", "buffer", "zoning", "raster"] = Field(
+        description="inside: cells inside the layer's polygons; buffer: cells within buffer_m "
+        "of its features; zoning: cells whose category in 'column' is not in allowed; raster: "
+        "cells whose raster value satisfies op value."
+    )
+    layer: Name = Field(description="Workspace layer the exclusion reads.")
+    buffer_m: Metres | None = Field(None, description="buffer: distance around the features.")
+    column: str | None = Field(
+        None, description="zoning: column of the layer holding the category."
+    )
+    allowed: list[str] | None = Field(
+        None, description="zoning: the categories that are NOT excluded."
+    )
+    op: Literal[">", ">=", "<", "<=", "==", "!="] | None = Field(
+        None, description="raster: comparison that excludes a cell (cell value op value)."
+    )
+    value: Finite | None = Field(None, description="raster: the value compared with.")
+    description: str = Field("", description="Free text shown in the map and the report.")
 
     @model_validator(mode="after")
     def _needs(self) -> ExclusionConfig:
@@ -134,33 +222,66 @@ class ExclusionConfig(Section):
 class WeightsConfig(Section):
     """How criterion weights are set: direct (each criterion's ``weight``), by rank, or by AHP."""
 
-    method: Literal["direct", "rank_sum", "rank_reciprocal", "rank_order_centroid", "ahp"] = (
-        "direct"
+    method: WeightMethod = Field(
+        "direct",
+        description="direct: each criterion's weight; rank_*: weights from the order of "
+        "importance; ahp: weights from pairwise judgements.",
     )
-    order: list[Name] | None = None
-    pairwise: list[list[Judgement]] | None = None
+    order: list[Name] | None = Field(
+        None,
+        description="rank_*: the criteria from most to least important (default: by 'rank').",
+    )
+    pairwise: list[list[Judgement]] | None = Field(
+        None,
+        description="ahp: n × n matrix of judgements (1–9 scale, a_ji = 1/a_ij), criteria "
+        "in the order of [[criteria]].",
+    )
 
 
 class AggregationConfig(Section):
     """How standardised criteria combine into one score."""
 
-    method: Literal["wlc", "owa", "wgm", "min"] = "wlc"
-    order_weights: list[Weight] | None = None
-    andness: Fraction01 | None = None
-    tradeoff: Fraction01 | None = None
+    method: AggregationMethod = Field(
+        "wlc",
+        description="wlc: weighted sum; wgm: weighted geometric mean; min: the lowest "
+        "criterion; owa: ordered weighted averaging.",
+    )
+    order_weights: list[Weight] | None = Field(
+        None, description="owa: one order weight per criterion, lowest value first."
+    )
+    andness: Fraction01 | None = Field(
+        None, description="owa: 0 = best criterion counts … 0.5 = wlc … 1 = worst counts."
+    )
+    tradeoff: Fraction01 | None = Field(
+        None, description="owa with andness: how much a good criterion makes up for a bad one."
+    )
 
 
 class SitesConfig(Section):
     """Where candidate sites come from: a polygon layer, or regions extracted from the score."""
 
-    source: Literal["regions", "layer"] = "regions"
-    layer: Name | None = None
-    id_column: str = "site_id"
-    threshold: Fraction01 = 0.6
-    min_area_ha: Hectares = 5.0
-    max_sites: Annotated[int, Field(ge=1, le=100_000)] = 10
-    target_area_ha: Hectares | None = None
-    simplify_m: Annotated[float, Field(ge=0.0, le=10_000.0, allow_inf_nan=False)] | None = None
+    source: Literal["regions", "layer"] = Field(
+        "regions",
+        description="regions: contiguous areas scoring above threshold; layer: the polygons of "
+        "a layer.",
+    )
+    layer: Name | None = Field(None, description="source = 'layer': the layer of candidate sites.")
+    id_column: str = Field(
+        "site_id", description="source = 'layer': the column identifying each site."
+    )
+    threshold: Fraction01 = Field(
+        0.6, description="regions: the lowest suitability a cell of a site may have."
+    )
+    min_area_ha: Hectares = Field(5.0, description="regions: the smallest site kept.")
+    max_sites: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        10, description="regions: the most sites kept, best first."
+    )
+    target_area_ha: Hectares | None = Field(
+        None, description="regions: grow or trim each site towards this area."
+    )
+    simplify_m: Annotated[float, Field(ge=0.0, le=10_000.0, allow_inf_nan=False)] | None = Field(
+        None, description="regions: simplify the site outlines by this tolerance."
+    )
 
     @model_validator(mode="after")
     def _needs_layer(self) -> SitesConfig:
@@ -175,20 +296,33 @@ class RobustnessConfig(Section):
     normal amount of standard deviation σ × its edge's width (categorical μ by σ); see
     :func:`geo.transforms.perturbed`. A criterion's own ``transform_jitter`` overrides σ."""
 
-    draws: Annotated[int, Field(ge=0, le=1_000_000)] = 1000
-    concentration: Annotated[float, Field(gt=0.0, le=1e6, allow_inf_nan=False)] = 50.0
-    transform_jitter: Fraction01 = 0.0
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 20261122
+    draws: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+        1000, description="Number of Monte Carlo draws (0: no robustness analysis)."
+    )
+    concentration: Annotated[float, Field(gt=0.0, le=1e6, allow_inf_nan=False)] = Field(
+        50.0, description="Dirichlet concentration: higher keeps the drawn weights closer."
+    )
+    transform_jitter: Fraction01 = Field(
+        0.0, description="σ of the transforms' control points, as a share of each edge's width."
+    )
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(
+        20261122, description="Random seed: the same seed gives the same draws."
+    )
 
 
 class ScenarioConfig(Section):
     """A named variant of the model: other weights, some exclusions switched off."""
 
-    name: Name
-    weights: dict[str, Weight] | None = None
-    drop_exclusions: list[Name] = []
-    aggregation: AggregationConfig | None = None
-    description: str = ""
+    name: Name = Field(description="Name of the scenario ('parkplan score --scenario NAME').")
+    weights: dict[str, Weight] | None = Field(
+        None,
+        description="criterion = weight: new direct weights (criteria left out keep theirs).",
+    )
+    drop_exclusions: list[Name] = Field([], description="Exclusions switched off.")
+    aggregation: AggregationConfig | None = Field(
+        None, description="Another aggregation (same keys as [aggregation])."
+    )
+    description: str = Field("", description="Free text shown in the comparison.")
 
 
 #: The facts of a partner that may be unknown: write ``"unknown"`` or leave the key out.
@@ -202,6 +336,12 @@ PARTNER_FACTS = (
 UNKNOWN = "unknown"
 
 
+def _unknown_allowed(schema: dict[str, Any]) -> None:
+    """JSON Schema of a partner: each fact may also be the text ``"unknown"``."""
+    for fact in PARTNER_FACTS:
+        schema["properties"][fact].setdefault("anyOf", []).append({"const": UNKNOWN})
+
+
 class PartnerConfig(Section):
     """A partner municipality and the facts the sharing keys and the property tax use.
 
@@ -210,18 +350,35 @@ class PartnerConfig(Section):
     assume (the assumption is then shown wherever the figure appears).
     """
 
-    name: str = Field(min_length=1, max_length=200)
-    population: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
-    demand_ha: Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)] | None = None
-    municipal_opcentiemen: Opcentiemen | None = None
-    capital_eur: Euros | None = None
-    fiscal_capacity_eur: Euros | None = None
+    model_config = ConfigDict(json_schema_extra=_unknown_allowed)
+
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Name of the municipality, as in the municipalities layer.",
+    )
+    population: Annotated[int, Field(ge=0, le=100_000_000)] | None = Field(
+        None, description="Inhabitants (population keys)."
+    )
+    demand_ha: Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)] | None = Field(
+        None,
+        description="Net business land the municipality needs (demand keys, the site game).",
+    )
+    municipal_opcentiemen: Opcentiemen | None = Field(
+        None,
+        description="Municipal surcharge on the property tax (opcentiemen; the tax needs it).",
+    )
+    capital_eur: Euros | None = Field(None, description="Capital brought in (capital keys).")
+    fiscal_capacity_eur: Euros | None = Field(
+        None,
+        description="Fiscal capacity (fiscal_capacity keys).",
+    )
     sources: dict[
         Literal[
             "population", "demand_ha", "municipal_opcentiemen", "capital_eur", "fiscal_capacity_eur"
         ],
         Annotated[str, Field(min_length=1, max_length=300)],
-    ] = {}
+    ] = Field({}, description="fact = where its value comes from (shown with the figures).")
 
     @model_validator(mode="before")
     @classmethod
@@ -249,10 +406,18 @@ class AssumedFact(Section):
     """What a run assumes for a partner's unknown fact: the value, the plausible range whose
     effect on each partner's net result is reported, and where the value comes from."""
 
-    value: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
-    low: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)] | None = None
-    high: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)] | None = None
-    source: str = Field(min_length=1, max_length=300)
+    value: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)] = Field(
+        description="The value assumed, in the fact's own unit."
+    )
+    low: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)] | None = Field(
+        None, description="Low end of the plausible range (default: value)."
+    )
+    high: Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)] | None = Field(
+        None, description="High end of the plausible range (default: value)."
+    )
+    source: str = Field(
+        min_length=1, max_length=300, description="Where the value comes from (shown with it)."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> AssumedFact:
@@ -276,13 +441,17 @@ class UnknownsConfig(Section):
     map and the dossier, with its effect on each partner's net result.
     """
 
-    fallback: Literal["refuse", "median"] = "refuse"
+    fallback: Literal["refuse", "median"] = Field(
+        "refuse",
+        description="refuse: stop and list the missing facts; median: assume the median of the "
+        "partners' known values.",
+    )
     assume: dict[
         Literal[
             "population", "demand_ha", "municipal_opcentiemen", "capital_eur", "fiscal_capacity_eur"
         ],
         AssumedFact,
-    ] = {}
+    ] = Field({}, description="fact = the value to assume for it, as [unknowns.assume.FACT].")
 
 
 class StudyAreaConfig(Section):
@@ -296,19 +465,85 @@ class StudyAreaConfig(Section):
     (``"drop"``), with a warning.
     """
 
-    layer: Name | None = None
-    buffer_m: Annotated[float, Field(ge=0.0, le=50_000.0, allow_inf_nan=False)] = 0.0
-    sites_beyond_partners: Literal["clip", "drop"] = "clip"
+    layer: Name | None = Field(
+        None, description="Polygon layer of the area (default: the partners' municipalities)."
+    )
+    buffer_m: Annotated[float, Field(ge=0.0, le=50_000.0, allow_inf_nan=False)] = Field(
+        0.0, description="Widen the area by this distance."
+    )
+    sites_beyond_partners: Literal["clip", "drop"] = Field(
+        "clip", description="A site reaching beyond the partners' land is clipped or dropped."
+    )
+
+
+class TaxCoefficientConfig(Section):
+    """The property-tax coefficients of one tax year that parkplan does not have built in
+    (``[finance.tax_coefficients]``, e.g. ``2025 = { indexation = ..., source = "..." }``):
+    the indexation coefficient of the cadastral income, the de-indexation coefficient of plant
+    and equipment, or both, with where they come from. They are never guessed."""
+
+    indexation: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)] | None = Field(
+        None, description="Indexation coefficient of the cadastral income in that tax year."
+    )
+    deindexation: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = Field(
+        None, description="De-indexation coefficient of plant and equipment in that tax year."
+    )
+    source: str = Field(
+        min_length=1, max_length=300, description="Where the coefficients come from."
+    )
+
+    @model_validator(mode="after")
+    def _some_coefficient(self) -> TaxCoefficientConfig:
+        if self.indexation is None and self.deindexation is None:
+            raise ValueError(
+                "no coefficient given; expected indexation and/or deindexation; add the "
+                "official value(s) or remove the year"
+            )
+        return self
+
+
+TaxYear = Annotated[int, Field(ge=1990, le=2200)]
 
 
 class FinanceConfig(Section):
     """Horizon, tax year and overrides of the illustrative finance assumptions."""
 
-    horizon_years: Annotated[int, Field(ge=1, le=100)] = 30
-    start_year: Annotated[int, Field(ge=1990, le=2200)] = 2026
-    tax_year: Annotated[int, Field(ge=1990, le=2200)] = 2024
-    provincial_opcentiemen: Opcentiemen = 0.0
-    assumptions: dict[str, Any] = {}
+    horizon_years: Annotated[int, Field(ge=1, le=100)] = Field(
+        30, description="Years of cash flows computed."
+    )
+    start_year: Annotated[int, Field(ge=1990, le=2200)] = Field(
+        2026, description="First year of the cash flows (prices are of this year)."
+    )
+    tax_year: Annotated[int, Field(ge=1990, le=2200)] = Field(
+        2022,
+        description="Year whose coefficients the property tax uses (default: the latest year "
+        "with every coefficient built in; a later one may need [finance.tax_coefficients]).",
+    )
+    provincial_opcentiemen: Opcentiemen = Field(
+        0.0, description="Provincial surcharge on the property tax (opcentiemen)."
+    )
+    # -- property-tax coefficients (equalisation.tax) ------------------------------------------
+    tax_coefficients: dict[TaxYear, TaxCoefficientConfig] = Field(
+        {},
+        description="Property-tax coefficients of tax years not built in, as "
+        '[finance.tax_coefficients] 2025 = { indexation = ..., source = "..." }; a year '
+        "without them is refused.",
+    )
+
+    @field_validator("tax_coefficients")
+    @classmethod
+    def _agree_with_the_built_in_coefficients(
+        cls, value: dict[int, TaxCoefficientConfig]
+    ) -> dict[int, TaxCoefficientConfig]:
+        tax.coefficient_table(value)  # a value contradicting a built-in one is a ValueError
+        return value
+
+    # -- end of the property-tax coefficients ----------------------------------------------
+    assumptions: dict[str, Any] = Field(
+        {},
+        description="Overrides of the illustrative finance assumptions, as "
+        "[finance.assumptions] name = value (see the finance assumptions below).",
+    )
 
 
 class BasemapConfig(Section):
@@ -317,9 +552,18 @@ class BasemapConfig(Section):
     for, and the name the layer control shows. Without one the maps have no background and
     work with no network at all."""
 
-    url: str = Field(max_length=500)
-    attribution: str = Field(min_length=1, max_length=300)
-    label: str = Field(default="Achtergrondkaart", min_length=1, max_length=100)
+    url: str = Field(
+        max_length=500, description="XYZ tile URL template with {z}, {x} and {y} (https)."
+    )
+    attribution: str = Field(
+        min_length=1, max_length=300, description="Attribution the tiles' licence asks for."
+    )
+    label: str = Field(
+        default="Achtergrondkaart",
+        min_length=1,
+        max_length=100,
+        description="Name of the layer in the map's layer control.",
+    )
 
     @field_validator("url")
     @classmethod
@@ -341,47 +585,95 @@ class BasemapConfig(Section):
 class RunsConfig(Section):
     """How many complete runs the study keeps: the ``keep`` newest, and every current one."""
 
-    keep: Annotated[int, Field(ge=1, le=1000)] = 5
+    keep: Annotated[int, Field(ge=1, le=1000)] = Field(
+        5, description="Complete runs kept, newest first (current runs are always kept)."
+    )
 
 
 class CooperationConfig(Section):
     """The answers the cooperation-form advice starts from (Flemish local government decree)."""
 
-    private_partners: bool = False
-    legal_personality_needed: bool = False
-    duration_years: Annotated[int, Field(ge=1, le=99)] = 20
-    management_transfer: bool = False
-    other_government_levels: bool = False
+    private_partners: bool = Field(False, description="Do private partners take part?")
+    legal_personality_needed: bool = Field(
+        False, description="Must the cooperation own land or hire staff itself?"
+    )
+    duration_years: Annotated[int, Field(ge=1, le=99)] = Field(
+        20, description="How long the cooperation is meant to last."
+    )
+    management_transfer: bool = Field(
+        False, description="Do the municipalities hand over the management of the park?"
+    )
+    other_government_levels: bool = Field(
+        False, description="Do other levels of government (province, region) take part?"
+    )
 
 
 class Study(Section):
     """The whole of ``study.toml``."""
 
-    schema_version: int = SCHEMA_VERSION
-    name: str = Field(min_length=1, max_length=200)
-    crs: str = "EPSG:31370"
-    cell_size_m: CellSize = 10.0
-    engine: Literal["local", "dask"] = "local"
-    scheduler: str | None = None
-    workspace: str | None = None
-    region: RegionConfig = RegionConfig()
-    layers: list[LayerSource] = []
-    exclusions: list[ExclusionConfig] = []
-    criteria: list[CriterionConfig] = []
-    weights: WeightsConfig = WeightsConfig()
-    aggregation: AggregationConfig = AggregationConfig()
-    sites: SitesConfig = SitesConfig()
-    robustness: RobustnessConfig = RobustnessConfig()
-    scenarios: list[ScenarioConfig] = []
-    partners: list[PartnerConfig] = []
-    finance: FinanceConfig = FinanceConfig()
-    keys: dict[str, dict[str, Any]] = {}
-    mechanisms: dict[str, Any] = {}
-    cooperation: CooperationConfig = CooperationConfig()
-    runs: RunsConfig = RunsConfig()
-    basemap: BasemapConfig | None = None
-    study_area: StudyAreaConfig = StudyAreaConfig()
-    unknowns: UnknownsConfig = UnknownsConfig()
+    schema_version: int = Field(
+        SCHEMA_VERSION, description="Version of this schema; this parkplan reads version 1."
+    )
+    name: str = Field(min_length=1, max_length=200, description="Name of the study.")
+    crs: str = Field(
+        "EPSG:31370",
+        description="Projected CRS of the analysis (Belgian Lambert 72 by default); every "
+        "layer is stored in it.",
+    )
+    cell_size_m: CellSize = Field(10.0, description="Cell size of the suitability grid.")
+    engine: Literal["local", "dask"] = Field(
+        "local", description="local: this computer; dask: a Dask cluster."
+    )
+    scheduler: str | None = Field(
+        None, description="Dask scheduler address tcp://HOST:PORT (default: a local cluster)."
+    )
+    workspace: str | None = Field(
+        None,
+        description="postgresql://USER@HOST:PORT/DB to keep the layers in PostGIS (no "
+        "password here: use PGPASSWORD or ~/.pgpass); default: the workspace/ folder.",
+    )
+    region: RegionConfig = Field(RegionConfig(), description="The municipalities layer.")
+    layers: list[LayerSource] = Field(
+        [], description="Layers loaded by 'parkplan run' when the workspace lacks them."
+    )
+    exclusions: list[ExclusionConfig] = Field(
+        [], description="Hard constraints: land that never scores."
+    )
+    criteria: list[CriterionConfig] = Field([], description="The suitability criteria.")
+    weights: WeightsConfig = Field(WeightsConfig(), description="How the criteria are weighed.")
+    aggregation: AggregationConfig = Field(
+        AggregationConfig(), description="How the criteria combine into one score."
+    )
+    sites: SitesConfig = Field(SitesConfig(), description="Where candidate sites come from.")
+    robustness: RobustnessConfig = Field(
+        RobustnessConfig(), description="Monte Carlo over the weights and transforms."
+    )
+    scenarios: list[ScenarioConfig] = Field([], description="Named variants of the model.")
+    partners: list[PartnerConfig] = Field(
+        [], description="The partner municipalities and their facts."
+    )
+    finance: FinanceConfig = Field(
+        FinanceConfig(), description="Horizon, tax year and finance assumptions."
+    )
+    keys: dict[str, dict[str, Any]] = Field(
+        {},
+        description="Sharing keys by name: [keys.NAME] kind = ..., or [keys.NAME.costs] and "
+        "[keys.NAME.revenues] (see the key kinds below); default: one equal key.",
+    )
+    mechanisms: dict[str, Any] = Field(
+        {}, description="Extra equalisation mechanisms by name, with their parameters."
+    )
+    cooperation: CooperationConfig = Field(
+        CooperationConfig(), description="Answers for the cooperation-form advice."
+    )
+    runs: RunsConfig = Field(RunsConfig(), description="How many runs the study keeps.")
+    basemap: BasemapConfig | None = Field(
+        None, description="Background tiles of the maps (default: none, fully offline)."
+    )
+    study_area: StudyAreaConfig = Field(StudyAreaConfig(), description="Where sites may be found.")
+    unknowns: UnknownsConfig = Field(
+        UnknownsConfig(), description="What a run does with unknown partner facts."
+    )
 
     @field_validator("schema_version")
     @classmethod
@@ -412,23 +704,45 @@ class Study(Section):
         return url
 
     @model_validator(mode="after")
-    def _consistent(self) -> Study:
-        _refuse_duplicates("criteria", [c.name for c in self.criteria])
-        _refuse_duplicates("exclusions", [e.name for e in self.exclusions])
-        _refuse_duplicates("scenarios", [s.name for s in self.scenarios])
-        _refuse_duplicates("partners", [p.name for p in self.partners])
-        known = {c.name for c in self.criteria}
-        for scenario in self.scenarios:
-            unknown = sorted(set(scenario.weights or {}) - known)
-            if unknown:
-                raise ValueError(
-                    f"scenario {scenario.name!r} weighs unknown criteria {unknown}; "
-                    f"known: {sorted(known)}"
-                )
-            dropped = sorted(set(scenario.drop_exclusions) - {e.name for e in self.exclusions})
-            if dropped:
-                raise ValueError(f"scenario {scenario.name!r} drops unknown exclusions {dropped}")
+    def _consistent(self, info: ValidationInfo) -> Study:
+        """Names are unique in each section; scenarios name known criteria and exclusions.
+
+        ``context={SET_ASIDE: {"criteria": names, "exclusions": names}}`` counts those names
+        as known (``parkplan check`` validates a study without the items it reported)."""
+        set_aside = ((info.context or {}) if info else {}).get(SET_ASIDE, {})
+        places = [
+            *_duplicates("criteria", [c.name for c in self.criteria]),
+            *_duplicates("exclusions", [e.name for e in self.exclusions]),
+            *_duplicates("scenarios", [s.name for s in self.scenarios]),
+            *_duplicates("partners", [p.name for p in self.partners]),
+            *self._scenario_references(set_aside),
+        ]
+        if places:
+            raise PlacedValueError(places)
         return self
+
+    def _scenario_references(self, set_aside: Mapping[str, Any]) -> list[tuple]:
+        criteria = {c.name for c in self.criteria} | set(set_aside.get("criteria", ()))
+        exclusions = {e.name for e in self.exclusions} | set(set_aside.get("exclusions", ()))
+        places = []
+        for at, scenario in enumerate(self.scenarios):
+            unknown = sorted(set(scenario.weights or {}) - criteria)
+            if unknown:
+                places.append((
+                    ("scenarios", at, "weights", unknown[0]),
+                    f"scenario {scenario.name!r} weighs unknown criteria {unknown}; known: "
+                    f"{sorted(criteria)}",
+                    "weigh criteria of [[criteria]] only, or correct the names",
+                ))  # fmt: skip
+            dropped = sorted(set(scenario.drop_exclusions) - exclusions)
+            if dropped:
+                places.append((
+                    ("scenarios", at, "drop_exclusions"),
+                    f"scenario {scenario.name!r} drops unknown exclusions {dropped}; known: "
+                    f"{sorted(exclusions)}",
+                    "drop exclusions of [[exclusions]] only, or correct the names",
+                ))  # fmt: skip
+        return places
 
     def scenario(self, name: str | None) -> Study:
         """This study with the scenario ``name`` applied (``None``: the base model)."""
@@ -457,30 +771,87 @@ class Study(Section):
         )
 
 
-def _refuse_duplicates(section: str, names: list[str]) -> None:
-    seen: set[str] = set()
-    duplicates = sorted({n for n in names if n in seen or seen.add(n)})
-    if duplicates:
-        raise ValueError(f"{section} has duplicate names {duplicates}")
+def _duplicates(section: str, names: list[str]) -> list[tuple]:
+    """A problem for each item whose name an earlier item of ``section`` has."""
+    first: dict[str, int] = {}
+    places = []
+    for at, name in enumerate(names):
+        if name in first:
+            places.append((
+                (section, at, "name"),
+                f"{section} has duplicate names [{name!r}]: an earlier item has the same name",
+                f"give each of the [[{section}]] a name of its own",
+            ))  # fmt: skip
+        first.setdefault(name, at)
+    return places
 
 
-def _describe(error: ValidationError) -> str:
-    """One line naming the first problem's location in ``study.toml``."""
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    message = re.sub(r"^Value error, ", "", first["msg"])
-    more = f" (and {error.error_count() - 1} more problems)" if error.error_count() > 1 else ""
-    return " ".join(f"{where}: {message}{more}".split())
+class InvalidStudyError(StudyError):
+    """``study.toml`` does not follow the schema; ``problems`` lists every problem, placed
+    (the message names them on one line)."""
+
+    def __init__(self, source: str, problems: Sequence[StudyProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(summary(source, self.problems))
 
 
-def parse_study(data: Mapping[str, Any], *, source: str = STUDY_FILE) -> Study:
-    """Validate a parsed ``study.toml`` mapping."""
+@dataclass(frozen=True)
+class StudyValidation:
+    """Every schema problem of a study, in the order of the file, and the study without the
+    parts that have them (``None`` when nothing sensible is left): what ``parkplan check``
+    checks further. ``rest`` is the data of that study: which items were set aside, and where
+    each item left stood in the file (:meth:`~parkplan.study_problems.SetAside.original`)."""
+
+    study: Study | None
+    problems: tuple[StudyProblem, ...]
+    rest: SetAside
+
+
+#: Rounds of validation: a study's own cross-checks run once its sections are valid.
+VALIDATION_ROUNDS = 3
+
+
+def validate_study(data: Mapping[str, Any], *, text: str | None = None) -> StudyValidation:
+    """Validate a parsed ``study.toml``; find every problem, not just those of the first pass.
+
+    After each failing pass, the items and settings with problems are set aside and the rest
+    is validated again (with the names set aside still counting as known), so that the
+    checks that need valid sections (duplicate names, scenarios' references) run too.
+    ``text``, the TOML the data came from, gives the problems their line numbers.
+    """
+    places: list = []
+    rest = set_aside(data, [], Study)
+    study = None
+    for _ in range(VALIDATION_ROUNDS):
+        try:
+            study = Study.model_validate(rest.data, context={SET_ASIDE: rest.names})
+            break
+        except ValidationError as exc:
+            found = [
+                (rest.original(path), *words)
+                for path, *words in error_places(exc, rest.data, Study)
+            ]
+            fresh = [place for place in found if place not in places]
+            places += fresh
+            if not fresh or not all(path for path, _, _ in fresh):
+                break  # nothing more can be set aside
+            rest = set_aside(data, [path for path, _, _ in places], Study)
+    lines = toml_lines(text) if text and places else {}
+    problems = by_line([problem(path, message, fix, data, lines) for path, message, fix in places])
+    return StudyValidation(study, tuple(problems), rest)
+
+
+def parse_study(
+    data: Mapping[str, Any], *, source: str = STUDY_FILE, text: str | None = None
+) -> Study:
+    """Validate a parsed ``study.toml`` mapping (``text``: the TOML it was read from, whose
+    line numbers the problems then carry); :class:`InvalidStudyError` lists every problem."""
     if not isinstance(data, Mapping):
         raise StudyError(f"{source} must hold a table of settings, not {type(data).__name__}")
-    try:
-        return Study.model_validate(dict(data))
-    except ValidationError as exc:
-        raise StudyError(f"{source} is not a valid study: {_describe(exc)}") from None
+    checked = validate_study(data, text=text)
+    if checked.problems:
+        raise InvalidStudyError(source, checked.problems)
+    return checked.study
 
 
 def load_study(root: Path) -> Study:
@@ -497,13 +868,19 @@ def read_study(root: Path) -> tuple[Study, bytes]:
             f"{root} is not a study: {STUDY_FILE} not found; create one with 'parkplan init {root}'"
         )
     raw = path.read_bytes()
+    text, data = read_toml(path, raw)
+    return parse_study(data, source=str(path), text=text), raw
+
+
+def read_toml(path: Path, raw: bytes) -> tuple[str, dict[str, Any]]:
+    """The text of ``study.toml`` and its data; a one-line error when it is not TOML."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        return text, tomllib.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError is a ValueError
         raise StudyError(f"{path} is not valid TOML ({exc}); fix the syntax") from None
     except RecursionError:
         raise StudyError(f"{path} is nested too deeply to be a study file") from None
-    return parse_study(data, source=str(path)), raw
 
 
 def study_toml(study: Study) -> str:
@@ -532,9 +909,17 @@ def save_study(study: Study, root: Path) -> Path:
 
 
 def write_new_study(root: Path, *, crs: str = "EPSG:31370", name: str | None = None) -> Path:
-    """Write the ``study.toml`` of a new, empty study; refuse to overwrite one."""
+    """Write the commented ``study.toml`` of a new, empty study (:mod:`parkplan.template`);
+    refuse to overwrite one."""
     root = Path(root)
     if (root / STUDY_FILE).exists():
         raise StudyError(f"{root} already holds a {STUDY_FILE}; choose an empty folder")
+    study = Study(name=name or root.resolve().name, crs=crs)
+    text = new_study_toml(study.name, study.crs, study)
+    parse_study(tomllib.loads(text), text=text)  # the template is a valid study
     root.mkdir(parents=True, exist_ok=True)
-    return save_study(Study(name=name or root.resolve().name, crs=crs), root)
+    path = root / STUDY_FILE
+    temp = path.with_name(f".{STUDY_FILE}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    temp.replace(path)
+    return path

@@ -1,0 +1,353 @@
+"""Problems of a ``study.toml``, each with its place in the file and how to fix it.
+
+A pydantic :class:`~pydantic.ValidationError` becomes a list of :class:`StudyProblem`: the
+line (found by :mod:`parkplan.toml_lines`), the place in TOML terms
+(``[[criteria]] #2 "rail" → transform.c``: 1-based item numbers and the item's ``name``), the
+message (what was given, what was expected) and the fix. A validator that finds several
+problems at once raises a :class:`PlacedValueError` that carries each one's path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from parkplan.toml_lines import Path, line_of
+
+#: The reference that every fix may point at.
+REFERENCE = "docs/study-toml.md"
+#: The anchor of the top-level settings in the reference.
+TOP_LEVEL = "top-level-settings"
+#: How many problems the one-line error message names (``parkplan check`` lists them all).
+SHOWN_IN_ONE_LINE = 8
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_RANGE_FIXES = {
+    "greater_than": "give a number above {gt}",
+    "greater_than_equal": "give a number of at least {ge}",
+    "less_than": "give a number below {lt}",
+    "less_than_equal": "give a number of at most {le}",
+    "finite_number": "give a finite number",
+    "string_too_short": "give a text of at least {min_length} characters",
+    "string_too_long": "shorten it to at most {max_length} characters",
+    "string_pattern_mismatch": "use lower-case letters, digits and underscores, starting with a "
+    "letter (e.g. rail_station)",
+    "too_short": "give at least {min_length} items",
+    "too_long": "give at most {max_length} items",
+}
+_TYPE_FIXES = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "a text in quotes",
+    "list": "a list [ ... ]",
+    "dict": "a table",
+    "model": "a table",
+    "tuple": "a list [ ... ]",
+}
+
+
+@dataclass(frozen=True)
+class StudyProblem:
+    """One problem of a study: its line in ``study.toml`` (``None`` when the file does not
+    show it), its place in TOML terms, what is wrong and how to fix it."""
+
+    line: int | None
+    place: str
+    message: str
+    fix: str
+
+    def text(self, file: str = "study.toml") -> str:
+        """``study.toml:12: [[criteria]] #2 "rail" → transform.c: message (fix: ...)``."""
+        where = f"{file}:{self.line}" if self.line is not None else file
+        return f"{where}: {self.place}: {self.message}{self._fix()}"
+
+    def short(self) -> str:
+        """The problem for a one-line summary: ``line 12 place: message (fix: ...)``."""
+        where = f"line {self.line} " if self.line is not None else ""
+        return f"{where}{self.place}: {self.message}{self._fix()}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def _fix(self) -> str:
+        return f" (fix: {self.fix})" if self.fix else ""
+
+
+class PlacedValueError(ValueError):
+    """Several problems found by one validator, each with its path in the study data:
+    ``(path, message, fix)`` triples."""
+
+    def __init__(self, places: Sequence[tuple[Path, str, str]]) -> None:
+        self.places = tuple(places)
+        super().__init__("; ".join(message for _, message, _ in self.places))
+
+
+def summary(source: str, problems: Sequence[StudyProblem]) -> str:
+    """One line naming the problems (the first :data:`SHOWN_IN_ONE_LINE` of them)."""
+    count = len(problems)
+    shown = "; ".join(p.short() for p in problems[:SHOWN_IN_ONE_LINE])
+    more = ""
+    if count > SHOWN_IN_ONE_LINE:
+        more = f"; and {count - SHOWN_IN_ONE_LINE} more ('parkplan check' lists them all)"
+    noun = "problem" if count == 1 else "problems"
+    return one_line(f"{source} has {count} {noun}: {shown}{more}")
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+Place = tuple[Path, str, str]
+
+
+def error_places(error: ValidationError, data: Any, model: type[BaseModel]) -> list[Place]:
+    """``(path, message, fix)`` of every problem of a failed validation of ``data``."""
+    places: list[Place] = []
+    for detail in error.errors():
+        cause = (detail.get("ctx") or {}).get("error")
+        if isinstance(cause, PlacedValueError):
+            places += cause.places
+            continue
+        path = data_path(detail["loc"], data)
+        places.append((path, *_words(detail, path, model)))
+    return places
+
+
+def problem(
+    path: Path, message: str, fix: str, data: Mapping[str, Any], lines: Mapping[Path, int]
+) -> StudyProblem:
+    """A problem at ``path`` of the study data, with its line and place."""
+    return StudyProblem(line_of(lines, path), place(path, data), one_line(message), one_line(fix))
+
+
+def by_line(problems: Sequence[StudyProblem]) -> list[StudyProblem]:
+    """The problems in the order of the file (those without a line last)."""
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A study's data without the parts that have problems: each list section keeps the
+    original index of each item left (``kept``), and the names of the items set aside."""
+
+    data: dict[str, Any]
+    kept: Mapping[str, tuple[int, ...]]
+    names: Mapping[str, tuple[str, ...]]
+
+    def original(self, path: Path) -> Path:
+        """``path`` in this data as a path in the original data."""
+        if len(path) > 1 and path[0] in self.kept and isinstance(path[1], int):
+            kept = self.kept[path[0]]
+            if 0 <= path[1] < len(kept):
+                return (path[0], kept[path[1]], *path[2:])
+        return path
+
+
+def set_aside(data: Mapping[str, Any], paths: Sequence[Path], model: type[BaseModel]) -> SetAside:
+    """``data`` without the items, keys and sections at ``paths``: an item of a list section
+    goes, a key of a table section goes, anything else takes the section's default (a
+    required setting gets a stand-in)."""
+    items: dict[str, set[int]] = {}
+    keys: dict[str, set[str]] = {}
+    whole: set[Any] = set()
+    for path in paths:
+        head, value = path[0], data.get(path[0])
+        if isinstance(value, list) and len(path) > 1 and isinstance(path[1], int):
+            items.setdefault(head, set()).add(path[1])
+        elif isinstance(value, Mapping) and len(path) > 1 and path[1] in value:
+            keys.setdefault(head, set()).add(path[1])
+        else:
+            whole.add(head)
+    kept: dict[str, tuple[int, ...]] = {}
+    names: dict[str, tuple[str, ...]] = {}
+    left: dict[str, Any] = {}
+    for head, value in data.items():
+        if head in whole:
+            continue
+        if head in items:
+            kept[head] = tuple(i for i in range(len(value)) if i not in items[head])
+            left[head] = [value[i] for i in kept[head]]
+            names[head] = tuple(_names(value, items[head]))
+        elif head in keys:
+            left[head] = {k: v for k, v in value.items() if k not in keys[head]}
+        else:
+            left[head] = value
+    for head in whole:  # a required text gets a stand-in, so that the rest can be checked
+        field = model.model_fields.get(head) if isinstance(head, str) else None
+        if field is not None and field.is_required() and field.annotation is str:
+            left[head] = "unnamed"
+    return SetAside(left, kept, names)
+
+
+def _names(items: Sequence[Any], indices: set[int]) -> list[str]:
+    picked = (items[i] for i in sorted(indices) if 0 <= i < len(items))
+    found = (item.get("name") for item in picked if isinstance(item, Mapping))
+    return [name for name in found if isinstance(name, str)]
+
+
+def data_path(loc: Sequence[Any], data: Any) -> Path:
+    """The path of a pydantic error location in the data: keys and indices that exist, and a
+    missing key's name; pydantic's own tags (``[key]``, union members) are left out."""
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        if (isinstance(current, Mapping) and part in current) or (
+            isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        ):
+            path.append(part)
+            current = current[part]
+        elif isinstance(current, Mapping) and isinstance(part, str) and not _is_tag(part):
+            path.append(part)  # a missing key
+            current = None
+    return tuple(path)
+
+
+def _is_tag(part: str) -> bool:
+    return part == "[key]" or any(c in part for c in "[](),")
+
+
+def place(path: Path, data: Mapping[str, Any]) -> str:
+    """``path`` in TOML terms: the section, then the key within it."""
+    if not path:
+        return "(top level)"
+    head, rest = path[0], path[1:]
+    value = data.get(head) if isinstance(data, Mapping) else None
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        section = f"[[{key_text((head,))}]]"
+        if rest and isinstance(rest[0], int):
+            section += item_label(rest[0], value)
+            rest = rest[1:]
+    elif isinstance(value, Mapping):
+        section = f"[{key_text((head,))}]"
+    else:
+        return key_text(path)
+    return f"{section} → {key_text(rest)}" if rest else section
+
+
+def item_label(index: int, items: Sequence[Any]) -> str:
+    """`` #2 "rail"``: the 1-based number of an item and its name when it has one."""
+    item = items[index] if 0 <= index < len(items) else None
+    name = item.get("name") if isinstance(item, Mapping) else None
+    return f" #{index + 1}" + (
+        f" {json.dumps(name, ensure_ascii=False)}" if isinstance(name, str) else ""
+    )
+
+
+def key_text(path: Path) -> str:
+    """Keys joined by dots (quoted when not bare), list items as `` #n`` (1-based), and
+    `` → `` from an item to a key within it: ``rest #2 → kind``."""
+    text, after_item = "", False
+    for part in path:
+        if isinstance(part, int):
+            text, after_item = f"{text} #{part + 1}", True
+            continue
+        key = str(part) if _BARE_KEY.match(str(part)) else json.dumps(str(part), ensure_ascii=False)
+        text += key if not text else (f" → {key}" if after_item else f".{key}")
+        after_item = False
+    return text
+
+
+def see_reference(path: Path, model: type[BaseModel]) -> str:
+    """``see docs/study-toml.md#SECTION`` for the section that holds ``path``."""
+    head = path[0] if path else None
+    known = isinstance(head, str) and head in model.model_fields
+    target = annotation_at(model, (head,)) if known else None
+    section = _is_model(target) or typing.get_origin(target) in (list, dict)
+    return f"see {REFERENCE}#{head if section else TOP_LEVEL}"
+
+
+def _words(detail: Mapping[str, Any], path: Path, model: type[BaseModel]) -> tuple[str, str]:
+    """The message and the fix of one pydantic error."""
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    if kind == "missing":
+        return (
+            "is required but missing",
+            f"add {key_text(path[-1:])} = …; {see_reference(path, model)}",
+        )
+    if kind == "extra_forbidden":
+        return _unknown_key(path, model)
+    message = re.sub(r"^Value error, ", "", str(detail["msg"]))
+    if kind in ("value_error", "assertion_error"):
+        return message, see_reference(path, model)
+    message = f"{message}; given {_shown(detail.get('input'))}"
+    if kind == "literal_error":
+        return message, f"use one of {ctx.get('expected', 'the allowed values')}"
+    if kind in _RANGE_FIXES:
+        return message, _RANGE_FIXES[kind].format(**ctx)
+    wanted = kind.split("_")[0]
+    if wanted in _TYPE_FIXES:
+        return message, f"give {_TYPE_FIXES[wanted]}; {see_reference(path, model)}"
+    return message, see_reference(path, model)
+
+
+def _shown(value: Any) -> str:
+    """A short, one-line picture of a given value (never the repr of a deep structure)."""
+    if isinstance(value, Mapping):
+        return f"a table of {len(value)} keys"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)} items"
+    if isinstance(value, str) and len(value) > 60:
+        return one_line(repr(value[:57]) + "...")
+    return one_line(repr(value)[:60])
+
+
+def _unknown_key(path: Path, model: type[BaseModel]) -> tuple[str, str]:
+    known = keys_at(model, path[:-1])
+    key = str(path[-1]) if path else ""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    message = f"unknown key {key_text(path[-1:])}"
+    if close:
+        return f"{message}; did you mean {close[0]!r}?", f"write {close[0]!r} instead"
+    if known and len(known) <= 12:
+        message += f"; expected one of {', '.join(known)}"
+    return message, f"remove it or correct its spelling; {see_reference(path, model)}"
+
+
+def keys_at(model: type[BaseModel], path: Path) -> list[str]:
+    """The keys the schema allows at ``path`` (a table of ``model``), or [] if not a model."""
+    target = annotation_at(model, path)
+    return list(target.model_fields) if _is_model(target) else []
+
+
+def annotation_at(model: type[BaseModel], path: Path) -> Any:
+    """The type the schema expects at ``path``: models, lists and dicts are followed."""
+    current: Any = model
+    for part in path:
+        current = _unwrapped(current)
+        if _is_model(current) and isinstance(part, str) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        elif typing.get_origin(current) in (list, tuple) and isinstance(part, int):
+            current = (typing.get_args(current) or (Any,))[0]
+        elif typing.get_origin(current) is dict:
+            current = (typing.get_args(current) or (Any, Any))[-1]
+        else:
+            return Any
+    return _unwrapped(current)
+
+
+def _unwrapped(annotation: Any) -> Any:
+    """``annotation`` without ``Annotated`` and ``| None``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
