@@ -13,6 +13,16 @@ class InputError(EqualisationError, ValueError):
     """An input value is out of range, missing or inconsistent."""
 
 
+class InputTypeError(InputError, TypeError):
+    """An input is not of the expected type (a string, a bool or ``None`` where a number is
+    expected, a number where a yes/no answer is expected)."""
+
+
+class OutOfRangeError(InputError):
+    """A number is not finite, or lies outside the range it must lie in (negative, absurdly
+    large)."""
+
+
 class KeyShareError(EqualisationError, ValueError):
     """A sharing key names an unknown partner, has a negative share, or does not sum to 1."""
 

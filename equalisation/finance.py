@@ -7,6 +7,10 @@ Timeline (``t = 0`` is the start year; every amount is priced in start-year euro
 - ``t = 1``: site preparation, infrastructure and access works (less the public-works subsidy);
 - ``t ≥ 2``: plot sales at the take-up rate until the net area is sold; maintenance of the
   public domain; at ``t = 1 + k × lifespan`` a renewal of the works;
+- take-up: with ``take_up_model = "proportional"`` (the default) every park sells its net area
+  in ``sell_out_years``, so a park's take-up scales with its own demand (a municipality's 1.5 ha
+  park and the partners' 30 ha park fill up over the same years); with ``"fixed"`` every park
+  sells ``take_up_ha_net_per_year``, whatever its size;
 - every year: financing cost = rate × the negative cash balance at the end of the year before.
 
 As **developer** the municipality carries all of it. As **director** (regisseur) a third party
@@ -31,6 +35,9 @@ log = logging.getLogger(__name__)
 
 M2_PER_HA = 10_000.0
 ROLES = ("developer", "director")
+TAKE_UP_MODELS = ("proportional", "fixed")
+#: The assumptions that are choices, not numbers, with their allowed values.
+CHOICES = {"role": ROLES, "take_up_model": TAKE_UP_MODELS}
 #: Parks priced per block by :func:`net_cost_eur`.
 CHUNK = 4096
 
@@ -128,6 +135,23 @@ class FinanceAssumptions:
         sourced=True,
         doc="sale price of serviced plots",
     )
+    take_up_model: Literal["proportional", "fixed"] = _assumption(
+        "proportional",
+        unit="choice",
+        plausible="proportional | fixed",
+        sourced=False,
+        doc=(
+            "proportional: every park sells its net area in sell_out_years (take-up scales with "
+            "its own demand); fixed: take_up_ha_net_per_year whatever the park's size"
+        ),
+    )
+    sell_out_years: float = _assumption(
+        10.0,
+        unit="years",
+        plausible="5–15",
+        sourced=False,
+        doc="years a park takes to sell all its plots (proportional take-up)",
+    )
     take_up_ha_net_per_year: float = _assumption(
         2.0,
         unit="ha net/year",
@@ -209,9 +233,9 @@ class FinanceAssumptions:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "role":
-                if value not in ROLES:
-                    raise InputError(f"role is {value!r}; use one of {list(ROLES)}")
+            if f.name in CHOICES:
+                if value not in CHOICES[f.name]:
+                    raise InputError(f"{f.name} is {value!r}; use one of {list(CHOICES[f.name])}")
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise InputError(f"{f.name} is {value!r}; expected a number ({f.metadata['unit']})")
@@ -222,8 +246,10 @@ class FinanceAssumptions:
                 )
             if f.metadata["unit"] == "share" and value > 1:
                 raise InputError(f"{f.name} is {value}; expected a share between 0 and 1")
-        if self.net_share == 0 or self.take_up_ha_net_per_year == 0:
-            raise InputError("net_share and take_up_ha_net_per_year must be above 0")
+        if self.net_share == 0 or self.take_up_ha_net_per_year == 0 or self.sell_out_years == 0:
+            raise InputError(
+                "net_share, take_up_ha_net_per_year and sell_out_years must be above 0"
+            )
         if (
             int(self.asset_lifespan_years) != self.asset_lifespan_years
             or self.asset_lifespan_years < 1
@@ -402,7 +428,7 @@ def _cash_flows(gross_ha: np.ndarray, a: FinanceAssumptions, horizon: int) -> di
     at = {t: (years == t).astype(float) for t in (0, 1)}
     developer = 1.0 if a.role == "developer" else 0.0
     works_eur = net_m2 * a.infrastructure_eur_per_m2_net + a.access_works_eur
-    take_up_m2 = a.take_up_ha_net_per_year * M2_PER_HA
+    take_up_m2 = take_up_m2_per_year(net_m2, a)
     sold_by_end = np.clip((years - 1) * take_up_m2, 0, None) * np.ones((m, 1))
     sold_by_end = np.minimum(sold_by_end, net_m2)
     sold = np.diff(sold_by_end, axis=1, prepend=0.0)
@@ -442,6 +468,13 @@ def _cash_flows(gross_ha: np.ndarray, a: FinanceAssumptions, horizon: int) -> di
     for name in flows:  # renders -0.0 as 0.0
         flows[name] = flows[name] + 0.0
     return flows
+
+
+def take_up_m2_per_year(net_m2: np.ndarray, a: FinanceAssumptions) -> np.ndarray:
+    """Plots sold per year: ``net area / sell_out_years`` (proportional) or the fixed rate."""
+    if a.take_up_model == "proportional":
+        return net_m2 / a.sell_out_years
+    return np.full_like(net_m2, a.take_up_ha_net_per_year * M2_PER_HA)
 
 
 def _npv(net: np.ndarray, rate: float) -> np.ndarray:

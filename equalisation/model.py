@@ -168,6 +168,7 @@ class EqualisationResult:
                 "3.97 % (plant and equipment: × de-indexation coefficient; exempt share pays 0); "
                 "surcharges = base levy × opcentiemen / 100; projected × (1 + indexation)^t"
             ),
+            "coefficient_sources": list(tax.coefficient_sources),
         }
 
 
@@ -184,6 +185,7 @@ def equalise(
     tax_year: int,
     provincial_opcentiemen: float,
     candidate_sites: Sequence[Mapping] | None = None,
+    tax_coefficients: Mapping[int, Any] | None = None,
 ) -> EqualisationResult:
     """Finance, taxes and the sharing of one park among the partners, under several keys.
 
@@ -203,6 +205,10 @@ def equalise(
         Mechanism spec (see :mod:`equalisation.mechanisms`); ``None`` pools all the OV.
     candidate_sites
         Plain-data sites for the fair-division game; ``None`` or empty skips the game.
+    tax_coefficients
+        Property-tax coefficients of years not built in, ``{year: {"indexation": ...,
+        "deindexation": ..., "source": "..."}}`` (see :func:`equalisation.tax.coefficient_table`);
+        ``None``: the built-in ones only.
     """
     partners = _with_land(partners, site_area_ha_by_municipality)
     names = [p.name for p in partners]
@@ -225,6 +231,7 @@ def equalise(
         plant_equipment_share_of_ki=assumptions.plant_equipment_share_of_ki,
         plant_equipment_exempt_share=assumptions.plant_equipment_exempt_share,
         indexation_per_year=assumptions.indexation_per_year,
+        tax_coefficients=tax_coefficients,
     )
     pairs = tuple(
         build_key_pair(name, spec, partners, host=host)

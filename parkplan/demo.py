@@ -174,7 +174,7 @@ def demo_model(partners: list[dict]) -> dict:
         "finance": {
             "horizon_years": 30,
             "start_year": 2026,
-            "tax_year": 2024,
+            "tax_year": 2022,
             "provincial_opcentiemen": 0.0,
         },
         "keys": {

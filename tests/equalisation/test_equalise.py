@@ -51,7 +51,7 @@ def run(mechanisms=None, keys=KEYS, sites=SITES, **changes):
         mechanisms=mechanisms,
         horizon_years=30,
         start_year=2026,
-        tax_year=2024,
+        tax_year=2022,  # the last year with every coefficient in reference/FACTS.md
         provincial_opcentiemen=0.0,
         candidate_sites=sites,
     )

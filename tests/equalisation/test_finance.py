@@ -21,6 +21,7 @@ PLAIN = FinanceAssumptions(
     subsidy_share_of_public_works=0.5,
     subsidy_share_of_studies=0,
     sale_price_eur_per_m2_net=80,
+    take_up_model="fixed",
     take_up_ha_net_per_year=3,
     built_share=0.5,
     ki_eur_per_m2_built=6,
@@ -130,3 +131,24 @@ def test_refuses_bad_area_and_horizon():
         site_finance(gross_area_ha=0, assumptions=PLAIN, horizon_years=5, start_year=2026)
     with pytest.raises(InputError, match="horizon_years"):
         site_finance(gross_area_ha=1, assumptions=PLAIN, horizon_years=0, start_year=2026)
+
+
+def test_proportional_take_up_sells_every_park_in_the_same_years():
+    """Take-up scales with a park's own size: a 1.5 ha and a 30 ha park sell out together."""
+    assumptions = dataclasses.replace(PLAIN, take_up_model="proportional", sell_out_years=5)
+    small, large = (
+        site_finance(gross_area_ha=area, assumptions=assumptions, horizon_years=12, start_year=0)
+        for area in (1.5, 30.0)
+    )
+    for park in (small, large):
+        per_year = park.net_area_ha / 5
+        assert park.sold_net_ha == pytest.approx([0, 0] + [per_year] * 5 + [0] * 5)
+    studies_eur = 100_000  # the only fixed amount of PLAIN: everything else scales with size
+    assert large.npv_eur + studies_eur == pytest.approx(20 * (small.npv_eur + studies_eur))
+
+
+def test_with_fixed_costs_the_cost_per_hectare_falls_with_size_under_proportional_take_up():
+    assumptions = FinanceAssumptions()  # the defaults: access works and studies are fixed
+    costs = net_cost_eur(np.array([2.0, 10.0, 20.0, 40.0]), assumptions, horizon_years=30)
+    per_ha = costs / np.array([2.0, 10.0, 20.0, 40.0])
+    assert (np.diff(per_ha) < 0).all()
