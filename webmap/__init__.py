@@ -1,34 +1,39 @@
-"""webmap: the presentation of parkplan's results — interactive maps, the report, web assets.
+"""webmap: the presentation of parkplan's results — interactive maps, the dossier, web assets.
 
-Pure functions of in-memory results to HTML; nothing here runs a model or reads a study.
+Functions of result objects to HTML; nothing here runs a model or reads a study. (Printing a
+dossier to PDF drives headless Chromium, and fetching the web assets runs npm: both at the edge,
+in :mod:`webmap.pdf` and :mod:`webmap.assets`.)
 
-- :func:`webmap.maps.site_map`, :func:`webmap.maps.map_html`, :func:`webmap.maps.compare_html`
-- :func:`webmap.report.report_html`, :func:`webmap.pdf.html_to_pdf`
-- :func:`webmap.assets.fetch_assets`, :class:`webmap.assets.AssetSource`,
-  :func:`webmap.assets.inline_assets`
-- inputs: :class:`webmap.model.MapData`, :class:`webmap.model.ScoreOverlay`,
-  :class:`webmap.model.ReportData`, :class:`webmap.model.SiteSheet`
+Main entry points (imported on first use, so that ``import webmap`` stays light):
+
+- :func:`map_html`, :func:`compare_html`, :func:`site_map` — the interactive maps;
+- :func:`report_html` — the dossier; :func:`html_to_pdf` — printed by Chromium;
+- :func:`fetch_assets`, :class:`AssetSource`, :func:`inline_assets` — offline web assets;
+- inputs: :class:`MapData`, :class:`ScoreOverlay`, :class:`ReportData`, :class:`SiteSheet`.
 """
 
-from webmap.assets import AssetSource, fetch_assets, inline_assets
-from webmap.maps import compare_html, map_html, site_map
-from webmap.model import MapData, ReportData, ScoreOverlay, SiteSheet
-from webmap.pdf import html_to_pdf
-from webmap.report import report_html, site_sheet, top_sheets
+from importlib import import_module
 
-__all__ = [
-    "AssetSource",
-    "MapData",
-    "ReportData",
-    "ScoreOverlay",
-    "SiteSheet",
-    "compare_html",
-    "fetch_assets",
-    "html_to_pdf",
-    "inline_assets",
-    "map_html",
-    "report_html",
-    "site_map",
-    "site_sheet",
-    "top_sheets",
-]
+_WHERE = {
+    "AssetSource": "webmap.assets",
+    "fetch_assets": "webmap.assets",
+    "inline_assets": "webmap.assets",
+    "compare_html": "webmap.maps",
+    "map_html": "webmap.maps",
+    "site_map": "webmap.maps",
+    "MapData": "webmap.model",
+    "ReportData": "webmap.model",
+    "ScoreOverlay": "webmap.model",
+    "SiteSheet": "webmap.model",
+    "html_to_pdf": "webmap.pdf",
+    "report_html": "webmap.report",
+    "site_sheet": "webmap.report",
+    "top_sheets": "webmap.report",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'webmap' has no attribute {name!r}")
+    return getattr(import_module(_WHERE[name]), name)

@@ -1,6 +1,8 @@
 """The ``parkplan`` command line.
 
-Every subcommand lives in its own module of this package and is registered here. Errors of the
+Every subcommand lives in its own module of this package, listed in
+:data:`parkplan.cli.commands.COMMANDS` and imported only when it runs (``parkplan --help`` and
+``--version`` import none of the heavy libraries). Errors of the
 libraries and the application become one line on stderr and exit code 2; anything else is an
 internal error (exit code 1). Warnings of the libraries (:class:`geo.errors.GeoWarning`) are one
 line each on stderr, ``parkplan: warning: ...``, and never stop a command.
@@ -13,11 +15,13 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import import_module
 
 import click
 
 from equalisation.errors import EqualisationError
 from geo.errors import GeoError, GeoWarning
+from parkplan.cli.commands import COMMANDS
 from parkplan.errors import ParkplanError
 from webmap.errors import WebmapError
 
@@ -32,7 +36,29 @@ def one_line(message: object) -> str:
     return " ".join(str(message).split())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they run (see :data:`COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name][0].split(":")
+        return getattr(import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        width = max(formatter.width - 16, 40)
+        rows = [
+            (name, click.utils.make_default_short_help(text, width))
+            for name, (_, text) in COMMANDS.items()
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.version_option(package_name="parkplan")
 def cli(verbose: int) -> None:
@@ -58,17 +84,9 @@ def geo_warnings_on_stderr() -> Iterator[None]:
         yield
 
 
-def _register() -> None:
-    from parkplan.cli import commands
-
-    for command in commands.ALL:
-        cli.add_command(command)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising (used by ``python -m parkplan``)."""
     try:
-        _register()
         with geo_warnings_on_stderr():
             cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -50,3 +50,31 @@ def test_python_dash_m_runs_the_same_cli():
     assert done.returncode == 0
     for command in ("demo", "init", "layers", "run", "score", "equalise", "map", "game"):
         assert command in done.stdout
+
+
+def test_every_listed_command_runs_the_command_its_help_describes():
+    import inspect
+
+    import click
+
+    from parkplan.cli import cli
+    from parkplan.cli.commands import COMMANDS
+
+    context = click.Context(cli)
+    for name, (_, text) in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command is not None and command.name == name, name
+        summary = inspect.getdoc(command.callback).split("\n\n")[0]
+        assert " ".join(summary.split()) == text, name
+
+
+def test_help_and_version_start_without_the_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from parkplan.cli import main\n"
+        "assert main(['--help']) == 0 and main(['--version']) == 0\n"
+        "heavy = {'geopandas', 'folium', 'fastapi', 'dask', 'rasterio', 'pyogrio', 'scipy'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -39,7 +39,7 @@ _SERVER_CODE = r"""
 import json, os, signal, sys
 import parkplan.cli
 from parkplan.cli import main
-import parkplan.cli.commands, parkplan.run, parkplan.report  # imported once, not per command
+import parkplan.cli.run, parkplan.cli.map, parkplan.cli.layers  # imported once, not per command
 
 def arm(kill_at):
     def die():
