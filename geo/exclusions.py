@@ -77,6 +77,22 @@ class InsideExclusion(Exclusion):
         return self.features.burn(grid, window) > 0
 
 
+class OutsideExclusion(Exclusion):
+    """Exclude cells whose centre lies outside every polygon of ``area`` (the study area)."""
+
+    def __init__(self, name: str, area: gpd.GeoDataFrame) -> None:
+        super().__init__(name)
+        self.features = Features(area, what=f"study area of exclusion {name!r}")
+        self.features.polygonal()
+
+    def check(self, grid: Grid) -> None:
+        self.features.check_grid(grid)
+
+    def mask_block(self, grid: Grid, window: Window) -> np.ndarray:
+        self.check(grid)
+        return self.features.burn(grid, window) == 0
+
+
 class BufferExclusion(Exclusion):
     """Exclude cells whose centre lies within ``buffer_m`` of a feature (any geometry type)."""
 

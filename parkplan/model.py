@@ -16,7 +16,13 @@ import geopandas as gpd
 
 from geo.aggregation import Aggregation
 from geo.criteria import DistanceCriterion, RasterCriterion, ZoneShareCriterion, ZoningCriterion
-from geo.exclusions import BufferExclusion, InsideExclusion, RasterExclusion, ZoningExclusion
+from geo.exclusions import (
+    BufferExclusion,
+    InsideExclusion,
+    OutsideExclusion,
+    RasterExclusion,
+    ZoningExclusion,
+)
 from geo.grid import Grid
 from geo.transforms import Transform
 from geo.weights import AHPResult, ahp_weights, direct_weights, rank_weights
@@ -67,14 +73,54 @@ def municipalities(study: Study, workspace: Workspace) -> gpd.GeoDataFrame:
     return layer.rename(columns={column: "name"}) if column != "name" else layer
 
 
-def study_grid(study: Study, workspace: Workspace) -> Grid:
-    """The grid covering the municipalities at the study's cell size."""
-    bounds = tuple(municipalities(study, workspace).total_bounds)
+#: The name of the exclusion that removes everything outside the study area.
+OUTSIDE_STUDY_AREA = "outside_study_area"
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    """Where sites may be found (``area``: the analysis mask, polygons in the study CRS), whose
+    land may host them (``hosts``: the partners' municipalities, ``name`` + geometry), and
+    what the area is, in words."""
+
+    area: gpd.GeoDataFrame
+    hosts: gpd.GeoDataFrame
+    description: str
+
+    def exclusion(self) -> OutsideExclusion:
+        """The exclusion of every cell outside the area, reported as its own line."""
+        return OutsideExclusion(OUTSIDE_STUDY_AREA, self.area)
+
+
+def study_area(study: Study, workspace: Workspace) -> StudyArea:
+    """The partners' municipalities (every municipality without ``[[partners]]``), widened by
+    ``[study_area] buffer_m``, or the polygons of ``[study_area] layer``."""
+    towns = municipalities(study, workspace)
+    names = [p.name for p in study.partners]
+    hosts = towns[towns["name"].isin(names)] if names else towns
+    config = study.study_area
+    if config.layer is not None:
+        area = workspace.read_vector(config.layer)[["geometry"]]
+        description = f"the polygons of layer {config.layer!r}"
+    else:
+        area = gpd.GeoDataFrame(geometry=[hosts.union_all()], crs=hosts.crs)
+        who = "the partners' municipalities" if names else "every municipality of the layer"
+        description = f"{who} ({len(hosts)})"
+    if config.buffer_m > 0:
+        area = gpd.GeoDataFrame(geometry=area.buffer(config.buffer_m), crs=area.crs)
+        description += f" widened by {config.buffer_m:g} m"
+    return StudyArea(area.to_crs(study.crs), hosts[["name", "geometry"]], description)
+
+
+def study_grid(study: Study, workspace: Workspace, area: StudyArea | None = None) -> Grid:
+    """The grid covering the study area at the study's cell size."""
+    area = study_area(study, workspace) if area is None else area
+    bounds = tuple(area.area.total_bounds)
     grid = Grid.covering(bounds, study.cell_size_m, study.crs)
     if grid.width * grid.height > MAX_GRID_CELLS:
         raise StudyError(
             f"cell_size_m = {study.cell_size_m:g} makes a grid of {grid.width:,} x "
-            f"{grid.height:,} cells over the municipalities; expected at most "
+            f"{grid.height:,} cells over the study area; expected at most "
             f"{MAX_GRID_CELLS:,} cells; raise cell_size_m in study.toml"
         )
     return grid

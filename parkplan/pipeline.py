@@ -51,6 +51,8 @@ class Scoring:
     site_municipalities: pd.DataFrame
     robustness: RobustnessResult | None
     weight_sweep: pd.DataFrame | None = None
+    area: model.StudyArea | None = None
+    notes: tuple[str, ...] = ()
 
 
 def score(
@@ -71,22 +73,28 @@ def score(
     sites, so that the rankings can be compared site by site.
     """
     variant = study.scenario(scenario)
-    grid = model.study_grid(variant, workspace)
+    area = model.study_area(variant, workspace)
+    grid = model.study_grid(variant, workspace, area)
     weighting = model.weighting(variant)
     jitter = model.transform_jitter(variant)
+    exclusions = [model.exclusion(e, workspace, grid) for e in variant.exclusions]
     suitability = engine.score(
         grid,
         [model.criterion(c, workspace, grid) for c in variant.criteria],
         weighting.weights,
         aggregation=model.aggregation(variant),
-        exclusions=[model.exclusion(e, workspace, grid) for e in variant.exclusions],
+        exclusions=[area.exclusion(), *exclusions],
         out_path=out_dir / SCORE_RASTER,
         criterion_dir=out_dir / "criteria",
         raw_dir=out_dir / "raw" if jitter else None,
         progress=progress,
     )
+    notes: list[str] = []
     if candidates is None:
-        candidates = candidate_sites(variant, workspace, grid, suitability)
+        found = candidate_sites(variant, workspace, grid, suitability)
+        candidates, notes = keep_to_partners(
+            found, area, variant.study_area.sites_beyond_partners, cell_size_m=grid.cell_size_m
+        )
     table = engine.zonal_scores(
         candidates,
         grid,
@@ -101,7 +109,44 @@ def score(
     if len(table) >= 2:
         sweep = sensitivity.weight_sweep(table, weighting.weights, model.aggregation(variant))
     sites = _site_table(candidates, table, parts, stability)
-    return Scoring(scenario, grid, weighting, suitability, sites, parts, stability, sweep)
+    return Scoring(
+        scenario, grid, weighting, suitability, sites, parts, stability, sweep, area, tuple(notes)
+    )
+
+
+def keep_to_partners(
+    candidates: gpd.GeoDataFrame, area: model.StudyArea, rule: str, *, cell_size_m: float
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Sites kept to the partners' territory: a site reaching beyond it by more than the cells
+    along its edge do (half a cell along its outline, and 1 % of its area) is clipped to it
+    (``rule = "clip"``) or dropped (``"drop"``), with a warning; edge slivers are clipped
+    without one."""
+    territory = area.hosts.union_all()
+    inside = candidates.geometry.intersection(territory)
+    beyond_ha = (candidates.geometry.area - inside.area) / 10_000
+    edge_ha = candidates.geometry.length * cell_size_m / 2 / 10_000
+    noticeable = (beyond_ha > edge_ha) & (beyond_ha > 0.01 * candidates.geometry.area / 10_000)
+    ids = candidates.loc[noticeable, "site_id"].astype(str).tolist()
+    kept = candidates.assign(geometry=inside)
+    if rule == "drop":
+        kept = kept[~noticeable.to_numpy()]
+    kept = kept[~kept.geometry.is_empty]
+    if kept.empty:
+        raise StudyError(
+            "every candidate site lies beyond the partners' territory; check [[partners]] "
+            "against the municipalities layer, or [study_area]"
+        )
+    notes = []
+    if ids:
+        action = "dropped" if rule == "drop" else "clipped to it"
+        lost = ", ".join(
+            f"site {i} by {b:.1f} ha" for i, b in zip(ids, beyond_ha[noticeable], strict=True)
+        )
+        notes.append(
+            f"candidate sites reached beyond the partners' territory ({lost}) and were {action}; "
+            "only partners host a site (add the neighbour as a partner to include its land)"
+        )
+    return gpd.GeoDataFrame(kept.reset_index(drop=True), crs=candidates.crs), notes
 
 
 def candidate_sites(
@@ -251,6 +296,7 @@ def equalise(
         "start_year": study.finance.start_year,
         "tax_year": study.finance.tax_year,
         "provincial_opcentiemen": study.finance.provincial_opcentiemen,
+        "tax_coefficients": study.finance.tax_coefficients,
     }
     result = equalisation.equalise(
         partners=facts.partners(area_by_municipality),

@@ -98,6 +98,8 @@ def report_data(
         robustness=robustness,
         run=data.run,
         warnings=warnings,
+        assumed_facts=tuple((result or {}).get("assumed_facts") or ()),
+        assumption_effects=(result or {}).get("assumption_effects") or {},
     )
 
 

@@ -19,8 +19,9 @@ import pandas as pd
 
 from geo import scenarios, sensitivity
 from geo.robustness import RobustnessResult
-from parkplan import model, outputs, pipeline, report, views
+from parkplan import model, outputs, pipeline, report, sanity, views
 from parkplan.engines import open_engine
+from parkplan.facts import ResolvedFacts, resolve_facts
 from parkplan.runs import RunIdentity, RunStore
 from parkplan.study import STUDY_FILE, Study, read_study
 from parkplan.workspace import Workspace
@@ -60,6 +61,7 @@ def ensure_layers(study: Study, workspace: Workspace) -> None:
                 layer.name,
                 source_layer=layer.source_layer,
                 assume_crs=layer.assume_crs,
+                allow_outside=layer.allow_outside,
             )
 
 
@@ -103,6 +105,7 @@ def run_study(
     with workspace.lock(), open_engine(engine_name, scheduler=scheduler or study.scheduler) as eng:
         ensure_layers(study, workspace)
         model.check_partners(study, model.municipalities(study, workspace))
+        facts = resolve_facts(study) if equalise and study.partners else None
         base = store.folder(None) if scenario else None
         identity = start_identity(
             study, raw, workspace, scenario=scenario, derived_from=base and base.name
@@ -120,8 +123,11 @@ def run_study(
             )
             result = None
             notes = [scoring.weighting.note] if scoring.weighting.note else []
-            if equalise and study.partners:
+            notes += scoring.notes
+            notes += sanity.scoring_warnings(study, scoring, pooled_demand_ha(facts))
+            if facts is not None:
                 result = pipeline.equalise(study, scoring.sites, scoring.site_municipalities)
+                notes += sanity.equalisation_warnings(result)
             elif equalise:
                 notes.append(NO_PARTNERS)
             names = write_outputs(study, workspace, scoring, result, folder, lang, identity, notes)
@@ -129,6 +135,13 @@ def run_study(
         publish_to_workspace(workspace, store, scenario, published, names)
     files = {name: store.visible_path(scenario, name) for name in names}
     return RunOutputs(root, identity, published, files, scoring, result, tuple(notes))
+
+
+def pooled_demand_ha(facts: ResolvedFacts | None) -> float | None:
+    """The partners' pooled demand (net ha, assumed values included), ``None`` when unknown."""
+    if facts is None:
+        return None
+    return sum(p.demand_ha for p in facts.partners({})) or None
 
 
 NO_PARTNERS = (

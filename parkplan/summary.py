@@ -26,6 +26,11 @@ def equalisation_summary(result: Mapping[str, Any], site_id: object) -> dict[str
         "keys": {name: _partner_totals(key.get("ledger") or {}) for name, key in keys.items()},
         "transfers": _transfers(keys),
         "core": _core(result.get("games") or {}),
+        "assumed": [
+            f"{a['partner']}: {a['fact']} = {a['value']:g} ({a['low']:g}–{a['high']:g}; "
+            f"{a['source']})"
+            for a in result.get("assumed_facts") or []
+        ],
     }
     if keys:
         summary["ledger"] = _yearly_rows(next(iter(keys.values())).get("ledger") or {})

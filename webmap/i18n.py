@@ -87,6 +87,15 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "robustness": ("Robuustheid", "Robustness"),
     "run": ("Berekening", "Run"),
     "warnings": ("Waarschuwingen bij deze berekening", "Warnings of this run"),
+    "assumed_facts": ("Aannames voor onbekende gegevens", "Assumptions for unknown facts"),
+    "fact": ("Gegeven", "Fact"),
+    "assumed_value": ("Aangenomen waarde", "Assumed value"),
+    "plausible_range": ("Plausibel bereik", "Plausible range"),
+    "effect_of_range": (
+        "Effect van het bereik op het netto resultaat (contante waarde): aangenomen waarde "
+        "(laagste – hoogste)",
+        "Effect of the range on the net result (present value): assumed value (low – high)",
+    ),
     "provenance": ("Herkomst van deze resultaten", "Provenance of these results"),
     "run_id": ("Berekening (id)", "Run (id)"),
     "finished_at": ("Berekend op (UTC)", "Computed at (UTC)"),

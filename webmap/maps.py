@@ -45,7 +45,7 @@ from webmap.elements import (
 )
 from webmap.i18n import check_lang, label, labels, locale
 from webmap.model import Basemap, MapData, RunStamp
-from webmap.overlay import overlay_image
+from webmap.overlay import OverlayImage, overlay_image
 
 MUNICIPALITY_STYLE = {"color": "#555", "weight": 1.5, "fillColor": "#888", "fillOpacity": 0.03}
 EXCLUSION_STYLE = {"color": "#7b3294", "weight": 0.5, "fillColor": "#7b3294", "fillOpacity": 0.3}
@@ -98,7 +98,8 @@ def site_map(
     require_crs(data.municipalities, what="municipalities")
     layers = [data.municipalities, data.sites]
     tolerance_m = display_tolerance_m(layers)
-    bounds = bounds_latlon(layers)
+    image = overlay_image(data.score) if data.score is not None else None
+    bounds = view_bounds(data, image)
     fmap = LeafletMap(
         slots=slots if slots is not None else DataSlots(),
         tiles=None,
@@ -121,8 +122,8 @@ def site_map(
         slots=fmap.slots,
     ).add_to(fmap)
     add_municipalities(fmap, data, lang=lang, tolerance_m=tolerance_m)
-    if data.score is not None:
-        add_score_overlay(fmap, data, lang=lang)
+    if image is not None:
+        add_score_overlay(fmap, image, lang=lang)
     add_exclusions(fmap, data, lang=lang, tolerance_m=tolerance_m)
     add_criteria_layers(fmap, data, lang=lang, tolerance_m=tolerance_m)
     add_sites(fmap, data, lang=lang, tolerance_m=tolerance_m, context=context)
@@ -167,8 +168,21 @@ def add_municipalities(fmap: LeafletMap, data: MapData, *, lang: str, tolerance_
     ).add_to(fmap)
 
 
-def add_score_overlay(fmap: LeafletMap, data: MapData, *, lang: str) -> None:
-    image = overlay_image(data.score)
+def view_bounds(data: MapData, image: OverlayImage | None) -> list[list[float]] | None:
+    """What the map shows first: the study area (the score raster) and the sites, else the
+    municipalities."""
+    if image is None:
+        return bounds_latlon([data.municipalities, data.sites])
+    (south, west), (north, east) = image.bounds_latlon
+    sites = bounds_latlon([data.sites])
+    if sites is not None:
+        (s_south, s_west), (s_north, s_east) = sites
+        south, west = min(south, s_south), min(west, s_west)
+        north, east = max(north, s_north), max(east, s_east)
+    return [[south, west], [north, east]]
+
+
+def add_score_overlay(fmap: LeafletMap, image: OverlayImage, *, lang: str) -> None:
     ImageOverlay(
         image.rgba,
         bounds=[list(corner) for corner in image.bounds_latlon],

@@ -134,3 +134,7 @@ class ReportData:
     robustness: str = ""
     run: RunStamp | None = None
     warnings: Sequence[str] = ()
+    assumed_facts: Sequence[Mapping[str, Any]] = ()
+    assumption_effects: Mapping[str, Mapping[str, Mapping[str, float]]] = field(
+        default_factory=dict
+    )

@@ -95,7 +95,34 @@ def report_html(data: ReportData, *, lang: str = "nl") -> str:
         cooperation=[cooperation_row(c, text) for c in data.cooperation],
         run=run_view(data.run),
         warnings=list(data.warnings),
+        assumed=assumed_view(data, formats),
     )
+
+
+def assumed_view(data: ReportData, formats: Formats) -> dict | None:
+    """The assumed facts (partner, fact, value, range, source) and, per partner, the net present
+    value under each key as computed and at both ends of the ranges."""
+    if not data.assumed_facts:
+        return None
+
+    def value(v: Any) -> str:
+        return formats.number(v, 2).rstrip("0").rstrip(",.")
+
+    rows = [
+        (str(a["partner"]), str(a["fact"]), value(a["value"]),
+         f"{value(a['low'])} – {value(a['high'])}", str(a["source"]))
+        for a in data.assumed_facts
+    ]  # fmt: skip
+    keys = list(data.assumption_effects)
+    partners = list(dict.fromkeys(p for k in keys for p in data.assumption_effects[k]))
+
+    def effect(key: str, partner: str) -> str:
+        e = data.assumption_effects[key][partner]
+        low, high = sorted((e["net_pv_low_eur"], e["net_pv_high_eur"]))
+        return f"{formats.euro(e['net_pv_value_eur'])} ({formats.euro(low)} – {formats.euro(high)})"
+
+    effects = [[p, *(effect(k, p) for k in keys)] for p in partners]
+    return {"rows": rows, "key_names": keys, "effects": effects}
 
 
 def run_view(run: RunStamp | None) -> dict | None:

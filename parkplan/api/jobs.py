@@ -39,6 +39,8 @@ class RunStatus(BaseModel):
     equalise: bool
     lang: str
     error: str | None
+    warnings: list[str] = []
+    run_id: str | None = None
     created_at: str
     started_at: str | None
     finished_at: str | None
@@ -55,6 +57,8 @@ class _Run:
     status: Status = "queued"
     progress: float = 0.0
     error: str | None = None
+    warnings: tuple[str, ...] = ()
+    run_id: str | None = None
     created_at: str = field(default_factory=lambda: _now())
     started_at: str | None = None
     finished_at: str | None = None
@@ -121,7 +125,7 @@ class RunJobs:
                 self._update(run, progress=min(1.0, max(0.0, done / total)))
 
         try:
-            run_function(
+            outcome = run_function(
                 study_dir,
                 scenario=run.scenario,
                 equalise=run.equalise,
@@ -131,7 +135,15 @@ class RunJobs:
         except Exception as exc:
             self._update(run, status="failed", error=self._describe(exc), finished_at=_now())
         else:
-            self._update(run, status="done", progress=1.0, finished_at=_now())
+            published = getattr(outcome, "run", None)
+            self._update(
+                run,
+                status="done",
+                progress=1.0,
+                finished_at=_now(),
+                warnings=tuple(self._redact(w) for w in getattr(outcome, "warnings", ())),
+                run_id=getattr(published, "run_id", None),
+            )
 
     def _describe(self, exc: Exception) -> str:
         if status_of(exc) is not None:

@@ -38,4 +38,4 @@ def demo(out: Path, scale: float, lang: str, quiet: bool) -> None:
         outputs = run_demo(out, scale=scale, lang=lang, progress=progress)
     report_outputs(outputs)
     click.echo(f"study and results in {out.resolve()} ({time.perf_counter() - started:.0f} s)")
-    click.echo(f"open the map: {(out / 'map.html').resolve().as_uri()}")
+    click.echo(f"open the map: {(out.resolve() / 'map.html').as_uri()}")

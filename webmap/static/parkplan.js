@@ -134,6 +134,12 @@ var parkplan = (function () {
     } else {
       box.appendChild(el("p", "pp-core-unknown", L.core_unknown));
     }
+    if (Array.isArray(eq.assumed) && eq.assumed.length) {
+      box.appendChild(el("div", "pp-caption", L.assumed_facts));
+      var list = el("ul", "pp-assumed");
+      eq.assumed.forEach(function (line) { list.appendChild(el("li", null, line)); });
+      box.appendChild(list);
+    }
     return box;
   }
 

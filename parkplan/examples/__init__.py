@@ -1,0 +1,1 @@
+"""Example studies built from real public data (``parkplan init --example NAME``)."""
