@@ -19,7 +19,10 @@ process that does nothing else, gives the baseline subtracted as ``above_imports
 (c) ``regions_best``: the same keeping only the best region: the streaming pass and one
     outline, the work comparable to (a);
 (d) ``regions_target``: (b) with a target area of 5 ha (regions grown to 2,000 cells);
-(e) with ``--before FILE``, ``before`` and ``before_target``: (b) and (d) with another
+(e) ``regions_carved``: (d) with up to 3 sites carved from each region, 200 m apart (the boxes
+    of the regions of at least 4,000 cells whose bound can still enter the 100 best are read
+    whole);
+(f) with ``--before FILE``, ``before`` and ``before_target``: (b) and (d) with another
     version of the module (e.g. an earlier ``geo/regions.py`` taken from version control).
 
 The last line printed is a JSON object with the figures.
@@ -57,6 +60,8 @@ THRESHOLD = 0.75
 MIN_AREA_HA = 1.0
 MAX_SITES = 100
 TARGET_AREA_HA = 5.0
+SITES_PER_REGION = 3
+SEPARATION_M = 200.0
 
 
 # ----------------------------------------------------------------------------- input
@@ -131,9 +136,19 @@ def child_floor(path: Path, side: int, module: str | None) -> dict:
 
 
 def child_regions(
-    path: Path, side: int, module: str | None, target: float | None, max_sites: int = MAX_SITES
+    path: Path,
+    side: int,
+    module: str | None,
+    target: float | None,
+    max_sites: int = MAX_SITES,
+    sites_per_region: int = 1,
 ) -> dict:
     regions = load_regions(module)
+    carving = (
+        {"sites_per_region": sites_per_region, "separation_m": SEPARATION_M}
+        if sites_per_region > 1
+        else {}  # an earlier module may not know these settings
+    )
     start = time.perf_counter()
     sites = regions.extract_regions(
         make_grid(side),
@@ -142,11 +157,13 @@ def child_regions(
         min_area_ha=MIN_AREA_HA,
         max_sites=max_sites,
         target_area_ha=target,
+        **carving,
     )
     return {
         "seconds": time.perf_counter() - start,
         "sites": len(sites),
         "best_mean": float(sites["score_mean"].iloc[0]),
+        "last_mean": float(sites["score_mean"].iloc[-1]),
         "largest_site_ha": float(sites["area_ha"].max()),
         "checksum": float((sites["score_mean"] * sites["n_cells"]).sum()),
     }
@@ -170,6 +187,9 @@ CHILDREN = {
     "regions": lambda path, side, module: child_regions(path, side, module, None),
     "regions-best": lambda path, side, module: child_regions(path, side, module, None, 1),
     "regions-target": lambda path, side, module: child_regions(path, side, module, TARGET_AREA_HA),
+    "regions-carved": lambda path, side, module: child_regions(
+        path, side, module, TARGET_AREA_HA, sites_per_region=SITES_PER_REGION
+    ),
 }
 
 
@@ -225,6 +245,7 @@ def run(side: int, workdir: Path, before: str | None, repeat: int) -> dict:
         ("regions", "regions", None),
         ("regions_best", "regions-best", None),
         ("regions_target", "regions-target", None),
+        ("regions_carved", "regions-carved", None),
     ]
     if before:
         measures += [("before", "regions", before), ("before_target", "regions-target", before)]

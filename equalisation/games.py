@@ -98,25 +98,33 @@ def scrb(game: Game) -> Allocation:
     """Separable costs, remaining benefits.
 
     ``m_i = c(N) − c(N∖i)`` (separable cost), ``r_i = c(i) − m_i`` (remaining benefit),
-    ``x_i = m_i + r_i / Σ r · (c(N) − Σ m)``; the non-separable part is split equally when every
-    ``r_i`` is 0. The same formula applies to a savings game with ``v`` for ``c``.
+    ``x_i = m_i + r⁺_i / Σ r⁺ · (c(N) − Σ m)`` with ``r⁺_i = max(r_i, 0)``: a negative remaining
+    benefit (the partner's separable cost exceeds its stand-alone cost) is clipped to 0, so it
+    takes no share of the non-separable part (the partners clipped are reported; the core check
+    shows who still pays more than alone). The non-separable part is split equally when every
+    ``r⁺_i`` is 0. A savings game uses ``v`` for ``c`` with the benefit ``−r_i``.
     """
     table, n = game.table, game.n
     grand = table[-1]
     full = (1 << n) - 1
     separable = grand - table[full ^ (1 << np.arange(n))]
     remaining = table[1 << np.arange(n)] - separable
+    benefit = -game.sign * remaining  # a cost saved (cost game) or a gain given up (savings)
+    clipped = np.maximum(benefit, 0.0)
     non_separable = grand - separable.sum()
-    if np.isclose(remaining.sum(), 0.0, atol=1e-12 * max(1.0, abs(grand))):
+    if np.isclose(clipped.sum(), 0.0, atol=1e-12 * max(1.0, abs(grand))):
         weights = np.full(n, 1.0 / n)
     else:
-        weights = remaining / remaining.sum()
+        weights = clipped / clipped.sum()
+    negative = [p for p, b in zip(game.players, benefit, strict=True) if b < 0]
     return make_allocation(
         game,
         "scrb",
         separable + weights * non_separable,
         separable=dict(zip(game.players, separable.tolist(), strict=True)),
         remaining=dict(zip(game.players, remaining.tolist(), strict=True)),
+        clipped_remaining=negative,
+        rule="negative remaining benefits are clipped to 0 (no share of the non-separable cost)",
     )
 
 

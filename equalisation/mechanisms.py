@@ -373,7 +373,27 @@ def build_mechanisms(spec: Mapping | None) -> tuple[Mechanism, ...]:
             built.append(REGISTRY[name](**dict(parameters or {})))
         except TypeError as exc:
             raise InputError(f"mechanism {name!r}: {exc}; see the documented parameters") from None
+    _refuse_double_counting(built)
     return tuple(built)
+
+
+#: The parameter through which a mechanism takes a share of each municipality's own OV.
+OV_TAKERS = {"sub_regional_fund": "ov_share", "municipal_fund": "clawback_share"}
+
+
+def _refuse_double_counting(built: list[Mechanism]) -> None:
+    """The shares of the property tax taken by all mechanisms together stay within 100 %."""
+    taken = {
+        f"{m.name}.{OV_TAKERS[m.name]}": float(getattr(m, OV_TAKERS[m.name]))
+        for m in built
+        if m.name in OV_TAKERS
+    }
+    if sum(taken.values()) > 1 + 1e-12:
+        parts = " + ".join(f"{name} {share:g}" for name, share in taken.items())
+        raise InputError(
+            f"the mechanisms take {sum(taken.values()):.0%} of each municipality's property tax "
+            f"({parts}); expected at most 100 % in all: lower one of them"
+        )
 
 
 def _compensate(ctx: Context, amounts_eur: Mapping[str, float], *, item: str, basis: str):

@@ -18,6 +18,7 @@ from typing import Any
 
 from equalisation import games
 from equalisation.errors import EqualisationError, InputError
+from equalisation.fairness import AloneVersusTogether, alone_versus_together
 from equalisation.finance import FinanceAssumptions, SiteFinance, site_finance
 from equalisation.keys import KeyPair, Partner, build_key, build_key_pair
 from equalisation.ledger import Ledger
@@ -29,8 +30,8 @@ from equalisation.mechanisms import (
     build_mechanisms,
 )
 from equalisation.money import to_cents
-from equalisation.site_game import SiteGame, site_cost_game
-from equalisation.tax import ParkTax, park_property_tax
+from equalisation.site_game import GameRules, SiteGame, site_cost_game
+from equalisation.tax import ParkTax, levy_per_ki_eur, park_property_tax
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,22 @@ class EqualisationResult:
                 return ledger
         raise KeyError(key)
 
+    def alone_versus_together(self) -> tuple[AloneVersusTogether, ...]:
+        """Every game allocation and every key checked against going alone (none without a
+        game). A key's allocation is what each partner pays net in present value."""
+        if self.games is None:
+            return ()
+        game = self.games.site_game.game
+        checks = [
+            alone_versus_together(game, method, allocation.allocation)
+            for method, allocation in self.games.allocations.items()
+        ]
+        for ledger in self.ledgers:
+            cents = ledger.present_values_cents()
+            costs = {p: -cents[p] / 100 for p in game.players}
+            checks.append(alone_versus_together(game, f"key:{ledger.name}", costs))
+        return tuple(checks)
+
     def ledger_rows(self) -> list[dict]:
         """Rows ``key, partner, year, paid_eur, received_eur, net_eur, explanation``.
 
@@ -131,23 +148,8 @@ class EqualisationResult:
                 for pair in self.keys
             },
             "games": None if self.games is None else self.games.to_dict(),
-        }
-
-    def map_summary(self) -> dict:
-        """A small summary for a map popup: finance headline and each partner's PV per key."""
-        return {
-            "host": self.host,
-            "gross_area_ha": self.finance.gross_area_ha,
-            "npv_eur": round(self.finance.npv_eur, 2),
-            "payback_year": self.finance.payback_year,
-            "keys": {
-                ledger.name: {
-                    "pv_net_eur": {p: d["pv_net_eur"] for p, d in lt["partners"].items()},
-                    "balance_pv_eur": {p: d["balance_pv_eur"] for p, d in lt["partners"].items()},
-                    "transfers": lt["transfers"],
-                }
-                for ledger in self.ledgers
-                for lt in [ledger.to_dict()]
+            "alone_versus_together": {
+                check.allocation: check.to_dict() for check in self.alone_versus_together()
             },
         }
 
@@ -186,6 +188,7 @@ def equalise(
     provincial_opcentiemen: float,
     candidate_sites: Sequence[Mapping] | None = None,
     tax_coefficients: Mapping[int, Any] | None = None,
+    game_rules: GameRules | None = None,
 ) -> EqualisationResult:
     """Finance, taxes and the sharing of one park among the partners, under several keys.
 
@@ -209,6 +212,9 @@ def equalise(
         Property-tax coefficients of years not built in, ``{year: {"indexation": ...,
         "deindexation": ..., "source": "..."}}`` (see :func:`equalisation.tax.coefficient_table`);
         ``None``: the built-in ones only.
+    game_rules
+        How the fair-division game prices coalitions (:class:`~equalisation.site_game.GameRules`);
+        its levy per euro of KI is filled in here from the tax year and the assumptions.
     """
     partners = _with_land(partners, site_area_ha_by_municipality)
     names = [p.name for p in partners]
@@ -239,8 +245,19 @@ def equalise(
     )
     built = build_mechanisms(mechanisms)
     ledgers = tuple(_ledger(pair, partners, host, finance, tax, built) for pair in pairs)
+    rules = dataclasses.replace(
+        game_rules or GameRules(),
+        levy_per_ki_eur=levy_per_ki_eur(
+            tax_year=tax_year,
+            plant_equipment_share_of_ki=assumptions.plant_equipment_share_of_ki,
+            plant_equipment_exempt_share=assumptions.plant_equipment_exempt_share,
+            tax_coefficients=tax_coefficients,
+        ),
+    )
     game_results = (
-        _games(partners, candidate_sites, assumptions, horizon_years) if candidate_sites else None
+        _games(partners, candidate_sites, assumptions, horizon_years, rules)
+        if candidate_sites
+        else None
     )
     return EqualisationResult(
         partners=tuple(partners),
@@ -319,12 +336,14 @@ def _games(
     candidate_sites: Sequence[Mapping],
     assumptions: FinanceAssumptions,
     horizon_years: int,
+    rules: GameRules,
 ) -> GameResults:
     site_game = site_cost_game(
         partners=partners,
         candidate_sites=candidate_sites,
         assumptions=assumptions,
         horizon_years=horizon_years,
+        rules=rules,
     )
     allocations, skipped = {}, {}
     for method in GAME_METHODS:

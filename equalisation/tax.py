@@ -380,6 +380,31 @@ class ParkTax:
         return tuple(round(sums[year], 2) for year in self.years)
 
 
+def levy_per_ki_eur(
+    *,
+    tax_year: int,
+    plant_equipment_share_of_ki: float = 0.0,
+    plant_equipment_exempt_share: float = 0.0,
+    tax_coefficients: Mapping[Any, Any] | None = None,
+) -> float:
+    """Base levy (euros) per euro of a park's KI, unrounded, with ``pe`` its plant-and-equipment
+    share and ``ex`` the exempt part of that::
+
+        levy / KI = coefficient × [(1 − pe) × rate + pe × (1 − ex) × rate_plant_equipment]
+
+    The same coefficients as :func:`park_property_tax`; a surcharge's tax is this × KI ×
+    opcentiemen / 100 (before rounding to the euro and the cent)."""
+    tax_year = _year("tax_year", tax_year)
+    pe_share = _share("plant_equipment_share_of_ki", plant_equipment_share_of_ki)
+    exempt = _share("plant_equipment_exempt_share", plant_equipment_exempt_share)
+    table = coefficient_table(tax_coefficients)
+    levy = (1 - pe_share) * float(base_rate(tax_year))
+    if pe_share * (1 - exempt) > 0:
+        equipment = tax_rate(tax_year, "plant_equipment", table=table)
+        levy += pe_share * (1 - exempt) * float(equipment)
+    return float(table.indexation(tax_year).indexation) * levy
+
+
 def park_property_tax(
     *,
     built_ki_eur_by_year: Sequence[float],

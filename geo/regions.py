@@ -6,14 +6,25 @@
 3. With ``target_area_ha``, each region is sized to the target: starting from its best cell,
    the best neighbouring suitable cell is added until the target is reached (best-first region
    growing, so the result stays contiguous); regions smaller than the target are dropped.
-4. Regions under ``min_area_ha`` are dropped; the ``max_sites`` best by mean score are kept.
-5. Each region becomes a polygon (cell outlines, optionally simplified by ``simplify_m`` and
+4. With a target and ``sites_per_region`` k > 1, a region is *carved* into up to k sites: after
+   a site is grown, its cells and every cell whose outline comes within ``separation_m`` of the
+   site's outline (gap between the cell squares, so 0 m removes the site only and any positive
+   distance also its 8 neighbours) leave the region's free cells; free pieces (4-connected)
+   smaller than the target are dropped; the next site is grown the same way from the best free
+   cell, until k sites or no piece of the target's size is left. Two sites of one region are
+   therefore at least ``separation_m`` apart (before simplification); sites of different
+   regions are parted by unsuitable land, and no distance is imposed between them (they may
+   touch at a corner). The first site is the one k = 1 gives. Without a target a site is its
+   whole region, so k > 1 is refused.
+5. Sites under ``min_area_ha`` are dropped; the ``max_sites`` best by mean score are kept.
+6. Each site becomes a polygon (cell outlines, optionally simplified by ``simplify_m`` and
    kept valid); compactness is the Polsby–Popper ratio 4πA/P² of the cell outline (1 for a
    disc, π/4 for a square).
 
-Ties: a region's best cell is its first maximal cell in row-major order; growth takes the best
-frontier cell, ties by ``(row, col)``; regions rank by ``(-mean, min row, min col)``, then by
-their first cell in row-major order.
+Ties: a region's best cell (and a carved region's best free cell) is its first maximal cell in
+row-major order; growth takes the best frontier cell, ties by ``(row, col)``; sites rank by
+``(-mean, min row, min col)``, then by their region's first cell in row-major order, then by
+the order they were carved in (the only tie-break within a region).
 
 The raster is never held whole. Pass 1 streams it in square blocks of ``block_size`` cells,
 row-major, the next block read in a thread meanwhile. Each block is labelled on its own, and
@@ -24,14 +35,19 @@ bounding box; a piece that touches no edge shared with another block is a whole 
 dropped at once when it cannot qualify. Pass 2 reads one region at a time: its bounding box (a
 region lies inside its box, and so do the paths joining its cells, so the box's component
 holding the best cell is the region), or with a target the part of that box within ``n − 1``
-rows and columns of the best cell (growth to ``n`` cells never leaves it). Regions are grown
-lazily, in decreasing order of an upper bound of their grown mean, until no ungrown region can
-enter the ``max_sites`` best.
+rows and columns of the best cell (growth to ``n`` cells never leaves it). A region carved into
+k > 1 sites is read whole (its box: a later site may lie anywhere in it), and only when it
+holds at least ``2n`` cells (else it has room for one site and is grown as above). Regions are
+grown lazily, in decreasing order of an upper bound of their grown mean (it bounds every site
+carved from them too), until no ungrown region can enter the ``max_sites`` best; carving a
+region stops early when its best free cell is below the ``max_sites``-th best mean.
 
 Memory: two blocks (scores, labels and sort buffers: at most about 50 bytes per cell, 13 MB for
 512²), one row of piece ids (8 bytes per column) and the summaries (about 100 bytes per piece
-kept), then one region box at a time (about 11 bytes per cell) and the ``max_sites`` kept
-regions; never the whole raster.
+kept), then one region box at a time (about 11 bytes per cell; carved into several sites:
+about 14 bytes per cell of the box with float64 scores, 10 with float32, for the scores, the
+free cells and their labels) and the ``max_sites`` kept sites; never the whole raster. The box
+of a region follows its extent, not the grid's (a region spanning the grid has the grid as box).
 """
 
 from __future__ import annotations
@@ -42,7 +58,7 @@ import logging
 import math
 import operator
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +85,8 @@ _FOUR_NEIGHBOURS = ndimage.generate_binary_structure(2, 1)
 #: Relative tolerance when comparing a growth bound with a grown mean (rounding of sums).
 _BOUND_RTOL = 1e-9
 _RANK = operator.attrgetter("rank")
+#: Rows of labels counted at once when sizing the free pieces of a carved region.
+_COUNT_ROWS = 256
 
 #: A row of the region summaries (:meth:`pandas.DataFrame.itertuples`): ``n_cells``,
 #: ``score_sum``, ``score_min``, ``score_max``, ``best_row``, ``best_col``, ``first_col`` and
@@ -93,6 +111,16 @@ class _Rule:
 
 
 @dataclass(frozen=True)
+class _Carving:
+    """How many sites a region may give and how far apart: ``per_region`` sites of
+    ``target_cells`` cells, their outlines at least ``separation_cells`` cell sides apart."""
+
+    target_cells: int
+    per_region: int = 1
+    separation_cells: float = 0.0
+
+
+@dataclass(frozen=True)
 class _Site:
     """One extracted region: its statistics and its (unsimplified) cell outline."""
 
@@ -104,16 +132,24 @@ class _Site:
 
 @dataclass(frozen=True)
 class _Grown:
-    """A region grown to the target, with its rank key ``(-mean, min row, min col, first cell)``."""
+    """A site grown to the target, with its rank key ``(-mean, min row, min col, first cell of
+    its region, order carved in its region)``."""
 
     rows: np.ndarray
     cols: np.ndarray
     scores: np.ndarray
     first_cell: tuple[int, int]
+    order: int = 0
 
     @property
-    def rank(self) -> tuple[float, int, int, int, int]:
-        return (-self.mean, int(self.rows.min()), int(self.cols.min()), *self.first_cell)
+    def rank(self) -> tuple[float, int, int, int, int, int]:
+        return (
+            -self.mean,
+            int(self.rows.min()),
+            int(self.cols.min()),
+            *self.first_cell,
+            self.order,
+        )
 
     @property
     def mean(self) -> float:
@@ -128,12 +164,16 @@ def extract_regions(
     min_area_ha: float,
     max_sites: int,
     target_area_ha: float | None = None,
+    sites_per_region: int = 1,
+    separation_m: float = 200.0,
     simplify_m: float | None = None,
     block_size: int = BLOCK_SIZE,
 ) -> gpd.GeoDataFrame:
     """Contiguous areas scoring ≥ ``threshold`` of at least ``min_area_ha`` (see module doc).
 
-    Returns a GeoDataFrame in the grid CRS with ``site_id`` (1 = best), ``area_ha``,
+    With ``target_area_ha``, up to ``sites_per_region`` sites of that area are carved from
+    each region, at least ``separation_m`` apart (1: one site per region, ``separation_m``
+    unused). Returns a GeoDataFrame in the grid CRS with ``site_id`` (1 = best), ``area_ha``,
     ``score_mean``, ``score_min``, ``compactness`` and ``n_cells``, best first. The raster is
     read in blocks of ``block_size`` × ``block_size`` cells, then one region box at a time.
     """
@@ -144,6 +184,7 @@ def extract_regions(
         )
     if block_size < 1:
         raise ModelError(f"block_size {block_size}; expected at least 1 cell (e.g. 512).")
+    _check_carving(sites_per_region, separation_m, target_area_ha)
     check_aligned(score_raster_path, grid, what="the score raster")
     cell_ha = grid.cell_area_m2 / 10_000.0
     target_cells = None if target_area_ha is None else int(np.ceil(target_area_ha / cell_ha - 1e-9))
@@ -153,9 +194,26 @@ def extract_regions(
         if target_cells is None:
             sites = _whole_sites(reader, grid, regions, threshold, max_sites)
         else:
-            sites = _grown_sites(reader, grid, regions, threshold, max_sites, target_cells)
+            carving = _Carving(target_cells, sites_per_region, separation_m / grid.cell_size_m)
+            sites = _grown_sites(reader, grid, regions, threshold, max_sites, carving)
     log.info("%d regions above %.3f, %d kept", count, threshold, len(sites))
     return _site_frame(grid, sites, cell_ha, simplify_m)
+
+
+def _check_carving(
+    sites_per_region: int, separation_m: float, target_area_ha: float | None
+) -> None:
+    if sites_per_region < 1:
+        raise ModelError(
+            f"sites_per_region {sites_per_region}; expected at least 1 (1: one site per region)."
+        )
+    if not (separation_m >= 0 and math.isfinite(separation_m)):
+        raise ModelError(f"separation_m {separation_m}; expected a distance ≥ 0 m (e.g. 200).")
+    if sites_per_region > 1 and target_area_ha is None:
+        raise ModelError(
+            f"sites_per_region {sites_per_region} without target_area_ha; several sites per "
+            "region need a site area: set target_area_ha, or sites_per_region = 1."
+        )
 
 
 # ----------------------------------------------------------------------------- pass 1
@@ -354,25 +412,36 @@ def _grown_sites(
     regions: pd.DataFrame,
     threshold: float,
     max_sites: int,
-    target_cells: int,
+    carving: _Carving,
 ) -> list[_Site]:
-    """The ``max_sites`` best regions grown to ``target_cells``, growing lazily.
+    """The ``max_sites`` best sites of ``carving.target_cells`` cells, growing lazily.
 
-    Regions are grown in decreasing order of a bound of their grown mean: the mean of the best
-    ``t`` of ``n`` cells is at most ``min(max, (sum − (n − t)·min) / t)``. Growth stops when
-    the next bound is below the mean of the ``max_sites``-th best grown region.
+    Regions are grown (or carved) in decreasing order of a bound of their sites' means: any
+    ``t`` of a region's ``n`` cells have a mean of at most ``min(max, (sum − (n − t)·min) / t)``.
+    Growth stops when the next bound is below the mean of the ``max_sites``-th best site.
     """
+    target_cells = carving.target_cells
     bound = np.minimum(
         regions["score_max"],
         (regions["score_sum"] - (regions["n_cells"] - target_cells) * regions["score_min"])
         / target_cells,
     )
     kept: list[_Grown] = []
+
+    def floor() -> float:
+        """The mean a site must beat to be kept (−∞ while fewer than ``max_sites``)."""
+        return kept[-1].mean if len(kept) == max_sites else -math.inf
+
     for region in regions.assign(bound=bound).sort_values("bound", ascending=False).itertuples():
-        if len(kept) == max_sites and _below(region.bound, kept[-1].mean):
+        if _below(region.bound, floor()):
             break
-        bisect.insort(kept, _grow(reader, region, threshold, target_cells), key=_RANK)
-        del kept[max_sites:]
+        if carving.per_region > 1 and region.n_cells >= 2 * target_cells:
+            grown: Iterator[_Grown] = _carve(reader, region, threshold, carving, floor)
+        else:
+            grown = iter([_grow(reader, region, threshold, target_cells)])
+        for site in grown:
+            bisect.insort(kept, site, key=_RANK)
+            del kept[max_sites:]
     return [_grown_site(grid, grown) for grown in kept]
 
 
@@ -409,6 +478,87 @@ def _grow(reader: RasterReader, region: _Summary, threshold: float, target_cells
         scores[rows, cols].astype(np.float64),
         (int(region.row_min), int(region.first_col)),
     )
+
+
+def _carve(
+    reader: RasterReader,
+    region: _Summary,
+    threshold: float,
+    carving: _Carving,
+    floor: Callable[[], float],
+) -> Iterator[_Grown]:
+    """Up to ``carving.per_region`` sites carved from a region, in the order carved (module doc,
+    rule 4); stops early when the best free cell is below ``floor()``.
+
+    Reads the region's whole box; the free cells are the region's (the box's component of the
+    best cell) less each site and its ring, less the pieces too small for a site. The scores
+    off the free cells are set to −∞ in place, so the best free cell is their first argmax.
+    """
+    box = Window(
+        region.col_min,
+        region.row_min,
+        region.col_max - region.col_min + 1,
+        region.row_max - region.row_min + 1,
+    )
+    scores = reader.read(box, dtype=reader.float_dtype)
+    labels, _ = _label(scores, threshold)
+    free = labels == labels[region.best_row - region.row_min, region.best_col - region.col_min]
+    del labels
+    first_cell = (int(region.row_min), int(region.first_col))
+    for order in range(carving.per_region):
+        if order > 0:
+            _drop_small_pieces(free, carving.target_cells)
+        np.copyto(scores, -np.inf, where=~free)  # in place: the free cells keep their scores
+        start = divmod(int(np.argmax(scores)), scores.shape[1])  # the first maximal cell
+        if not free[start] or _below(float(scores[start]), floor()):
+            return
+        rows, cols = _best_first(scores, free, start, carving.target_cells)
+        yield _Grown(
+            rows + int(region.row_min),
+            cols + int(region.col_min),
+            scores[rows, cols].astype(np.float64),
+            first_cell,
+            order,
+        )
+        if order + 1 < carving.per_region:
+            _clear_ring(free, rows, cols, carving.separation_cells)
+
+
+def _clear_ring(
+    free: np.ndarray, rows: np.ndarray, cols: np.ndarray, separation_cells: float
+) -> None:
+    """Unmark a site's cells and those whose square is less than ``separation_cells`` cell
+    sides from a site cell's square.
+
+    The gap between two cell squares is the centre distance to the nearest cell of the 3 × 3
+    block around the other (``hypot(max(0, |Δrow| − 1), max(0, |Δcol| − 1))``), so it is the
+    Euclidean distance transform of the site dilated by one cell, computed in the site's box
+    widened by the ring (that block lies between the two cells, hence inside ``free``).
+    """
+    free[rows, cols] = False
+    if separation_cells <= 0:
+        return
+    reach = math.ceil(separation_cells) + 1
+    height, width = free.shape
+    row0, col0 = max(0, int(rows.min()) - reach), max(0, int(cols.min()) - reach)
+    row1 = min(height, int(rows.max()) + reach + 1)
+    col1 = min(width, int(cols.max()) + reach + 1)
+    site = np.zeros((row1 - row0, col1 - col0), bool)
+    site[rows - row0, cols - col0] = True
+    touching = ndimage.binary_dilation(site, structure=np.ones((3, 3), bool))
+    gap_cells = ndimage.distance_transform_edt(~touching)
+    free[row0:row1, col0:col1] &= gap_cells >= separation_cells
+
+
+def _drop_small_pieces(free: np.ndarray, target_cells: int) -> None:
+    """Unmark the 4-connected pieces of ``free`` with fewer than ``target_cells`` cells."""
+    labels, count = ndimage.label(free, structure=_FOUR_NEIGHBOURS)
+    sizes = np.zeros(count + 1, np.int64)
+    for row in range(0, labels.shape[0], _COUNT_ROWS):  # bincount copies to int64: by rows
+        sizes += np.bincount(labels[row : row + _COUNT_ROWS].ravel(), minlength=count + 1)
+    small = sizes < target_cells
+    small[0] = False
+    free[small[labels]] = False
 
 
 def _best_first(

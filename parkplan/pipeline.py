@@ -20,6 +20,7 @@ import pandas as pd
 
 import equalisation
 from equalisation.finance import FinanceAssumptions
+from equalisation.site_game import GameRules
 from geo import regions, sensitivity, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
@@ -169,6 +170,8 @@ def candidate_sites(
         min_area_ha=config.min_area_ha,
         max_sites=config.max_sites,
         target_area_ha=config.target_area_ha,
+        sites_per_region=config.sites_per_region,
+        separation_m=config.separation_m,
         simplify_m=config.simplify_m,
     )
     if found.empty:
@@ -297,6 +300,11 @@ def equalise(
         "tax_year": study.finance.tax_year,
         "provincial_opcentiemen": study.finance.provincial_opcentiemen,
         "tax_coefficients": study.finance.tax_coefficients,
+        "game_rules": GameRules(
+            no_site=study.game.no_site,
+            property_tax=study.game.property_tax,
+            grand_site=str(chosen["site_id"]),
+        ),
     }
     result = equalisation.equalise(
         partners=facts.partners(area_by_municipality),

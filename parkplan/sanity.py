@@ -128,7 +128,7 @@ def equalisation_warnings(eq: SiteEqualisation) -> list[str]:
 def fallback_warnings(eq: SiteEqualisation) -> list[str]:
     """The fair-division game resting on hypothetical (fallback) parks."""
     game = eq.result.games
-    if game is None:
+    if game is None or game.site_game.rules.no_site != "hypothetical_park":
         return []
     site_game = game.site_game
     players = site_game.game.players

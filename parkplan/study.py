@@ -279,14 +279,29 @@ class SitesConfig(Section):
     target_area_ha: Hectares | None = Field(
         None, description="regions: grow or trim each site towards this area."
     )
+    sites_per_region: Annotated[int, Field(ge=1, le=1000)] = Field(
+        1,
+        description="regions: the most sites carved from one contiguous region, each of "
+        "target_area_ha (needed above 1), grown from the best cell left.",
+    )
+    separation_m: Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)] = Field(
+        200.0,
+        description="regions, sites_per_region above 1: the least distance between two sites "
+        "carved from the same region.",
+    )
     simplify_m: Annotated[float, Field(ge=0.0, le=10_000.0, allow_inf_nan=False)] | None = Field(
         None, description="regions: simplify the site outlines by this tolerance."
     )
 
     @model_validator(mode="after")
-    def _needs_layer(self) -> SitesConfig:
+    def _needs_what_it_uses(self) -> SitesConfig:
         if self.source == "layer" and self.layer is None:
             raise ValueError("sites with source = 'layer' need 'layer'")
+        if self.source == "regions" and self.sites_per_region > 1 and self.target_area_ha is None:
+            raise ValueError(
+                f"sites_per_region = {self.sites_per_region} needs 'target_area_ha' (the area of "
+                "each site carved from a region); set it, or sites_per_region = 1"
+            )
         return self
 
 
@@ -590,6 +605,22 @@ class RunsConfig(Section):
     )
 
 
+class GameConfig(Section):
+    """How the fair-division game prices what each group of partners would do on its own (the
+    characteristic function; see the dossier's method chapter)."""
+
+    no_site: Literal["no_park", "hypothetical_park"] = Field(
+        "no_park",
+        description="A group with no candidate site of its own: 'no_park' builds nothing (pays "
+        "and levies nothing); 'hypothetical_park' prices a park at the general assumptions.",
+    )
+    property_tax: bool = Field(
+        True,
+        description="Count the municipal property tax each member would levy on its own park at "
+        "its own surcharge.",
+    )
+
+
 class CooperationConfig(Section):
     """The answers the cooperation-form advice starts from (Flemish local government decree)."""
 
@@ -667,6 +698,9 @@ class Study(Section):
         CooperationConfig(), description="Answers for the cooperation-form advice."
     )
     runs: RunsConfig = Field(RunsConfig(), description="How many runs the study keeps.")
+    game: GameConfig = Field(
+        GameConfig(), description="How the fair-division game prices going alone."
+    )
     basemap: BasemapConfig | None = Field(
         None, description="Background tiles of the maps (default: none, fully offline)."
     )

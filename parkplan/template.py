@@ -188,6 +188,13 @@ other_government_levels = @cooperation.other_government_levels
 [runs]
 keep = @runs.keep
 
+# The fair-division game: what a group of partners without a candidate site of its own does
+# ("no_park": builds nothing; "hypothetical_park": a park at the general assumptions), and
+# whether each member's property tax at its own surcharge counts.
+[game]
+no_site = @game.no_site
+property_tax = @game.property_tax
+
 # Background tiles for the maps (the browser fetches them); without, the maps work offline.
 # [basemap]
 # url = "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png"

@@ -183,8 +183,18 @@ def test_to_dict_is_json_and_labels_assumptions_and_what_ifs(result):
         games["grand_coalition_cost_eur"], abs=0.01
     )
     assert data["property_tax"]["municipal_eur"]["Host"][-1] > 0
-    summary = json.loads(json.dumps(result.map_summary()))
-    assert set(summary["keys"]) == set(KEYS)
+    checks = data["alone_versus_together"]
+    assert {f"key:{k}" for k in KEYS} | {"shapley", "scrb"} <= set(checks)
+    for name, check in checks.items():
+        alone, together, gain = (
+            check[f] for f in ("net_alone_eur", "net_together_eur", "gain_eur")
+        )
+        for partner in alone:
+            assert gain[partner] == pytest.approx(together[partner] - alone[partner], abs=0.02)
+        assert check["blocking_count"] >= len(check["blocking"])
+        assert check["coalitions_checked"] == 2 ** len(alone) - 2
+        if not name.startswith("key:"):
+            assert check["reconciliation_eur"] == pytest.approx(0, abs=0.05)
 
 
 def test_without_mechanisms_the_property_tax_is_fully_pooled():
@@ -210,3 +220,9 @@ def test_bad_inputs_are_refused():
         run(keys={"bad": {"kind": "custom", "shares": {"Host": 0.3}}})
     with pytest.raises(InputError, match="site areas"):
         run(site_area_ha_by_municipality={})
+
+
+def test_mechanisms_cannot_take_more_than_all_of_the_property_tax():
+    mechanisms = {"sub_regional_fund": {"ov_share": 1.0}, "municipal_fund": {"clawback_share": 0.3}}
+    with pytest.raises(InputError, match="take 130% of each municipality's property tax"):
+        run(mechanisms=mechanisms, keys={"equal": {"kind": "equal"}}, sites=None)

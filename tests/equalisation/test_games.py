@@ -301,6 +301,16 @@ def test_scrb_against_its_formula():
     assert result.extra["separable"] == {"1": 7, "2": 5, "3": 4}
 
 
+def test_scrb_clips_a_negative_remaining_benefit_and_the_core_check_names_who_pays_more():
+    # m = (17−12, 17−10, 17−11) = (5, 7, 6); r = (2−5, 9−7, 10−6) = (−3, 2, 4): r⁺ = (0, 2, 4)
+    values = {"1": 2, "2": 9, "3": 10, "1+2": 11, "1+3": 10, "2+3": 12, "1+2+3": 17}
+    game = read_game({"players": ["1", "2", "3"], "kind": "cost", "values": values})
+    result = scrb(game)
+    assert result.values == pytest.approx((5, 7 - 1 / 3, 6 - 2 / 3))
+    assert result.extra["clipped_remaining"] == ["1"]
+    assert ("1",) in [v.coalition for v in result.core_violations]  # 1 pays 5 > 2 alone
+
+
 def test_proportional_to_stand_alone_costs():
     assert proportional(cost_game()).values == pytest.approx((7.6, 6.08, 5.32))
     with pytest.raises(GameError, match="proportional"):

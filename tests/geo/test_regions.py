@@ -100,9 +100,12 @@ def reference_regions(
     min_area_ha: float,
     max_sites: int,
     target_area_ha: float | None = None,
+    sites_per_region: int = 1,
+    separation_m: float = 200.0,
     simplify_m: float | None = None,
 ) -> gpd.GeoDataFrame:
-    """The whole-raster algorithm: one label of the whole score array, every region in memory."""
+    """The whole-raster algorithm: one label of the whole score array, every region in memory;
+    with ``sites_per_region`` > 1 regions are carved cell by cell in Python sets."""
     with np.errstate(invalid="ignore"):
         suitable = scores >= threshold
     labels, _ = ndimage.label(suitable, structure=FOUR)
@@ -113,7 +116,13 @@ def reference_regions(
     ]
     if target_area_ha is not None:
         target_cells = int(np.ceil(target_area_ha / cell_ha - 1e-9))
-        regions = [_reference_grown(r, target_cells) for r in regions if len(r[2]) >= target_cells]
+        separation_cells = separation_m / grid.cell_size_m
+        regions = [
+            site
+            for r in regions
+            if len(r[2]) >= target_cells
+            for site in _reference_carved(r, target_cells, sites_per_region, separation_cells)
+        ]
     regions = [r for r in regions if len(r[2]) * cell_ha >= min_area_ha]
     regions.sort(key=lambda r: (-float(r[2].mean()), int(r[0].min()), int(r[1].min())))
     chosen = regions[:max_sites]
@@ -161,6 +170,57 @@ def _reference_grown(region, target_cells):
                 heapq.heappush(frontier, (-score_of[step], step))
     grown_rows, grown_cols = (np.array(axis) for axis in zip(*taken, strict=True))
     return grown_rows, grown_cols, np.array([score_of[cell] for cell in taken])
+
+
+def _reference_carved(region, target_cells, sites_per_region, separation_cells):
+    """Sites carved from a region in order: grow from the best free cell, free the site and
+    every cell less than the separation from it (gap between the squares, pair by pair), drop
+    the free pieces smaller than the target (found by a breadth-first walk)."""
+    rows, cols, scores = region
+    score_of = dict(
+        zip(zip(rows.tolist(), cols.tolist(), strict=True), scores.tolist(), strict=True)
+    )
+    free, sites = set(score_of), []
+    while free and len(sites) < sites_per_region:
+        cells = sorted(free)  # row-major: the grower starts at the first maximal cell
+        site = _reference_grown(
+            (
+                np.array([r for r, _ in cells]),
+                np.array([c for _, c in cells]),
+                np.array([score_of[cell] for cell in cells]),
+            ),
+            target_cells,
+        )
+        sites.append(site)
+        taken = list(zip(site[0].tolist(), site[1].tolist(), strict=True))
+        free = {
+            cell
+            for cell in free - set(taken)
+            if min(
+                np.hypot(max(0, abs(cell[0] - r) - 1), max(0, abs(cell[1] - c) - 1))
+                for r, c in taken
+            )
+            >= separation_cells
+        }
+        free -= {cell for piece in _pieces(free) if len(piece) < target_cells for cell in piece}
+    return sites
+
+
+def _pieces(cells):
+    """The 4-connected pieces of a set of cells."""
+    left, pieces = set(cells), []
+    while left:
+        queue = [left.pop()]
+        piece = set(queue)
+        while queue:
+            r, c = queue.pop()
+            for step in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+                if step in left:
+                    left.remove(step)
+                    piece.add(step)
+                    queue.append(step)
+        pieces.append(piece)
+    return pieces
 
 
 def _reference_outline(grid, rows, cols):
@@ -422,3 +482,216 @@ def test_invalid_block_size(landscape):
     grid, path, _ = landscape
     with pytest.raises(ModelError, match="block_size"):
         extract_regions(grid, path, threshold=0.5, min_area_ha=1, max_sites=3, block_size=0)
+
+
+# ----------------------------------------------------------------------------- several per region
+
+
+def site_masks(grid: Grid, sites: gpd.GeoDataFrame) -> list[np.ndarray]:
+    """Each site's cells (its cell centres inside its unsimplified outline)."""
+    xs, ys = grid.cell_centres()
+    return [shapely.contains_xy(geometry, xs, ys) for geometry in sites.geometry]
+
+
+def plateau(seed: int = 11) -> np.ndarray:
+    """One large suitable plateau (90 × 100 cells, a hole in it), scores smooth and noisy."""
+    rng = np.random.default_rng(seed)
+    field = ndimage.gaussian_filter(rng.standard_normal((110, 120)), 6)
+    scores = np.full((110, 120), 0.2)
+    scores[10:100, 10:110] = 0.7 + 0.25 * (field[10:100, 10:110] - field.min()) / np.ptp(field)
+    scores[50:60, 50:70] = 0.3  # a hole
+    return scores
+
+
+@pytest.mark.parametrize("simplify_m", [None, 10.0])
+def test_carves_several_sites_from_one_plateau(tmp_path, simplify_m):
+    scores = plateau()
+    grid = write_scores(tmp_path / "score.tif", scores)
+    separation_m, options = 200.0, {"threshold": 0.5, "min_area_ha": 1.0, "max_sites": 10}
+    sites = extract_regions(
+        grid,
+        tmp_path / "score.tif",
+        target_area_ha=4.0,
+        sites_per_region=3,
+        separation_m=separation_m,
+        simplify_m=simplify_m,
+        **options,
+    )
+    assert sites["n_cells"].tolist() == [400, 400, 400]
+    assert sites["area_ha"].tolist() == [4.0, 4.0, 4.0]
+    assert sites["score_mean"].is_monotonic_decreasing
+    exact = extract_regions(
+        grid, tmp_path / "score.tif", target_area_ha=4.0, sites_per_region=3, **options
+    )
+    masks = site_masks(grid, exact)
+    for mask in masks:
+        assert mask.sum() == 400 and ndimage.label(mask, structure=FOUR)[1] == 1
+        assert (scores[mask] >= 0.5).all()  # inside the one region
+    assert not (masks[0] & masks[1]).any() and not (masks[0] & masks[2]).any()
+    assert not (masks[1] & masks[2]).any()
+    diagonal_m = 10.0 * np.sqrt(2)
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        assert exact.geometry.iloc[a].distance(exact.geometry.iloc[b]) >= separation_m
+        assert sites.geometry.iloc[a].distance(sites.geometry.iloc[b]) >= separation_m - diagonal_m
+    assert_same_sites(
+        exact,
+        reference_regions(grid, scores, target_area_ha=4.0, sites_per_region=3, **options),
+    )
+
+
+def test_first_carved_site_is_the_single_site(tmp_path):
+    scores = plateau(5)
+    grid = write_scores(tmp_path / "score.tif", scores)
+    options = {"threshold": 0.5, "min_area_ha": 0.0, "max_sites": 5, "target_area_ha": 3.0}
+    one = extract_regions(grid, tmp_path / "score.tif", **options)
+    three = extract_regions(grid, tmp_path / "score.tif", sites_per_region=3, **options)
+    assert len(one) == 1 and len(three) == 3
+    assert any(geometry.equals(one.geometry.iloc[0]) for geometry in three.geometry)
+
+
+def test_carving_stops_when_no_piece_of_the_target_is_left(tmp_path):
+    """A 10 × 30 strip holds two 100-cell sites 5 cells apart, not three."""
+    scores = np.full((14, 34), 0.1)
+    scores[2:12, 2:32] = np.linspace(0.9, 0.6, 30)  # best at the west end
+    grid = write_scores(tmp_path / "score.tif", scores)
+    options = {"threshold": 0.5, "min_area_ha": 0.0, "max_sites": 10, "target_area_ha": 1.0}
+    sites = extract_regions(
+        grid, tmp_path / "score.tif", sites_per_region=3, separation_m=50.0, **options
+    )
+    assert sites["n_cells"].tolist() == [100, 100]
+    west, east = sites.geometry
+    assert west.bounds[0] == grid.x_min + 20 and east.bounds[0] == grid.x_min + 170
+    assert west.distance(east) == 50.0
+    touching = extract_regions(
+        grid, tmp_path / "score.tif", sites_per_region=3, separation_m=0.0, **options
+    )
+    assert touching["n_cells"].tolist() == [100, 100, 100]
+    assert touching.geometry.iloc[0].distance(touching.geometry.iloc[1]) == 0.0
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 512])
+def test_default_is_one_site_per_region(tmp_path, read_windows, block_size):
+    """``sites_per_region = 1`` is the old algorithm whatever the separation, reads included."""
+    scores = random_scores(9, (40, 50), 0.6, dyadic=True)
+    grid = write_scores(tmp_path / "score.tif", scores)
+    options = {"threshold": 0.5, "min_area_ha": 0.0, "max_sites": 6, "target_area_ha": 0.12}
+    default = extract_regions(grid, tmp_path / "score.tif", block_size=block_size, **options)
+    reads = list(read_windows)
+    for separation_m in (0.0, 35.0, 1000.0):
+        explicit = extract_regions(
+            grid,
+            tmp_path / "score.tif",
+            block_size=block_size,
+            sites_per_region=1,
+            separation_m=separation_m,
+            **options,
+        )
+        assert_same_sites(explicit, default)
+    assert read_windows == reads * 4
+    assert_same_sites(default, reference_regions(grid, scores, **options))
+
+
+def test_carving_reads_whole_boxes_of_large_regions_only(tmp_path, read_windows):
+    scores = np.full((30, 60), 0.1)
+    scores[2:12, 2:50] = 0.8  # 480 cells: room for several 40-cell sites
+    scores[20, 5:55] = 0.85  # 50 cells, under 2 × 40: grown within 39 cells of its best cell
+    scores[25:30, 5:12] = 0.9  # 35 cells: too small, never read again
+    grid = write_scores(tmp_path / "score.tif", scores)
+    sites = extract_regions(
+        grid,
+        tmp_path / "score.tif",
+        threshold=0.5,
+        min_area_ha=0.0,
+        max_sites=10,
+        target_area_ha=0.4,
+        sites_per_region=3,
+        separation_m=30.0,
+        block_size=512,
+    )
+    assert sites["n_cells"].tolist() == [40, 40, 40, 40]
+    assert read_windows[1:] == [(20, 5, 1, 40), (2, 2, 10, 48)]
+
+
+def test_carving_stops_once_no_free_cell_can_enter(tmp_path, read_windows):
+    scores = np.full((30, 60), 0.1)
+    scores[2:12, 2:50] = 0.8
+    scores[2:4, 2:4] = 0.99  # the best site holds these
+    grid = write_scores(tmp_path / "score.tif", scores)
+    options = {"threshold": 0.5, "min_area_ha": 0.0, "target_area_ha": 0.2}
+    best = extract_regions(
+        grid, tmp_path / "score.tif", max_sites=1, sites_per_region=5, separation_m=0, **options
+    )
+    assert best["n_cells"].tolist() == [20]
+    assert best["score_mean"].iloc[0] == pytest.approx((4 * 0.99 + 16 * 0.8) / 20)
+    assert_same_sites(
+        best,
+        reference_regions(grid, scores, max_sites=1, sites_per_region=5, separation_m=0, **options),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    shape=st.tuples(st.integers(1, 29), st.integers(1, 31)),
+    density=st.sampled_from([0.55, 0.6, 0.75, 0.9]),
+    dyadic=st.booleans(),
+    min_area_ha=st.sampled_from([0.0, 0.03, 0.2]),
+    max_sites=st.sampled_from([1, 3, 1000]),
+    target_cells=st.sampled_from([1, 3, 12, 40]),
+    sites_per_region=st.sampled_from([2, 3, 50]),
+    separation_m=st.sampled_from([0.0, 10.0, 14.0, 25.0, 60.0]),
+)
+def test_carved_sites_are_suitable_apart_and_within_limits(
+    tmp_path_factory,
+    seed,
+    shape,
+    density,
+    dyadic,
+    min_area_ha,
+    max_sites,
+    target_cells,
+    sites_per_region,
+    separation_m,
+):
+    scores = random_scores(seed, shape, density, dyadic)
+    path = tmp_path_factory.mktemp("carved") / "score.tif"
+    grid = write_scores(path, scores)
+    options = {
+        "threshold": 0.5,
+        "min_area_ha": min_area_ha,
+        "max_sites": max_sites,
+        "target_area_ha": target_cells * CELL_HA,
+        "sites_per_region": sites_per_region,
+        "separation_m": separation_m,
+    }
+    by_block = [extract_regions(grid, path, block_size=b, **options) for b in (1, 7, 512)]
+    for other in by_block[1:]:
+        assert_same_sites(other, by_block[0])
+    sites = by_block[0]
+    assert_same_sites(sites, reference_regions(grid, scores, **options))
+    assert len(sites) <= max_sites
+    labels, _ = ndimage.label(scores >= 0.5, structure=FOUR)
+    masks = site_masks(grid, sites)
+    per_region = np.zeros(labels.max() + 1, int)
+    for k, mask in enumerate(masks):
+        assert mask.sum() == target_cells and (scores[mask] >= 0.5).all()
+        (region,) = np.unique(labels[mask])
+        per_region[region] += 1
+        for other, other_mask in zip(sites.geometry[:k], masks[:k], strict=True):
+            assert not (mask & other_mask).any()
+            if labels[other_mask][0] == region:
+                assert sites.geometry.iloc[k].distance(other) >= separation_m
+    assert per_region.max(initial=0) <= sites_per_region
+
+
+def test_invalid_carving(landscape):
+    grid, path, _ = landscape
+    options = {"threshold": 0.5, "min_area_ha": 1, "max_sites": 3}
+    with pytest.raises(ModelError, match="sites_per_region 3 without target_area_ha"):
+        extract_regions(grid, path, sites_per_region=3, **options)
+    with pytest.raises(ModelError, match="sites_per_region 0"):
+        extract_regions(grid, path, target_area_ha=1.0, sites_per_region=0, **options)
+    with pytest.raises(ModelError, match="separation_m -5"):
+        extract_regions(
+            grid, path, target_area_ha=1.0, sites_per_region=2, separation_m=-5.0, **options
+        )
