@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -22,6 +22,9 @@ from parkplan.api.results import SiteStore
 from parkplan.api.security import FailureLimiter, token_in
 from parkplan.api.settings import Settings
 from parkplan.api.uploads import UploadGate
+
+if TYPE_CHECKING:
+    from parkplan.whatif import WhatIfs
 from parkplan.study import NAME_PATTERN
 
 Role = Literal["public", "viewer", "operator"]
@@ -39,6 +42,7 @@ class ApiContext:
     jobs: RunJobs
     redact: Redactor
     uploads: UploadGate
+    what_ifs: WhatIfs
 
 
 def get_context(request: Request) -> ApiContext:

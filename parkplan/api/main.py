@@ -29,6 +29,7 @@ from parkplan.api.security import FailureLimiter, SecurityHeadersMiddleware
 from parkplan.api.settings import Settings
 from parkplan.api.uploads import UploadGate
 from parkplan.study import load_study
+from parkplan.whatif import WhatIfs
 
 STUDY_LABEL = "<study>"
 
@@ -52,6 +53,7 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
         jobs=RunJobs(redact=redact),
         redact=redact,
         uploads=UploadGate(settings.max_concurrent_uploads, settings.upload_wait_s),
+        what_ifs=WhatIfs(root),
     )
 
     @asynccontextmanager
