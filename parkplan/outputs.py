@@ -18,6 +18,7 @@ import pandas as pd
 import rasterio
 from rasterio.enums import Resampling
 
+from equalisation.summary import EqualisationSummary
 from geo.layers.write import atomic_path
 from parkplan.errors import StudyError
 from parkplan.runs import RUN_JSON as RUN_JSON
@@ -129,6 +130,18 @@ def read_json(path: Path) -> dict | None:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise StudyError(f"{path} is not valid JSON ({exc}); run the study again") from None
+
+
+def read_summary(folder: Path) -> EqualisationSummary | None:
+    """The typed equalisation summary of the run in ``folder`` (``None`` without one)."""
+    data = read_json(Path(folder) / EQUALISATION_JSON)
+    if data is None:
+        return None
+    if "summary" not in data:
+        raise StudyError(
+            f"{folder / EQUALISATION_JSON} was written by an older parkplan; run the study again"
+        )
+    return EqualisationSummary.from_dict(data["summary"])
 
 
 def score_overlay(path: Path, *, max_cells: int = 1_500_000) -> ScoreOverlay:

@@ -21,6 +21,7 @@ import pandas as pd
 import equalisation
 from equalisation.finance import FinanceAssumptions
 from equalisation.site_game import GameRules
+from equalisation.summary import EqualisationSummary, summarise
 from geo import regions, sensitivity, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
@@ -242,13 +243,19 @@ class SiteEqualisation:
     assumed: tuple[Assumption, ...] = ()
     effects: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
 
+    @property
+    def summary(self) -> EqualisationSummary:
+        """What the map and the dossier show (:mod:`equalisation.summary`)."""
+        return summarise(self.result, site_id=self.site_id)
+
     def to_dict(self) -> dict:
-        """``equalisation.json``: the site's id, the assumed facts and their effect, then the
-        result's own explanation."""
+        """``equalisation.json``: the site's id, the assumed facts and their effect, the
+        summary (typed, versioned), then the result's own explanation in full."""
         return {
             "site_id": self.site_id,
             "assumed_facts": [a.to_dict() for a in self.assumed],
             "assumption_effects": self.effects,
+            "summary": self.summary.to_dict(),
             **self.result.to_dict(),
         }
 

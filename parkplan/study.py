@@ -537,6 +537,11 @@ class FinanceConfig(Section):
     provincial_opcentiemen: Opcentiemen = Field(
         0.0, description="Provincial surcharge on the property tax (opcentiemen)."
     )
+    chosen_key: str | None = Field(
+        None,
+        description="The sharing key the dossier's summary and the map lead with (default: the "
+        "first of [keys]).",
+    )
     # -- property-tax coefficients (equalisation.tax) ------------------------------------------
     tax_coefficients: dict[TaxYear, TaxCoefficientConfig] = Field(
         {},
@@ -750,10 +755,27 @@ class Study(Section):
             *_duplicates("scenarios", [s.name for s in self.scenarios]),
             *_duplicates("partners", [p.name for p in self.partners]),
             *self._scenario_references(set_aside),
+            *self._chosen_key(),
         ]
         if places:
             raise PlacedValueError(places)
         return self
+
+    def _chosen_key(self) -> list[tuple]:
+        chosen = self.finance.chosen_key
+        if chosen is None or chosen in self.keys:
+            return []
+        return [
+            (
+                ("finance", "chosen_key"),
+                f"chosen_key {chosen!r} is not a key of [keys] ({sorted(self.keys) or 'none'})",
+                "name one of the keys, or leave chosen_key out for the first",
+            )
+        ]
+
+    def chosen_key(self) -> str | None:
+        """The key the dossier and the map lead with: ``[finance] chosen_key`` or the first."""
+        return self.finance.chosen_key or next(iter(self.keys), None)
 
     def _scenario_references(self, set_aside: Mapping[str, Any]) -> list[tuple]:
         criteria = {c.name for c in self.criteria} | set(set_aside.get("criteria", ()))
