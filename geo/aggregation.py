@@ -187,38 +187,58 @@ def _focused(x: np.ndarray, mean_x: float) -> np.ndarray:
 
 def aggregate(stack: np.ndarray, weights: np.ndarray, aggregation: Aggregation) -> np.ndarray:
     """Combine a stack of standardised criteria (shape ``(n, ...)``) into float64 scores in
-    [0, 1]; a float32 stack is read as it is and summed in float64."""
+    [0, 1] with one weight per criterion (checked, normalised to sum 1 here, where they enter);
+    a float32 stack is read as it is and summed in float64. See :func:`combine`."""
     z = np.asarray(stack)
     if z.dtype != np.float32:
         z = z.astype(np.float64, copy=False)
     u = _checked_weights(weights, z.shape[0], aggregation.method)
+    return combine(z, u, aggregation)
+
+
+def combine(z: np.ndarray, u: np.ndarray, aggregation: Aggregation) -> np.ndarray:
+    """The scoring kernel, the one implementation of the formulas of this module.
+
+    ``z`` holds the standardised criteria on its first axis, ``(n, ...)``; ``u`` the weights,
+    summing to 1 over its first axis, either one per criterion ``(n,)`` or broadcastable
+    against ``z`` with the criterion axis first, e.g. ``(n, draws, 1)`` against
+    ``(n, draws, sites)`` for a Monte Carlo over the weights. A criterion of weight 0 takes no
+    part (not even in the geometric mean's ``0^0``); a NaN criterion makes the score NaN.
+    """
+    u = np.asarray(u, dtype=np.float64)
+    u = u.reshape(u.shape + (1,) * (z.ndim - u.ndim))
     with np.errstate(invalid="ignore", divide="ignore"):
         if aggregation.method == "wlc":
             score = _weighted_sum(u, z)
         elif aggregation.method == "wgm":
-            used = u > 0
-            score = _weighted_sum(u[used], np.log(z[used]))
-            np.exp(score, out=score)
+            score = np.exp(_weighted_sum(u, np.log(z), skip_zero=True))
         elif aggregation.method == "min":
-            score = np.asarray(z.min(axis=0), dtype=np.float64)
+            shape = np.broadcast_shapes(u.shape[1:], z.shape[1:])
+            score = np.array(np.broadcast_to(z.min(axis=0), shape), dtype=np.float64)
         else:
             score = _owa(z, u, aggregation.order_weights_for(z.shape[0]))
-    if np.any(u == 0):  # NaN propagates by itself, except through a zero weight
-        score[np.isnan(z).any(axis=0)] = np.nan
+    missing = np.isnan(z).any(axis=0)
+    if missing.any():
+        score = np.where(missing, np.nan, score)
     return np.clip(score, 0.0, 1.0, out=score)
 
 
-def _weighted_sum(u: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Σ u_i·z_i over the first axis, in float64, one layer at a time.
+def _weighted_sum(u: np.ndarray, z: np.ndarray, *, skip_zero: bool = False) -> np.ndarray:
+    """Σ u_i·z_i over the first axis, in float64, one layer at a time; with ``skip_zero`` a
+    term of weight 0 counts 0 whatever z_i (log 0 = −inf in the geometric mean).
 
     Not ``tensordot``: that goes through BLAS, whose threads spin beside the engine's own
     block threads and took a core from them.
     """
-    total = np.array(z[0], dtype=np.float64)  # an array also for a single cell
-    total *= u[0]
-    term = np.empty_like(total)
-    for weight, layer in zip(u[1:], z[1:], strict=True):
+    shape = np.broadcast_shapes(u.shape[1:], z.shape[1:])
+    total = np.zeros(shape, dtype=np.float64)
+    term = np.empty(shape, dtype=np.float64)
+    for weight, layer in zip(u, z, strict=True):
+        if weight.size == 1 and float(weight.flat[0]) == 0.0:
+            continue
         np.multiply(layer, weight, out=term, dtype=np.float64)
+        if skip_zero and weight.size > 1:
+            term[np.broadcast_to(weight == 0, shape)] = 0.0
         total += term
     return total
 
@@ -226,7 +246,10 @@ def _weighted_sum(u: np.ndarray, z: np.ndarray) -> np.ndarray:
 def _owa(z: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     order = np.argsort(z, axis=0, kind="stable")
     z_sorted = np.take_along_axis(z, order, axis=0)
-    uv = u[order] * v.reshape((-1,) + (1,) * (z.ndim - 1))
+    u_sorted = np.take_along_axis(
+        np.broadcast_to(u, np.broadcast_shapes(u.shape, z.shape)), order, axis=0
+    )
+    uv = u_sorted * v.reshape((-1,) + (1,) * (z.ndim - 1))
     return np.sum(uv * z_sorted, axis=0) / np.sum(uv, axis=0)
 
 

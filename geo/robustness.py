@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.aggregation import Aggregation
+from geo.aggregation import Aggregation, combine
 from geo.errors import ColumnError, ModelError
 from geo.transforms import Transform, perturbed, standardise
 from geo.weights import direct_weights
@@ -298,23 +298,10 @@ def robustness_result(
 
 def scores_for(w: np.ndarray, v: np.ndarray, aggregation: Aggregation) -> np.ndarray:
     """Scores of sites (values ``v``: (1 or draws, sites, criteria)) under weights ``w``
-    (draws, criteria): shape (draws, sites). Formulas as in :mod:`geo.aggregation`."""
-    w = w / w.sum(axis=1, keepdims=True)
-    v = np.broadcast_to(v, (w.shape[0], *v.shape[1:]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if aggregation.method == "wlc":
-            return np.einsum("dc,dsc->ds", w, v)
-        if aggregation.method == "wgm":
-            return np.exp(np.einsum("dc,dsc->ds", w, np.log(v)))
-        if aggregation.method == "min":
-            return v.min(axis=2)
-        order = np.argsort(v, axis=2, kind="stable")
-        v_sorted = np.take_along_axis(v, order, axis=2)
-        uv = np.take_along_axis(np.broadcast_to(w[:, None, :], v.shape), order, axis=2)
-        uv = uv * aggregation.order_weights_for(v.shape[2])
-        scores = np.sum(uv * v_sorted, axis=2) / np.sum(uv, axis=2)
-    scores[np.isnan(v).any(axis=2)] = np.nan
-    return scores
+    (draws, criteria), each row summing to 1: shape (draws, sites). The engine's own kernel,
+    :func:`geo.aggregation.combine`, with the criteria moved to the first axis."""
+    z = np.moveaxis(np.asarray(v, dtype=np.float64), 2, 0)
+    return combine(z, np.asarray(w, dtype=np.float64).T[:, :, None], aggregation)
 
 
 def site_inputs(
