@@ -6,9 +6,12 @@ Each entry keeps its explanation (formula and inputs).
 
 Settlement compares each partner's present value with the **status quo**, in which every flow
 lands where the land lies (site costs and income by land share, each municipality keeps its own
-property tax). The balance ``PV(net) − PV(status quo net)`` sums to zero over the partners;
-:func:`settle` turns the balances into at most ``n − 1`` transfers (largest debtor pays largest
-creditor, repeatedly).
+property tax). Money from or to **outside** the partnership that some mechanisms bring in or send
+out (Flanders, the municipal fund, owners of land, the firms under a common surcharge) is marked
+``outside`` on its entries: it is paid or received directly by the partner the entry names, so it
+is left out of the settlement. The balance ``PV(net of the entries not outside) − PV(status quo
+net)`` sums to zero over the partners; :func:`settle` turns the balances into at most ``n − 1``
+transfers (largest debtor pays largest creditor, repeatedly).
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ from equalisation.money import allocate_cents, round_to_total, to_eur
 
 @dataclass(frozen=True)
 class Entry:
-    """One partner's part of one item in one year (cents; ``paid`` and ``received`` ≥ 0)."""
+    """One partner's part of one item in one year (cents; ``paid`` and ``received`` ≥ 0).
+
+    ``outside``: the money comes from or goes to outside the partnership, directly (not settled
+    between the partners).
+    """
 
     partner: str
     year: int
@@ -32,6 +39,7 @@ class Entry:
     paid_cents: int
     received_cents: int
     explanation: str
+    outside: bool = False
 
     @property
     def net_cents(self) -> int:
@@ -62,6 +70,7 @@ def split(
     item: str,
     side: Literal["paid", "received"],
     explain: Mapping[str, str],
+    outside: bool = False,
 ) -> list[Entry]:
     """Entries of ``total_cents`` split exactly by ``shares``, on the ``paid`` or ``received`` side.
 
@@ -81,13 +90,23 @@ def split(
             paid_cents=cents if side == "paid" else 0,
             received_cents=cents if side == "received" else 0,
             explanation=f"{label} × {explain[name]}",
+            outside=outside,
         )
         for name, cents in parts.items()
         if cents
     ]
 
 
-def direct(partner: str, cents: int, *, year: int, item: str, side: str, explanation: str) -> Entry:
+def direct(
+    partner: str,
+    cents: int,
+    *,
+    year: int,
+    item: str,
+    side: str,
+    explanation: str,
+    outside: bool = False,
+) -> Entry:
     """One entry that needs no split."""
     return Entry(
         partner=partner,
@@ -96,6 +115,7 @@ def direct(partner: str, cents: int, *, year: int, item: str, side: str, explana
         paid_cents=cents if side == "paid" else 0,
         received_cents=cents if side == "received" else 0,
         explanation=explanation,
+        outside=outside,
     )
 
 
@@ -132,8 +152,11 @@ class Ledger:
         return round_to_total(exact, total)
 
     def balances_cents(self) -> dict[str, int]:
-        """``PV(net) − PV(status quo net)`` per partner: > 0 means the partner is owed money."""
-        pv = self.present_values_cents()
+        """``PV(net) − PV(status quo net)`` per partner: > 0 means the partner is owed money.
+
+        Entries marked ``outside`` are left out: that money is paid or received directly.
+        """
+        pv = self.present_values_cents([e for e in self.entries if not e.outside])
         status_quo = self.present_values_cents(self.status_quo)
         return {p: pv[p] - status_quo[p] for p in self.partners}
 
@@ -180,7 +203,8 @@ class Ledger:
             "transfers": [t.to_dict() for t in self.transfers()],
             "settlement_rule": (
                 "balance = PV(net) − PV(status quo net), where in the status quo every flow "
-                "lands where the land lies; transfers settle the balances"
+                "lands where the land lies and money from or to outside the partners (marked "
+                "outside) is left out, as it is paid directly; transfers settle the balances"
             ),
         }
 

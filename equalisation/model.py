@@ -27,6 +27,7 @@ from equalisation.mechanisms import (
     CostAndRevenueSharing,
     Mechanism,
     OwnPropertyTax,
+    base_levy_cents,
     build_mechanisms,
 )
 from equalisation.money import to_cents
@@ -309,6 +310,8 @@ def _ledger(
         site_income_cents=tuple(to_cents(v) for v in finance.income_eur()),
         municipal_ov_cents={n: tuple(to_cents(v) for v in tax.municipal_eur(n)) for n in names},
         finance=finance,
+        municipal_opcentiemen={p.name: p.municipal_opcentiemen for p in partners},
+        base_levy_cents=base_levy_cents(tax, names),
     )
     entries = [e for mechanism in mechanisms for e in mechanism.entries(context)]
     land_spec = (

@@ -286,17 +286,10 @@ def _reconciliation(
 
 
 def _outside_pv_cents(result: EqualisationResult, discount: list[float]) -> int:
-    """PV of what the mechanisms (beyond sharing the site and its tax) bring in or send out:
-    the net of their entries over all partners, which is 0 for the zero-sum ones."""
+    """PV of the money the mechanisms bring in from outside the partners or send out (their
+    entries marked ``outside``)."""
     if not result.ledgers:
         return 0
     ledger = result.ledgers[0]
-    kept = {"site", "own OV"}
     years = {y: i for i, y in enumerate(ledger.years)}
-    return round(
-        sum(
-            e.net_cents * discount[years[e.year]]
-            for e in ledger.entries
-            if not any(e.item.startswith(k) for k in kept)
-        )
-    )
+    return round(sum(e.net_cents * discount[years[e.year]] for e in ledger.entries if e.outside))
