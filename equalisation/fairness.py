@@ -84,4 +84,4 @@ def alone_versus_together(
 
 
 def _by_player(game: Game, values: np.ndarray) -> dict[str, float]:
-    return {p: round(float(v), 2) for p, v in zip(game.players, values, strict=True)}
+    return {p: round(float(v), 2) + 0.0 for p, v in zip(game.players, values, strict=True)}

@@ -100,6 +100,9 @@ source = @sites.source
 threshold = @sites.threshold
 min_area_ha = @sites.min_area_ha
 max_sites = @sites.max_sites
+# target_area_ha = 30.0      # size the sites to the pooled demand (gross ha)
+# sites_per_region = 3       # alternatives carved from one large region (needs target_area_ha)
+# separation_m = @sites.separation_m
 
 # Monte Carlo over the weights (and the transforms with transform_jitter > 0).
 [robustness]

@@ -194,7 +194,8 @@ def state_demand_source(root: Path) -> None:
 
 
 def size_sites_to_demand(root: Path) -> None:
-    """``[sites]``: regions of at least 5 ha above 0.6, sized to the pooled demand (gross)."""
+    """``[sites]``: regions of at least 5 ha above 0.6, sized to the pooled demand (gross), up
+    to three alternatives 300 m apart in each suitable region."""
     study = load_study(root)
     pooled_net_ha = sum(p.demand_ha or 0.0 for p in study.partners)
     document = tomlkit.parse((root / STUDY_FILE).read_text(encoding="utf-8"))
@@ -202,6 +203,8 @@ def size_sites_to_demand(root: Path) -> None:
     sites["threshold"] = 0.6
     sites["min_area_ha"] = 5.0
     sites["max_sites"] = 8
+    sites["sites_per_region"] = 3
+    sites["separation_m"] = 300.0
     net_share = FinanceAssumptions().net_share
     sites["target_area_ha"] = math.ceil(pooled_net_ha / net_share * 10.1) / 10
     sites["simplify_m"] = 10.0

@@ -114,3 +114,18 @@ def test_every_warning_is_explained(westhoek):
     kinds = [kind for w in warnings for phrase, kind in EXPECTED_WARNINGS.items() if phrase in w]
     assert len(kinds) == len(warnings), warnings
     assert "assumed" in kinds
+
+
+def test_the_example_game_agrees_with_coopgame(westhoek):
+    import coopgame
+    import numpy as np
+
+    from equalisation import games
+
+    _, outputs = westhoek
+    game = outputs.equalisation.result.games.site_game.game
+    theirs = coopgame.Game(list(game.table[1:]))
+    ours = games.solve(game, "shapley").values
+    np.testing.assert_allclose(ours, coopgame.shapley(theirs), rtol=0, atol=1e-6)
+    nucleolus = games.solve(game, "nucleolus").values
+    np.testing.assert_allclose(nucleolus, coopgame.cost_nucleolus(theirs), rtol=0, atol=1e-6)
