@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -31,6 +31,8 @@ KINDS = ("cost", "savings")
 MISSING = ("error", "partition")
 #: Most core violations an allocation reports (the worst ones).
 MAX_REPORTED_VIOLATIONS = 50
+#: Coalitions read at once when the core check looks for the worst violations (bounds memory).
+CHUNK = 1 << 20
 #: Most table updates ``missing="partition"`` may cost (``Σ 2^(n − |S|)`` over listed ``S``).
 MAX_PARTITION_WORK = 1 << 28
 
@@ -260,12 +262,11 @@ def make_allocation(game: Game, method: str, values: np.ndarray, **extra: Any) -
     """An :class:`Allocation` of ``values`` with its core check (skipped above the table limit)."""
     values = np.round(np.asarray(values, dtype=float), 9) + 0.0  # drop LP noise and -0.0
     if game.n <= MAX_PLAYERS:
-        excess = _excess(game, values)
-        violating = _violating(game, excess)
-        in_core: bool | None = violating.size == 0
-        violations = _violations(game, values, excess, violating[:MAX_REPORTED_VIOLATIONS])
-        if violating.size > MAX_REPORTED_VIOLATIONS:
-            extra = {**extra, "core_violations_total": int(violating.size)}
+        masks, excess, count = _violating(game, values, limit=MAX_REPORTED_VIOLATIONS)
+        in_core: bool | None = count == 0
+        violations = _violations(game, masks, excess)
+        if count > MAX_REPORTED_VIOLATIONS:
+            extra = {**extra, "core_violations_total": count}
     else:
         violations, in_core = (), None
     return Allocation(
@@ -286,43 +287,79 @@ def core_violations(game: Game, allocation: np.ndarray | Mapping[str, float]) ->
     Returns :class:`CoreViolation` items, the largest excess first. Efficiency
     (``x(N) = c(N)``) is checked too: the grand coalition shows up when it fails.
     """
-    x = _as_vector(game, allocation)
-    excess = _excess(game, x)
-    return _violations(game, x, excess, _violating(game, excess))
+    masks, excess, _ = _violating(game, _as_vector(game, allocation))
+    return _violations(game, masks, excess)
 
 
-def _excess(game: Game, x: np.ndarray) -> np.ndarray:
-    """What each coalition would gain by leaving: ``sign × (value − x(S))``."""
-    return game.sign * (game.table - membership_sums(x))
+def _violating(
+    game: Game, x: np.ndarray, *, limit: int | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Coalitions with a positive excess (and the grand coalition if inefficient): their masks,
+    worst first (ties by mask) and cut to the ``limit`` worst, their excesses, and how many
+    there are. The excesses are computed :data:`CHUNK` coalitions at a time."""
+    table = game.table
+    tolerance = 1e-7 * max(1.0, float(table.max()), -float(table.min()))
+    floor = tolerance  # the ``limit``-th largest excess kept so far, once there are that many
+    masks, excess, count = np.zeros(0, dtype=np.int64), np.zeros(0), 0
+    for start, block in _excess_blocks(game, x):
+        above = block > tolerance
+        count += int(np.count_nonzero(above))
+        found = np.flatnonzero(above & (block >= floor))
+        masks, excess = _worst(np.r_[masks, start + found], np.r_[excess, block[found]], limit)
+        if limit is not None and masks.size >= limit:
+            floor = float(excess.min())
+    grand = float(block[-1])  # the last block ends with the grand coalition
+    if -grand > tolerance:  # inefficient the other way: not counted above
+        masks, excess, count = np.r_[masks, table.size - 1], np.r_[excess, grand], count + 1
+    order = np.argsort(-np.abs(excess), kind="stable")[:limit]
+    return masks[order], excess[order], count
 
 
-def _violating(game: Game, excess: np.ndarray) -> np.ndarray:
-    """Masks with a positive excess (and the grand coalition if inefficient), worst first."""
-    tolerance = 1e-7 * max(1.0, float(np.max(np.abs(game.table))))
-    bad = np.flatnonzero(excess > tolerance)
-    grand = len(excess) - 1
-    if abs(excess[grand]) > tolerance:
-        bad = np.union1d(bad, [grand])
-    return bad[np.argsort(-np.abs(excess[bad]), kind="stable")]
+def _excess_blocks(game: Game, x: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, e)``: the excesses ``sign × (value − x(S))`` of :data:`CHUNK` coalitions from
+    ``start`` on, ``x(S)`` summed in the order of :func:`membership_sums`."""
+    bits = min(game.n, CHUNK.bit_length() - 1)
+    low = membership_sums(x[:bits])
+    for block in range(1 << (game.n - bits)):
+        sums = low.copy()
+        for j, value in enumerate(x[bits:]):
+            if block >> j & 1:
+                sums += value
+        start = block << bits
+        excess = np.subtract(game.table[start : start + low.size], sums, out=sums)
+        yield start, excess if game.sign > 0 else np.negative(excess, out=excess)
 
 
-def _violations(game: Game, x: np.ndarray, excess: np.ndarray, masks: np.ndarray) -> tuple:
+def _worst(
+    masks: np.ndarray, excess: np.ndarray, limit: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The coalitions that may be among the ``limit`` largest ``|excess|`` (ties kept), in order."""
+    if limit is None or masks.size <= limit:
+        return masks, excess
+    size = np.abs(excess)
+    keep = size >= -np.partition(-size, limit - 1)[limit - 1]
+    return masks[keep], excess[keep]
+
+
+def _violations(game: Game, masks: np.ndarray, excess: np.ndarray) -> tuple:
     return tuple(
         CoreViolation(
             coalition=tuple(game.name_of(int(m)).split("+")),
             value=float(game.table[m]),
-            allocated=float(game.table[m] - game.sign * excess[m]),
-            excess=float(excess[m]),
+            allocated=float(game.table[m] - game.sign * e),
+            excess=float(e),
         )
-        for m in masks
+        for m, e in zip(masks, excess, strict=True)
     )
 
 
 def membership_sums(x: np.ndarray) -> np.ndarray:
-    """``x(S)`` for every bit mask ``S`` (length ``2^n``), built one player at a time."""
-    sums = np.zeros(1)
-    for value in np.asarray(x, dtype=float):
-        sums = np.concatenate([sums, sums + value])
+    """``x(S)`` for every bit mask ``S`` (length ``2^n``), built one player at a time in place."""
+    x = np.asarray(x, dtype=float)
+    sums = np.empty(1 << x.size)
+    sums[0] = 0.0
+    for i, value in enumerate(x):
+        np.add(sums[: 1 << i], value, out=sums[1 << i : 2 << i])
     return sums
 
 

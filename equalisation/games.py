@@ -4,9 +4,10 @@ Methods (each returns an :class:`~equalisation.coalitions.Allocation` with its c
 
 - :func:`shapley` — average marginal contribution over all orders of arrival
   ``φ_i = Σ_{S ⊆ N∖i} |S|!(n−|S|−1)!/n! · [v(S ∪ i) − v(S)]``; exact up to
-  :data:`EXACT_SHAPLEY_MAX` players, else estimated from random orders with a 95 % bound;
+  :data:`EXACT_SHAPLEY_MAX` (25) players, else (or when asked) estimated from random orders
+  with a 95 % bound; ``extra["computation"]`` says which (``"exact"`` or ``"sampled"``);
 - :func:`~equalisation.nucleolus.nucleolus` / :func:`~equalisation.nucleolus.prenucleolus` —
-  lexicographic minimisation of the largest excesses (LP sequence);
+  lexicographic minimisation of the largest excesses (LP sequence with constraint generation);
 - :func:`scrb` — separable costs, remaining benefits;
 - :func:`proportional` — in proportion to the stand-alone values.
 
@@ -21,6 +22,7 @@ import numpy as np
 from scipy.special import comb
 
 from equalisation.coalitions import (
+    MAX_PLAYERS,
     Allocation,
     CoreViolation,
     Game,
@@ -51,8 +53,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Most players for the exact Shapley value (2^n marginal contributions per player).
-EXACT_SHAPLEY_MAX = 20
+#: Most players for the exact Shapley value: every player's 2^(n−1) marginal contributions are
+#: read from the game's table, which holds at most 2^25 values (268 MB, see
+#: :data:`equalisation.coalitions.MAX_PLAYERS`); the computation itself adds blocks of 2^16.
+EXACT_SHAPLEY_MAX = MAX_PLAYERS
+#: Coalitions per row (players within a row) and values per block in the exact computation.
+ROW_BITS = 12
+BLOCK_BITS = 16
 #: Random orders drawn by default when the Shapley value is sampled.
 DEFAULT_SAMPLES = 2000
 #: Orders evaluated per batch when sampling (bounds memory).
@@ -61,12 +68,17 @@ Z_95 = 1.959963984540054
 
 
 def shapley(game: Game, *, samples: int | None = None, seed: int = 0) -> Allocation:
-    """The Shapley value: exact, or sampled when ``samples`` is given or ``n`` > 20.
+    """The Shapley value: exact up to :data:`EXACT_SHAPLEY_MAX` (25) players, else sampled.
 
-    The sampled estimate averages marginal contributions over ``samples`` random orders drawn as
-    antithetic pairs (an order and its reverse); ``extra`` reports ``samples``, the 95 %
-    ``half_width`` per player (``1.96 × s / √pairs``) and its maximum ``max_half_width``. Each order
-    shares the total exactly, so the estimate is efficient too.
+    Exact: ``φ_i = Σ_{S ⊆ N∖i} |S|!(n−|S|−1)!/n! · [v(S ∪ i) − v(S)]`` over the game's table (a
+    game given by a function is tabulated first: 2^n coalitions). Sampled when ``samples`` is
+    given, or without it above 25 players: the estimate averages marginal contributions over
+    ``samples`` (default :data:`DEFAULT_SAMPLES`) random orders drawn as antithetic pairs (an
+    order and its reverse). ``extra`` always says which: ``computation`` is ``"exact"`` or
+    ``"sampled"`` (and ``sampled`` ``False`` or ``True``); a sampled value adds ``samples``,
+    ``seed``, ``exact_max_players`` (25), the 95 % ``half_width`` per player
+    (``1.96 × s / √pairs``) and its maximum ``max_half_width``. Each order shares the total
+    exactly, so the estimate is efficient too.
 
     Examples
     --------
@@ -77,18 +89,28 @@ def shapley(game: Game, *, samples: int | None = None, seed: int = 0) -> Allocat
     [3.0, 4.0, 5.0]
     """
     if samples is None and game.n <= EXACT_SHAPLEY_MAX:
-        return make_allocation(game, "shapley", _exact_shapley(game.table, game.n))
+        values = _exact_shapley(game.table, game.n)
+        return make_allocation(game, "shapley", values, computation="exact", sampled=False)
     count = DEFAULT_SAMPLES if samples is None else int(samples)
     if count < 4:
         raise GameError(f"samples is {samples}; give at least 4 random orders")
+    if samples is None:
+        log.info(
+            "Shapley value of %d players sampled from %d orders (exact up to %d players)",
+            game.n,
+            count,
+            EXACT_SHAPLEY_MAX,
+        )
     values, half_width = _sampled_shapley(game, count, seed)
     return make_allocation(
         game,
         "shapley",
         values,
+        computation="sampled",
         sampled=True,
         samples=2 * (count // 2),
         seed=seed,
+        exact_max_players=EXACT_SHAPLEY_MAX,
         half_width=dict(zip(game.players, half_width.tolist(), strict=True)),
         max_half_width=float(half_width.max()),
     )
@@ -156,16 +178,59 @@ def solve(game: Game, method: str) -> Allocation:
 
 
 def _exact_shapley(table: np.ndarray, n: int) -> np.ndarray:
-    """Σ over coalitions without ``i`` of the weighted marginal contribution, per player."""
-    cube = table.reshape((2,) * n)  # axis n − 1 − i is player i's bit
-    sizes = coalition_sizes(n).reshape((2,) * n)
-    weights = 1.0 / (n * comb(n - 1, np.arange(n)))
-    values = np.empty(n)
-    for i in range(n):
-        axis = n - 1 - i
-        marginal = np.take(cube, 1, axis=axis) - np.take(cube, 0, axis=axis)
-        values[i] = np.sum(weights[np.take(sizes, 0, axis=axis)] * marginal)
+    """``φ_i = Σ_{S ⊆ N∖i} w(|S|) · [v(S ∪ i) − v(S)]``, ``w(s) = s!(n−s−1)!/n!``, block by block.
+
+    The table is read as rows of ``2^ROW_BITS`` coalitions (players ``0 … ROW_BITS−1`` within a
+    row, the others across rows), in blocks of about ``2^BLOCK_BITS`` values. Each block tabulates
+    ``w(|S|)`` once (``|S|`` = the row's popcount + the column's) and takes every player's
+    marginal contributions between its halves (a player within a row, or across rows inside the
+    block) or against the partner block ``2^j`` rows on. Nothing of the table's size is
+    allocated: each contribution is a difference of two table values (no cancellation).
+    """
+    low = min(n, ROW_BITS)
+    rows = table.reshape(-1, 1 << low)
+    weights = np.r_[1.0 / (n * comb(n - 1, np.arange(n))), 0.0]  # w(n): S = N never lacks i
+    row_sizes, column_sizes = coalition_sizes(n - low), coalition_sizes(low)
+    step = max(1, (1 << BLOCK_BITS) >> low)
+    values = np.zeros(n)
+    for start in range(0, len(rows), step):
+        block = rows[start : start + step]
+        w = weights[row_sizes[start : start + step, None] + column_sizes]
+        values[:low] += _within_rows(block, w)
+        values[low:] += _across_rows(rows, w, start)
     return values
+
+
+def _within_rows(block: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``Σ w(|S|)·[v(S ∪ i) − v(S)]`` over a block, for the players ``i`` within a row."""
+    count, width = block.shape
+    sums = np.empty(width.bit_length() - 1)
+    for i in range(len(sums)):
+        shape = (count, -1, 2, 1 << i)  # axis 2 is player i's bit
+        pairs, weight = block.reshape(shape), w.reshape(shape)
+        marginal = pairs[:, :, 1] - pairs[:, :, 0]
+        marginal *= weight[:, :, 0]
+        sums[i] = marginal.sum()
+    return sums
+
+
+def _across_rows(rows: np.ndarray, w: np.ndarray, start: int) -> np.ndarray:
+    """The same for the players across rows: row bit ``j`` is player ``ROW_BITS + j``."""
+    count, width = w.shape
+    sums = np.zeros(len(rows).bit_length() - 1)
+    for j in range(len(sums)):
+        bit = 1 << j
+        if bit < count:  # both halves inside the block
+            pairs = rows[start : start + count].reshape(-1, 2, bit, width)
+            marginal = pairs[:, 1] - pairs[:, 0]
+            marginal *= w.reshape(-1, 2, bit, width)[:, 0]
+        elif start & bit:  # the block holds S ∪ i: counted from its partner
+            continue
+        else:
+            marginal = rows[start + bit : start + bit + count] - rows[start : start + count]
+            marginal *= w
+        sums[j] = marginal.sum()
+    return sums
 
 
 def _sampled_shapley(game: Game, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

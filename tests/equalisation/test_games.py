@@ -70,7 +70,10 @@ def test_three_player_game_shapley_and_nucleolus():
 
 def test_to_dict_has_exactly_the_documented_keys():
     result = shapley(three_player()).to_dict()
-    assert set(result) == {"method", "allocation", "total", "in_core", "core_violations"}
+    documented = {"method", "allocation", "total", "in_core", "core_violations"}
+    assert set(result) == documented | {"computation", "sampled"}  # Shapley says how it was got
+    assert (result["computation"], result["sampled"]) == ("exact", False)
+    assert set(nucleolus(three_player()).to_dict()) == documented | {"lp_stages", "lp_solves"}
     assert result["allocation"] == pytest.approx({"1": 3, "2": 4, "3": 5})
     assert result["total"] == 12
 
