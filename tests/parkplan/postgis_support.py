@@ -130,7 +130,7 @@ class Backend:
         files = sorted(str(p.relative_to(workspace.folder)) for p in workspace.folder.rglob("*"))
         if self.kind == "gpkg":
             return (workspace.folder / "catalog.json").read_text(), files
-        schema = workspace.database.schema
+        schema = workspace.store.database.schema
         catalog = query(
             sql.SQL("SELECT name, stored, info::text FROM {} ORDER BY name").format(
                 sql.Identifier(schema, "parkplan_catalog")
@@ -143,7 +143,7 @@ class Backend:
         if self.kind == "gpkg":
             folder = workspace.folder / "layers"
             return {f"layers/{p.name}" for p in folder.iterdir()} if folder.is_dir() else set()
-        return {t for t in tables(workspace.database.schema) if t.startswith("layer_")}
+        return {t for t in tables(workspace.store.database.schema) if t.startswith("layer_")}
 
     def destroy(self, workspace: Workspace, info: LayerInfo) -> None:
         """Lose a layer's stored data behind the catalogue's back."""
@@ -152,7 +152,7 @@ class Backend:
         else:
             query(
                 sql.SQL("DROP TABLE {}").format(
-                    sql.Identifier(workspace.database.schema, info.stored)
+                    sql.Identifier(workspace.store.database.schema, info.stored)
                 )
             )
 

@@ -6,6 +6,8 @@ PostGIS (skipped, with the reason, when no test server is reachable; see postgis
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import json
 import shutil
 import signal
@@ -41,14 +43,15 @@ from geo.errors import CRSError, LayerError
 from geo.grid import Grid
 from geo.layers import ArchiveLimits
 from geo.layers.write import atomic_path
-from parkplan import workspace_postgis
 from parkplan.errors import BusyError, StudyError, WorkspaceError
-from parkplan.study import LayerSource, save_study
-from parkplan.workspace import LayerInfo, Workspace
-from parkplan.workspace_postgis import Database, PostgisWorkspace, schema_name
+from parkplan.study import STUDY_FILE, LayerSource, save_study
+from parkplan.workspace import LayerInfo, Workspace, factory
+from parkplan.workspace import postgis as workspace_postgis
+from parkplan.workspace.postgis import PostgisStore, parse_database_url, schema_name
 
 L72 = "EPSG:31370"
 REPO = Path(__file__).resolve().parents[2]
+PACKAGE = REPO / "parkplan" / "workspace"
 
 
 @pytest.fixture
@@ -143,6 +146,103 @@ def test_open_refuses_a_folder_that_is_not_a_study(tmp_path):
         Workspace.open(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (b"name = [unclosed", "is not valid TOML"),
+        (b'name = "parks"\nworkspace = 5\n', "workspace = 5; expected a 'postgresql://"),
+        (b'name = "parks"\nworkspace = ""\n', "is not a PostgreSQL URL"),
+        (b'name = "\xff"\n', "cannot be read"),
+    ],
+)
+def test_a_broken_study_toml_is_an_error_not_a_folder_workspace(file_study, text, fragment):
+    """The store is chosen by study.toml: one that cannot be read never means "the folder"."""
+    (file_study.root / "study.toml").write_bytes(text)
+    with pytest.raises(StudyError) as refused:
+        Workspace.open(file_study.root)
+    message = str(refused.value)
+    assert fragment in message
+    assert str(file_study.root / "study.toml") in message and "\n" not in message
+
+
+def test_create_with_a_broken_study_toml_makes_nothing(tmp_path):
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "study.toml").write_text("name = [unclosed", encoding="utf-8")
+    with pytest.raises(StudyError, match="not valid TOML"):
+        Workspace.create(root)
+    assert sorted(p.name for p in root.iterdir()) == ["study.toml"]
+
+
+# -- the package: stores below the workspace, no cycle, the driver only when needed -------
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return found
+
+
+def package_imports() -> dict[str, set[str]]:
+    """The modules of parkplan.workspace (front door left out) -> the ones each imports."""
+    prefix = "parkplan.workspace."
+    graph = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.stem != "__init__":
+            inside = [
+                m.removeprefix(prefix) for m in imported_modules(path) if m.startswith(prefix)
+            ]
+            graph[path.stem] = {m.split(".")[0] for m in inside}
+    return graph
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """The modules that ``start`` imports, directly or through others."""
+    seen, todo = set(), [start]
+    while todo:
+        for module in graph[todo.pop()] - seen:
+            seen.add(module)
+            todo.append(module)
+    return seen
+
+
+def test_the_workspace_modules_import_each_other_without_a_cycle():
+    """Also not through the package's front door, nor through the study (which imports the
+    URL check of the PostGIS store)."""
+    graph = package_imports()
+    assert {"workspace", "factory", "store", "files", "postgis"} <= set(graph)
+    list(graphlib.TopologicalSorter(graph).static_order())  # CycleError on a cycle
+    for module in graph:
+        imported = imported_modules(PACKAGE / f"{module}.py")
+        assert not imported & {"parkplan.workspace", "parkplan.study"}, module
+
+
+@pytest.mark.parametrize("store", ["files", "postgis", "factory"])
+def test_the_stores_and_the_factory_never_reach_the_workspace_class(store):
+    assert "workspace" not in reachable(package_imports(), store)
+
+
+def test_the_factory_reads_the_study_file_that_the_study_writes():
+    assert factory.STUDY_FILE == STUDY_FILE
+
+
+def test_a_folder_workspace_never_imports_the_database_driver(file_study):
+    code = """
+        import sys
+        from parkplan.workspace import Workspace
+        assert "psycopg" not in sys.modules
+        Workspace.open(sys.argv[1]).list_layers()
+        print("psycopg" in sys.modules)
+        """
+    out, err = _python(code, str(file_study.root)).communicate(timeout=120)
+    assert out.strip() == "False", err
+
+
 # -- loading ------------------------------------------------------------------------------
 
 
@@ -220,8 +320,8 @@ def test_a_failed_write_leaves_the_study_as_it_was(study, backend, parcels_file,
         conn.execute(f"CREATE TABLE {table.as_string(conn)} (half integer)")
         raise OSError("disk full")
 
-    monkeypatch.setattr("parkplan.workspace.write_gpkg", broken_write)
-    monkeypatch.setattr("parkplan.workspace_postgis.write_table", broken_table)
+    monkeypatch.setattr("parkplan.workspace.files.write_gpkg", broken_write)
+    monkeypatch.setattr("parkplan.workspace.postgis.write_table", broken_table)
     with pytest.raises(OSError, match="disk full"):
         study.add_layer(parcels_file, "parcels")
     assert backend.state(study) == before
@@ -234,7 +334,7 @@ def test_a_failed_commit_leaves_the_study_as_it_was(study, backend, parcels_file
     def broken_commit(*args, **kwargs):
         raise OSError("catalog not writable")
 
-    monkeypatch.setattr(type(study), "_commit", broken_commit)
+    monkeypatch.setattr(type(study.store), "commit", broken_commit)
     with pytest.raises(OSError, match="catalog not writable"):
         study.add_layer(parcels_file, "parcels")
     assert backend.state(study) == before
@@ -546,15 +646,16 @@ def test_a_load_killed_before_its_commit_is_collected_at_the_next_load(
 SLOW_LOAD = """
     import sys, time
     from pathlib import Path
-    import parkplan.workspace as workspace
-    write = workspace.write_gpkg
+    import parkplan.workspace.files as files
+    from parkplan.workspace import Workspace
+    write = files.write_gpkg
     def slow_write(frame, path, *, layer):
         write(frame, path, layer=layer)
         print("written", flush=True)
         while not Path(sys.argv[3]).exists():
             time.sleep(0.05)
-    workspace.write_gpkg = slow_write
-    workspace.Workspace.open(sys.argv[1]).add_layer(sys.argv[2], "slow")
+    files.write_gpkg = slow_write
+    Workspace.open(sys.argv[1]).add_layer(sys.argv[2], "slow")
     """
 
 
@@ -596,7 +697,7 @@ def test_a_password_in_the_workspace_url_is_refused(tmp_path, url):
 )
 def test_a_workspace_that_is_not_a_database_url_is_refused(url):
     with pytest.raises(StudyError, match="expected"):
-        Database.from_url(url, study_name="parks")
+        parse_database_url(url, study_name="parks")
 
 
 def test_an_unreachable_server_is_a_workspace_error(tmp_path):
@@ -619,14 +720,14 @@ def test_an_unreachable_server_is_a_workspace_error(tmp_path):
 )
 def test_schema_names_follow_the_study_name(name, schema):
     assert schema_name(name) == schema
-    assert Database.from_url("postgresql://ann@db/parks", study_name=name).schema == schema
+    assert parse_database_url("postgresql://ann@db/parks", study_name=name).schema == schema
 
 
 def test_long_study_names_give_distinct_schemas_and_the_url_can_choose_one():
     long_names = ["intercommunale " * 6 + "noord", "intercommunale " * 6 + "zuid"]
     schemas = [schema_name(n) for n in long_names]
     assert schemas[0] != schemas[1] and all(len(s) == 63 for s in schemas)
-    chosen = Database.from_url("postgresql://ann@db:5433/parks?schema=west_2026", study_name="x")
+    chosen = parse_database_url("postgresql://ann@db:5433/parks?schema=west_2026", study_name="x")
     assert (chosen.url, chosen.schema) == ("postgresql://ann@db:5433/parks", "west_2026")
 
 
@@ -641,7 +742,7 @@ def test_two_studies_in_one_database_keep_to_their_schemas(
         postgis.append(schema_name(f"{who} {token}"))
         studies[who] = Workspace.create(root, region=region_file)
     west, leie = studies["westhoek"], studies["leiestreek"]
-    assert west.database.schema == f"westhoek_{token}"
+    assert west.store.database.schema == f"westhoek_{token}"
     west.add_layer(parcels_file, "parcels")
     leie.add_layer(region_file, "parcels")  # the same name, other features
     assert len(west.read_vector("parcels")) == 3 and len(leie.read_vector("parcels")) == 2
@@ -651,7 +752,7 @@ def test_two_studies_in_one_database_keep_to_their_schemas(
 
 
 @pytest.fixture
-def postgis_study(tmp_path, postgis, region_file) -> PostgisWorkspace:
+def postgis_study(tmp_path, postgis, region_file) -> Workspace:
     postgis.append(new_schema())
     write_postgis_study(tmp_path / "study", schema=postgis[-1])
     return Workspace.create(tmp_path / "study", region=region_file)
@@ -676,7 +777,7 @@ def test_a_study_moved_to_the_database_keeps_its_geopackage_files(
 def test_a_load_failing_after_its_table_was_written_leaves_no_trace(
     postgis_study, parcels_file, monkeypatch
 ):
-    schema = postgis_study.database.schema
+    schema = postgis_study.store.database.schema
     before = tables(schema), query(f"SELECT name FROM {schema}.parkplan_catalog")
     written = []
 
@@ -742,7 +843,7 @@ def test_threads_loading_at_once_keep_every_layer(postgis_study, parcels_file):
     assert len(refused) == 1 and "already exists" in refused[0]
     names = [i.name for i in postgis_study.list_layers()]
     assert names == sorted(["region", "shared", *(f"{w}_{i}" for w in "ab" for i in range(3))])
-    stored = {t for t in tables(postgis_study.database.schema) if t.startswith("layer_")}
+    stored = {t for t in tables(postgis_study.store.database.schema) if t.startswith("layer_")}
     assert stored == {i.stored for i in postgis_study.list_layers()}
 
 
@@ -767,7 +868,7 @@ def test_the_demo_runs_on_a_postgis_workspace(tmp_path, postgis):
     outputs = run_study(root)
 
     workspace = Workspace.open(root)
-    assert isinstance(workspace, PostgisWorkspace)
+    assert isinstance(workspace.store, PostgisStore)
     assert {i.name for i in workspace.list_layers()} == {layer.name for layer in declared}
     vectors = [i for i in workspace.list_layers() if i.kind == "vector"]
     assert {f"layer_{i.name}_" for i in vectors} == {
