@@ -56,6 +56,7 @@ from geo.engine import (
     SuitabilityResult,
     block_model,
     check_model,
+    coded_exclusions_path,
     matched_weights,
     raster_paths,
     scored_result,
@@ -159,13 +160,15 @@ def score_dask(
     block_size: int = 512,
     criterion_dir: str | os.PathLike[str] | None = None,
     raw_dir: str | os.PathLike[str] | None = None,
+    exclusion_path: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> SuitabilityResult:
     """:func:`geo.engine.score` with the blocks computed by the workers of ``client``.
 
     The driver validates the model, scatters it to every worker, keeps at most
     :data:`BLOCKS_IN_FLIGHT_PER_THREAD` blocks per worker thread in flight, and writes each
-    block to ``out_path`` (and ``criterion_dir``, ``raw_dir``) as it arrives;
+    block to ``out_path`` (and ``criterion_dir``, ``raw_dir``, ``exclusion_path``) as it
+    arrives;
     ``progress(done, total)`` is called after each block. The result equals the local
     engine's.
     """
@@ -174,13 +177,14 @@ def score_dask(
     used = matched_weights(names, weights)
     windows = block_windows(grid, block_size)
     criterion_paths, raw_paths = raster_paths(names, criterion_dir), raster_paths(names, raw_dir)
+    codes_path = coded_exclusions_path(exclusion_path, exclusions)
     with ExitStack() as stack:
         stack.enter_context(streaming_env())  # a small GDAL cache for the writers, as locally
         for item in (*criteria, *exclusions):
             stack.callback(item.close)
             item.check(grid)  # on the driver: refuse a bad model before any task runs
         model = block_model(
-            grid, criteria, exclusions, used, aggregation, criterion_paths, raw_paths
+            grid, criteria, exclusions, used, aggregation, criterion_paths, raw_paths, codes_path
         )
         log.info(
             "scoring %d criteria on %d x %d cells in %d blocks on Dask",
@@ -196,6 +200,7 @@ def score_dask(
             criterion_paths=criterion_paths,
             raw_paths=raw_paths,
             block_size=block_size,
+            exclusion_path=codes_path,
         )
         tallies = _GridTallies(model, len(windows))
         blocks = stack.enter_context(closing(_scored_blocks(client, model, windows)))
@@ -205,7 +210,9 @@ def score_dask(
             if progress is not None:
                 progress(done, len(windows))
     report, stats = tallies.results()
-    return scored_result(model, out_path, report, stats, block_size, criterion_paths, raw_paths)
+    return scored_result(
+        model, out_path, report, stats, block_size, criterion_paths, raw_paths, codes_path
+    )
 
 
 def _scored_blocks(

@@ -4,7 +4,9 @@ For every block (window) of the grid: each criterion's standardised values z_i, 
 the exclusion masks, and the aggregated score S (see :mod:`geo.aggregation`); excluded cells
 and cells where a criterion has no data are NaN. Memory holds a few blocks, whatever the size
 of the grid; the score raster is written as a float32 Cloud Optimized GeoTIFF with overviews
-(NaN nodata), atomically.
+(NaN nodata), atomically. On request, a uint8 COG tells for every cell which exclusion removed
+it: 0 where none applies, else 1 + the index of the first exclusion (in the order given) that
+excludes the cell (:func:`first_exclusion`).
 
 Examples
 --------
@@ -25,9 +27,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import TypeVar
 
 import numpy as np
+import rasterio
+import rasterio.shutil
 from rasterio.windows import Window
 
 from geo.aggregation import Aggregation, aggregate
@@ -35,7 +40,7 @@ from geo.criteria import Criterion
 from geo.errors import ModelError
 from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
 from geo.grid import Grid
-from geo.layers.blocks import CogWriter, block_windows, streaming_env
+from geo.layers.blocks import CogWriter, _temp_path, block_windows, streaming_env
 from geo.transforms import Transform, standardise
 from geo.weights import direct_weights
 
@@ -43,6 +48,20 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
+
+#: The most exclusions the exclusion raster can name (uint8: 0 = none, 1..255).
+MAX_CODED_EXCLUSIONS = 255
+#: Creation options of the exclusion raster: whole codes survive compression (horizontal
+#: differencing, ZSTD) and overviews (nearest neighbour: a cell of an overview keeps the code
+#: of one cell of the grid, never a blend of two).
+CODE_COG_OPTIONS = {
+    "COMPRESS": "ZSTD",
+    "LEVEL": "3",
+    "PREDICTOR": "2",
+    "OVERVIEWS": "AUTO",
+    "RESAMPLING": "NEAREST",
+    "BIGTIFF": "IF_SAFER",
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,7 @@ class SuitabilityResult:
     block_size: int = 512
     raw_paths: dict[str, Path] = field(default_factory=dict)
     raw_transforms: dict[str, Transform] = field(default_factory=dict)
+    exclusion_path: Path | None = None
 
 
 def score_array(
@@ -123,6 +143,20 @@ class ScoredBlock:
     exclusions: ExclusionTally
     stats: StatsTally
     raw: np.ndarray | None = None
+    first_exclusion: np.ndarray | None = None
+
+
+def first_exclusion(masks: Sequence[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """uint8 codes of one block: 0 where no mask is True, else 1 + the index of the first
+    mask (in the order given) that is True.
+
+    >>> first_exclusion([np.array([False, True, True]), np.array([True, False, True])], (3,))
+    array([2, 1, 1], dtype=uint8)
+    """
+    codes = np.zeros(shape, dtype=np.uint8)
+    for index in range(len(masks) - 1, -1, -1):
+        codes[masks[index]] = index + 1
+    return codes
 
 
 @dataclass(frozen=True)
@@ -137,6 +171,7 @@ class BlockModel:
     aggregation: Aggregation
     keep_layers: bool = False
     keep_raw: bool = False
+    keep_exclusions: bool = False
 
     @property
     def exclusion_names(self) -> tuple[str, ...]:
@@ -149,18 +184,67 @@ class BlockModel:
             raw = np.stack([c.raw_block(self.grid, window) for c in self.criteria])
         z = standardised_stack(self.criteria, self.grid, window, self.aggregation, raw=raw)
         exclusions = ExclusionTally(self.exclusion_names, self.grid)
-        excluded = exclusions.add([e.mask_block(self.grid, window) for e in self.exclusions])
+        masks = [e.mask_block(self.grid, window) for e in self.exclusions]
+        excluded = exclusions.add(masks)
         scores = score_array(z, self.weights, self.aggregation, excluded)
         stats = StatsTally(self.grid)
         stats.add(scores, excluded)
         layers = z.astype(np.float32, copy=False) if self.keep_layers else None
         raw = raw.astype(np.float32) if raw is not None else None
-        return ScoredBlock(window, scores.astype(np.float32), layers, exclusions, stats, raw)
+        codes = first_exclusion(masks, scores.shape) if self.keep_exclusions else None
+        return ScoredBlock(window, scores.astype(np.float32), layers, exclusions, stats, raw, codes)
+
+
+class CodeWriter(CogWriter):
+    """A uint8 raster on the grid written block by block (no nodata: 0 is a code), that becomes
+    a COG with nearest-neighbour overviews (:data:`CODE_COG_OPTIONS`) at ``path``, atomically."""
+
+    def __enter__(self) -> CodeWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = _temp_path(self.path, ".blocks.tif")
+        self._dst = rasterio.open(
+            self._tmp,
+            "w",
+            driver="GTiff",
+            width=self.grid.width,
+            height=self.grid.height,
+            count=1,
+            dtype="uint8",
+            crs=self.grid.crs,
+            transform=self.grid.transform,
+            tiled=True,
+            blockxsize=self.block_size,
+            blockysize=self.block_size,
+        )
+        return self
+
+    def write(self, window: Window, values: np.ndarray) -> None:
+        """Write one block of codes."""
+        assert self._dst is not None, "CodeWriter.write outside its with-block"
+        self._dst.write(values.astype(np.uint8, copy=False), 1, window=window)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._dst is not None and self._tmp is not None
+        self._dst.close()
+        staged = _temp_path(self.path, ".cog.tif")
+        try:
+            if exc_type is None:
+                rasterio.shutil.copy(self._tmp, staged, driver="COG", **CODE_COG_OPTIONS)
+                os.replace(staged, self.path)
+        finally:
+            self._tmp.unlink(missing_ok=True)
+            staged.unlink(missing_ok=True)
 
 
 class BlockWriters:
     """The rasters of a scoring run, written block by block as COGs: the score, and each
-    criterion's μ (``criterion_paths``) and raw values (``raw_paths``) when asked for."""
+    criterion's μ (``criterion_paths``), raw values (``raw_paths``) and the first exclusion of
+    each cell (``exclusion_path``) when asked for."""
 
     def __init__(
         self,
@@ -171,6 +255,7 @@ class BlockWriters:
         criterion_paths: Mapping[str, Path],
         raw_paths: Mapping[str, Path],
         block_size: int,
+        exclusion_path: Path | None = None,
     ) -> None:
         def opened(path: str | os.PathLike[str]) -> CogWriter:
             return stack.enter_context(CogWriter(path, grid, block_size=block_size))
@@ -178,9 +263,15 @@ class BlockWriters:
         self.score = opened(out_path)
         self.layers = [opened(path) for path in criterion_paths.values()]
         self.raw = [opened(path) for path in raw_paths.values()]
+        self.codes = None
+        if exclusion_path is not None:
+            writer = CodeWriter(exclusion_path, grid, block_size=block_size)
+            self.codes = stack.enter_context(writer)
 
     def write(self, block: ScoredBlock) -> None:
         self.score.write(block.window, block.scores)
+        if self.codes is not None:
+            self.codes.write(block.window, block.first_exclusion)
         for writers, layers in ((self.layers, block.layers), (self.raw, block.raw)):
             for writer, layer in zip(writers, () if layers is None else layers, strict=True):
                 writer.write(block.window, layer)
@@ -202,6 +293,7 @@ def score(
     block_size: int = 512,
     criterion_dir: str | os.PathLike[str] | None = None,
     raw_dir: str | os.PathLike[str] | None = None,
+    exclusion_path: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> SuitabilityResult:
@@ -210,6 +302,8 @@ def score(
     ``weights`` maps every criterion name to a weight (normalised here); ``criterion_dir``,
     when given, also receives each criterion's standardised raster as ``<name>.tif``, and
     ``raw_dir`` its raw values (metres, raster values, zone codes, shares; float32);
+    ``exclusion_path`` a uint8 raster of each cell's first exclusion (0: none, else 1 + its
+    index in ``exclusions``);
     ``progress(done_blocks, total_blocks)`` is called after each block. Blocks are computed
     (read, scored and tallied) by ``workers`` threads (default: up to 4, one per core), at
     most ``workers + 1`` at a time, and written and tallied in order.
@@ -221,7 +315,10 @@ def score(
         item.check(grid)
     windows = block_windows(grid, block_size)
     criterion_paths, raw_paths = raster_paths(names, criterion_dir), raster_paths(names, raw_dir)
-    model = block_model(grid, criteria, exclusions, used, aggregation, criterion_paths, raw_paths)
+    codes_path = coded_exclusions_path(exclusion_path, exclusions)
+    model = block_model(
+        grid, criteria, exclusions, used, aggregation, criterion_paths, raw_paths, codes_path
+    )
     tally = ExclusionTally(model.exclusion_names, grid)
     stats = StatsTally(grid)
     log.info(
@@ -242,6 +339,7 @@ def score(
             criterion_paths=criterion_paths,
             raw_paths=raw_paths,
             block_size=block_size,
+            exclusion_path=codes_path,
         )
         workers = workers or min(4, os.cpu_count() or 1)
         blocks = _in_order(model.score_block, windows, workers)
@@ -252,8 +350,29 @@ def score(
             if progress is not None:
                 progress(done, len(windows))
     return scored_result(
-        model, out_path, tally.report(), stats.result(), block_size, criterion_paths, raw_paths
+        model,
+        out_path,
+        tally.report(),
+        stats.result(),
+        block_size,
+        criterion_paths,
+        raw_paths,
+        codes_path,
     )
+
+
+def coded_exclusions_path(
+    path: str | os.PathLike[str] | None, exclusions: Sequence[Exclusion]
+) -> Path | None:
+    """``path`` of the exclusion raster, refusing more exclusions than a uint8 code names."""
+    if path is None:
+        return None
+    if len(exclusions) > MAX_CODED_EXCLUSIONS:
+        raise ModelError(
+            f"{len(exclusions)} exclusions for an exclusion raster; expected at most "
+            f"{MAX_CODED_EXCLUSIONS}; merge exclusions or leave exclusion_path out."
+        )
+    return Path(path)
 
 
 def block_model(
@@ -264,6 +383,7 @@ def block_model(
     aggregation: Aggregation,
     criterion_paths: Mapping[str, Path],
     raw_paths: Mapping[str, Path],
+    exclusion_path: Path | None = None,
 ) -> BlockModel:
     """The model of a scoring run, keeping the layers that will be written."""
     return BlockModel(
@@ -274,6 +394,7 @@ def block_model(
         aggregation,
         keep_layers=bool(criterion_paths),
         keep_raw=bool(raw_paths),
+        keep_exclusions=exclusion_path is not None,
     )
 
 
@@ -285,6 +406,7 @@ def scored_result(
     block_size: int,
     criterion_paths: dict[str, Path],
     raw_paths: dict[str, Path],
+    exclusion_path: Path | None = None,
 ) -> SuitabilityResult:
     """The :class:`SuitabilityResult` of a finished scoring run."""
     names = tuple(c.name for c in model.criteria)
@@ -300,6 +422,7 @@ def scored_result(
         block_size=block_size,
         raw_paths=raw_paths,
         raw_transforms={c.name: c.raw_transform for c in model.criteria},
+        exclusion_path=exclusion_path,
     )
 
 

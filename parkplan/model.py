@@ -27,6 +27,7 @@ from geo.grid import Grid
 from geo.transforms import Transform
 from geo.weights import AHPResult, ahp_weights, direct_weights, rank_weights
 from parkplan.errors import StudyError
+from parkplan.notices import Notice
 from parkplan.study import CriterionConfig, ExclusionConfig, Study, TransformConfig
 from parkplan.workspace import Workspace
 
@@ -58,6 +59,14 @@ class Weighting:
             f"the criterion weights sum to {total:.4g}, not 1; they were divided by {total:.4g} "
             f"to {shown}; give weights that sum to 1 to use them as they are"
         )
+
+    @property
+    def notice(self) -> Notice | None:
+        """:attr:`note` as a run's notice (code ``weights_rescaled``), or ``None``."""
+        if self.given is None:
+            return None
+        figures = {"total": math.fsum(self.given.values()), "weights": dict(self.weights)}
+        return Notice("weights_rescaled", str(self.note), figures)
 
 
 def municipalities(study: Study, workspace: Workspace) -> gpd.GeoDataFrame:

@@ -23,6 +23,7 @@ from geo.layers.write import atomic_path
 from parkplan.errors import StudyError
 from parkplan.runs import RUN_JSON as RUN_JSON
 from parkplan.runs import RunIdentity, read_run_json
+from webmap.i18n import word
 from webmap.model import RunStamp, ScoreOverlay
 
 SITES_GPKG = "sites.gpkg"
@@ -30,6 +31,7 @@ SITES_CSV = "sites.csv"
 SPLIT_CSV = "site_municipalities.csv"
 EQUALISATION_JSON = "equalisation.json"
 LEDGER_CSV = "ledger.csv"
+LEDGER_XLSX = "ledger.xlsx"
 MAP_HTML = "map.html"
 REPORT_HTML = "report.html"
 WEIGHT_SWEEP_CSV = "weight_sweep.csv"
@@ -156,3 +158,132 @@ def score_overlay(path: Path, *, max_cells: int = 1_500_000) -> ScoreOverlay:
             crs=src.crs.to_string(),
             transform=transform,
         )
+
+
+#: Excel's number format of amounts. Excel shows it with the reader's regional separators: in
+#: Belgian Dutch 1.234.567,89 (a format written with "#.##0,00" would not work: Excel reads the
+#: format string in its own, English notation and only displays in the locale's).
+XLSX_AMOUNT = "#,##0.00"
+#: The columns of a key's sheet: ledger column, catalogue word, width, amount?
+XLSX_COLUMNS = (
+    ("key", "xlsx_key", 16, False),
+    ("partner", "xlsx_partner", 18, False),
+    ("year", "xlsx_year", 7, False),
+    ("paid_eur", "xlsx_paid", 15, True),
+    ("received_eur", "xlsx_received", 15, True),
+    ("net_eur", "xlsx_net", 15, True),
+    ("explanation", "xlsx_explanation", 90, False),
+    ("assumed", "xlsx_assumed", 40, False),
+)
+
+
+def write_ledger_xlsx(
+    ledger: pd.DataFrame, summary: EqualisationSummary | None, target: Path, *, lang: str = "nl"
+) -> Path:
+    """``ledger.xlsx`` for the finance staff: a summary sheet (per key and partner the totals
+    paid, received and net, and the net present value), then one sheet per key with each
+    ledger row's inputs (key, partner, year, explanation, assumed facts) beside its figures,
+    and a total row. Amounts are numbers with :data:`XLSX_AMOUNT` (shown in the reader's
+    locale); headers in ``lang``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    bold = Font(bold=True)
+    sheet = book.active
+    sheet.title = word("xlsx_summary", lang)[:31]
+    _xlsx_summary(sheet, ledger, summary, lang, bold)
+    for key, rows in ledger.groupby("key", sort=False):
+        sheet = book.create_sheet(_sheet_name(str(key), book.sheetnames))
+        _xlsx_key_sheet(sheet, rows, lang, bold)
+    for sheet in book.worksheets:
+        _text_stays_text(sheet)
+    with atomic_path(target) as temp:
+        book.save(temp)
+    return target
+
+
+def _text_stays_text(sheet) -> None:
+    """Text from the data (a partner or key named ``=HYPERLINK(...)``) stays text: openpyxl
+    stores any string starting with ``=`` as a formula, and the ledger holds no formulas."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def _sheet_name(name: str, taken: list[str]) -> str:
+    """A sheet name Excel accepts (31 characters at most, no brackets, colons, stars, question
+    marks or slashes), unique in the book."""
+    cleaned = "".join("_" if c in "[]:*?/\\" else c for c in name)[:31] or "key"
+    candidate, n = cleaned, 2
+    while candidate in taken:
+        candidate = f"{cleaned[:28]}~{n}"
+        n += 1
+    return candidate
+
+
+def _xlsx_key_sheet(sheet, rows: pd.DataFrame, lang: str, bold) -> None:
+    columns = [c for c in XLSX_COLUMNS if c[0] in rows.columns]
+    sheet.append([word(label, lang) for _, label, _, _ in columns])
+    for record in rows.itertuples(index=False):
+        values = record._asdict()
+        sheet.append([_cell(values[name]) for name, _, _, _ in columns])
+    totals = [float(rows[name].sum()) if amount else None for name, _, _, amount in columns]
+    totals[0] = word("xlsx_total", lang)
+    sheet.append(totals)
+    for index, (_, _, width, amount) in enumerate(columns, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = width
+        if amount:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = XLSX_AMOUNT
+    for cell in sheet[1] + sheet[sheet.max_row]:
+        cell.font = bold
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{sheet.cell(row=1, column=len(columns)).column_letter}" + str(
+        sheet.max_row - 1
+    )
+
+
+def _xlsx_summary(sheet, ledger: pd.DataFrame, summary, lang: str, bold) -> None:
+    site = summary.site_id if summary is not None else ""
+    run = str(ledger["run_id"].iloc[0]) if "run_id" in ledger and len(ledger) else ""
+    sheet.append([word("xlsx_title", lang).format(site=site)])
+    sheet.append([word("xlsx_run", lang), run])
+    sheet.append([word("xlsx_note", lang)])
+    sheet.append([])
+    header = ["xlsx_key", "xlsx_partner", "xlsx_paid", "xlsx_received", "xlsx_net", "xlsx_net_pv"]
+    sheet.append([word(h, lang) for h in header])
+    start = sheet.max_row
+    pv = {}
+    if summary is not None:
+        pv = {(k.name, f.partner): f.net_pv_cents / 100 for k in summary.keys for f in k.partners}
+    totals = ledger.groupby(["key", "partner"], sort=False)[["paid_eur", "received_eur", "net_eur"]]
+    for (key, partner), row in totals.sum().iterrows():
+        sheet.append(
+            [
+                key,
+                partner,
+                float(row["paid_eur"]),
+                float(row["received_eur"]),
+                float(row["net_eur"]),
+                pv.get((key, partner)),
+            ]
+        )
+    for row in sheet.iter_rows(min_row=start + 1, min_col=3, max_col=6):
+        for cell in row:
+            cell.number_format = XLSX_AMOUNT
+    for cell in sheet[1] + sheet[start]:
+        cell.font = bold
+    for letter, width in zip("ABCDEF", (16, 18, 16, 16, 16, 22), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def _cell(value):
+    """A value openpyxl can store: numpy scalars as Python ones, NaN as an empty cell."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

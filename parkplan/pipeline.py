@@ -30,6 +30,7 @@ from parkplan import model
 from parkplan.engines import LOCAL, Engine
 from parkplan.errors import StudyError
 from parkplan.facts import Assumption, resolve_facts
+from parkplan.notices import Notice
 from parkplan.study import Study
 from parkplan.workspace import Workspace
 
@@ -54,7 +55,7 @@ class Scoring:
     robustness: RobustnessResult | None
     weight_sweep: pd.DataFrame | None = None
     area: model.StudyArea | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Notice, ...] = ()
 
 
 def score(
@@ -89,9 +90,10 @@ def score(
         out_path=out_dir / SCORE_RASTER,
         criterion_dir=out_dir / "criteria",
         raw_dir=out_dir / "raw" if jitter else None,
+        exclusion_path=out_dir / "exclusions.tif",
         progress=progress,
     )
-    notes: list[str] = []
+    notes: list[Notice] = []
     if candidates is None:
         found = candidate_sites(variant, workspace, grid, suitability)
         candidates, notes = keep_to_partners(
@@ -118,7 +120,7 @@ def score(
 
 def keep_to_partners(
     candidates: gpd.GeoDataFrame, area: model.StudyArea, rule: str, *, cell_size_m: float
-) -> tuple[gpd.GeoDataFrame, list[str]]:
+) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Sites kept to the partners' territory: a site reaching beyond it by more than the cells
     along its edge do (half a cell along its outline, and 1 % of its area) is clipped to it
     (``rule = "clip"``) or dropped (``"drop"``), with a warning; edge slivers are clipped
@@ -144,10 +146,15 @@ def keep_to_partners(
         lost = ", ".join(
             f"site {i} by {b:.1f} ha" for i, b in zip(ids, beyond_ha[noticeable], strict=True)
         )
-        notes.append(
+        text = (
             f"candidate sites reached beyond the partners' territory ({lost}) and were {action}; "
             "only partners host a site (add the neighbour as a partner to include its land)"
         )
+        figures = {
+            "action": rule,
+            "sites": [[i, float(b)] for i, b in zip(ids, beyond_ha[noticeable], strict=True)],
+        }
+        notes.append(Notice("sites_beyond_partners", text, figures))
     return gpd.GeoDataFrame(kept.reset_index(drop=True), crs=candidates.crs), notes
 
 
@@ -300,7 +307,7 @@ def equalise(
         "site_area_ha_by_municipality": area_by_municipality,
         "host": str(chosen["host"]),
         "assumptions": finance_assumptions(study),
-        "keys": study.keys,
+        "keys": study.key_specs(),
         "mechanisms": study.mechanisms or None,
         "horizon_years": study.finance.horizon_years,
         "start_year": study.finance.start_year,

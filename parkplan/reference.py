@@ -104,6 +104,7 @@ def _key_spec_schema() -> dict[str, Any]:
         "description": "A sharing key: kind = ..., or a costs and a revenues side.",
         "properties": {
             "kind": {"enum": list(keys.KINDS)},
+            "label": {"type": "string", "description": "The key's name in the dossier."},
             "costs": spec,
             "revenues": spec,
             "shares": {"type": "object", "additionalProperties": {"type": "number"}},

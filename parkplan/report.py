@@ -1,110 +1,50 @@
-"""``parkplan report``: the dossier for a mayors' conference, from a study's last run.
+"""``parkplan report``: the dossier for a mayors' conference, from one published run.
 
-Gathers the ranking, a sheet per top site, the equalisation digest, the assumptions with their
-sources and the cooperation-form advice into :class:`webmap.model.ReportData`; :mod:`webmap`
-renders it as HTML (and PDF through Chromium).
+Every figure is read from the run's folder (its ``study.toml``, ``run.json``, the site tables,
+``equalisation.json``) and the workspace's catalogue, gathered into the typed
+:class:`webmap.report_model.ReportData` that :mod:`webmap.report` renders as HTML (and PDF
+through Chromium).
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from equalisation.advisor import advise_cooperation_form
-from parkplan import outputs, pipeline
+from geo.weights import AHPResult, ahp_weights
+from parkplan import model, outputs, pipeline
 from parkplan.runs import RunStore
-from parkplan.study import Study, load_study
-from parkplan.views import run_map_data
+from parkplan.study import STUDY_FILE, Study, load_study, read_study
 from parkplan.workspace import Workspace
-from webmap.model import MapData, ReportData
 from webmap.report import report_html, top_sheets
+from webmap.report_model import (
+    AssumedFact,
+    Cooperation,
+    CooperationAnswers,
+    Criterion,
+    Exclusion,
+    ExclusionReport,
+    FinanceAssumption,
+    LayerProvenance,
+    LeaderRange,
+    Method,
+    PartnerFacts,
+    ReportData,
+    Robustness,
+    RunNotice,
+    SharingKey,
+)
 
 #: How many of the best sites get a sheet of their own.
 TOP_SITES = 3
 
 
-def assumptions(result: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The finance assumptions with their unit and source ("illustrative" when not sourced)."""
-    if not result:
-        return []
-    rows = []
-    for name, item in (result.get("assumptions") or {}).items():
-        source = "illustrative" if item.get("illustrative") else "study.toml"
-        if item.get("range"):
-            source += f" (plausible range {item['range']})"
-        rows.append(
-            {
-                "name": name,
-                "value": item.get("value"),
-                "unit": item.get("unit", ""),
-                "source": source,
-                "meaning": item.get("meaning", ""),
-            }
-        )
-    return rows
-
-
-def cooperation(study: Study) -> list[dict[str, Any]]:
-    """The cooperation forms that fit the answers of ``[cooperation]``, with the reasons."""
-    advice = advise_cooperation_form(**study.cooperation.model_dump()).to_dict()
-    return [
-        {
-            "form": form["form"],
-            "fits": form["fits"],
-            "recommended": form["form"] == advice["recommended"],
-            "reason": "; ".join(form["reasons"]),
-        }
-        for form in advice["forms"]
-    ]
-
-
-def finance_by_site(result: Mapping[str, Any] | None, site_id: object) -> dict[str, dict]:
-    """The finance headline of the equalised site, keyed by its id."""
-    if not result:
-        return {}
-    finance = result.get("site_finance") or {}
-    return {
-        str(site_id): {
-            "gross_area_ha": finance.get("gross_area_ha"),
-            "net_area_ha": finance.get("net_area_ha"),
-            "npv_eur": finance.get("npv_eur"),
-            "payback_year": finance.get("payback_year"),
-            "horizon_years": result.get("horizon_years"),
-        }
-    }
-
-
-def report_data(
-    study: Study,
-    data: MapData,
-    result: Mapping[str, Any] | None,
-    *,
-    robustness: str = "",
-    warnings: tuple[str, ...] = (),
-) -> ReportData:
-    """Everything the report shows, from the stored results of a run."""
-    summary = data.equalisation
-    site_id = summary.get("site_id") if summary else None
-    sites = data.sites.drop(columns="geometry")
-    sites["site_id"] = sites["site_id"].astype(str)
-    return ReportData(
-        title=study.name,
-        sites=sites,
-        sheets=top_sheets(data, count=TOP_SITES, finance=finance_by_site(result, site_id)),
-        equalisation=summary,
-        assumptions=assumptions(result),
-        cooperation=cooperation(study),
-        robustness=robustness,
-        run=data.run,
-        warnings=warnings,
-        assumed_facts=tuple((result or {}).get("assumed_facts") or ()),
-        assumption_effects=(result or {}).get("assumption_effects") or {},
-    )
-
-
 def render_report(root: Path, *, scenario: str | None = None, lang: str = "nl") -> str:
-    """The report of the current run of the study at ``root``, as one HTML page."""
+    """The dossier of the current run of the study at ``root``, as one HTML page."""
     root = pipeline.study_root(root)
     study = load_study(root)
     folder = RunStore(root).folder(scenario)
@@ -112,23 +52,273 @@ def render_report(root: Path, *, scenario: str | None = None, lang: str = "nl") 
 
 
 def report_of_run(study: Study, workspace: Workspace, folder: Path, *, lang: str) -> str:
-    """The report of the published run in ``folder`` (every file read from that folder)."""
-    data = run_map_data(study, workspace, folder)
-    result = outputs.read_json(folder / outputs.EQUALISATION_JSON)
-    run_facts = outputs.read_json(folder / outputs.RUN_JSON) or {}
-    return report_html(
-        report_data(
-            study,
-            data,
-            result,
-            robustness=robustness_text(run_facts),
-            warnings=tuple(run_facts.get("warnings", ())),
+    """The dossier of the published run in ``folder`` (every result read from that folder)."""
+    return report_html(report_data(study, workspace, folder), lang=lang)
+
+
+def report_data(study: Study, workspace: Workspace, folder: Path) -> ReportData:
+    """Everything the dossier shows of the run in ``folder``; the study is the run's own copy
+    of ``study.toml`` when the folder keeps one (else ``study``), with the run's scenario."""
+    facts = outputs.read_json(folder / outputs.RUN_JSON) or {}
+    ran = read_study(folder)[0] if (folder / STUDY_FILE).is_file() else study
+    variant = ran.scenario(facts.get("scenario"))
+    sites = outputs.read_sites_gpkg(folder)
+    _, split = outputs.read_site_tables(folder)
+    towns = model.municipalities(variant, workspace)
+    robustness = robustness_of(facts)
+    equalised = outputs.read_json(folder / outputs.EQUALISATION_JSON) or {}
+    return ReportData(
+        title=variant.name,
+        sites=sites,
+        municipalities=towns,
+        site_municipalities=split,
+        criteria=criteria(variant, facts),
+        exclusions=exclusion_report(variant, facts),
+        method=method(variant, facts),
+        sheets=tuple(
+            top_sheets(
+                sites,
+                split,
+                towns,
+                count=TOP_SITES,
+                exclusions=nearby_layers(variant, workspace),
+                top_k=robustness.top_k if robustness else 3,
+            )
         ),
-        lang=lang,
+        robustness=robustness,
+        leader_ranges=leader_ranges(facts),
+        equalisation=outputs.read_summary(folder),
+        keys=sharing_keys(variant),
+        chosen_key=variant.chosen_key(),
+        assumptions=finance_assumptions(equalised),
+        assumed=tuple(AssumedFact(**a) for a in equalised.get("assumed_facts", ())),
+        assumption_effects=assumption_effects(equalised),
+        partners=tuple(
+            PartnerFacts(p.name, {f: getattr(p, f) for f in FACTS}, dict(p.sources))
+            for p in variant.partners
+        ),
+        layers=layer_provenance(workspace, facts),
+        cooperation=tuple(
+            Cooperation(c["form"], c["fits"], c["recommended"], c["reasons"])
+            for c in cooperation(variant)
+        ),
+        answers=CooperationAnswers(**variant.cooperation.model_dump()),
+        run=outputs.stored_stamp(folder),
+        warnings=notices(facts),
     )
 
 
-def robustness_text(run_facts: Mapping[str, Any]) -> str:
-    """The robustness statements of a run: the Monte Carlo draws, then the weight sweep."""
-    parts = (run_facts.get("robustness", ""), run_facts.get("weight_sweep", ""))
-    return " ".join(part for part in parts if part)
+#: The partner facts the dossier lists, in order.
+FACTS = ("population", "demand_ha", "municipal_opcentiemen", "capital_eur", "fiscal_capacity_eur")
+
+
+def criteria(study: Study, facts: Mapping[str, Any]) -> tuple[Criterion, ...]:
+    """The criteria with the weights the run used (normalised) and, when rescaled, as given."""
+    used = facts.get("weights") or {}
+    given = facts.get("weights_given") or {}
+    return tuple(
+        Criterion(
+            name=c.name,
+            kind=c.kind,
+            layer=c.layer,
+            weight=float(used.get(c.name, c.weight or 0.0)),
+            transform=c.transform.model_dump(),
+            label=c.label,
+            weight_given=given.get(c.name),
+            column=c.column,
+            categories=tuple(c.categories or ()),
+            radius_m=c.radius_m,
+        )
+        for c in study.criteria
+    )
+
+
+def exclusion_report(study: Study, facts: Mapping[str, Any]) -> ExclusionReport | None:
+    """The run's exclusion report, each line with its rule from ``study.toml``."""
+    report = facts.get("exclusions")
+    if not report:
+        return None
+    configs = {e.name: e for e in study.exclusions}
+    lines = []
+    for name, alone, in_sequence in zip(
+        report["names"], report["alone_ha"], report["in_sequence_ha"], strict=True
+    ):
+        config = configs.get(name)
+        if config is None:
+            lines.append(Exclusion(name, "outside", float(alone), float(in_sequence)))
+            continue
+        lines.append(
+            Exclusion(
+                name,
+                config.kind,
+                float(alone),
+                float(in_sequence),
+                layer=config.layer,
+                label=config.label,
+                buffer_m=config.buffer_m,
+                column=config.column,
+                allowed=tuple(config.allowed or ()),
+                op=config.op,
+                value=config.value,
+            )
+        )
+    return ExclusionReport(tuple(lines), float(report["excluded_ha"]), float(report["grid_ha"]))
+
+
+def method(study: Study, facts: Mapping[str, Any]) -> Method:
+    """How the run was set up (weights, aggregation, sites, study area, game, tax year)."""
+    return Method(
+        weight_method=str(facts.get("weight_method", study.weights.method)),
+        aggregation=str((facts.get("aggregation") or {}).get("method", study.aggregation.method)),
+        cell_size_m=study.cell_size_m,
+        site_source=study.sites.source,
+        threshold=study.sites.threshold,
+        min_area_ha=study.sites.min_area_ha,
+        max_sites=study.sites.max_sites,
+        target_area_ha=study.sites.target_area_ha,
+        partners=tuple(p.name for p in study.partners),
+        area_layer=study.study_area.layer,
+        area_buffer_m=study.study_area.buffer_m,
+        game_no_site=study.game.no_site,
+        game_property_tax=study.game.property_tax,
+        tax_year=study.finance.tax_year,
+        ahp=ahp_of(study) if study.weights.method == "ahp" else None,
+    )
+
+
+def ahp_of(study: Study) -> AHPResult | None:
+    """The AHP weights and consistency ratio of ``[weights] pairwise`` (warnings silenced:
+    the run reported them)."""
+    if study.weights.pairwise is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ahp_weights([c.name for c in study.criteria], study.weights.pairwise)
+
+
+def robustness_of(facts: Mapping[str, Any]) -> Robustness | None:
+    inputs = facts.get("robustness_inputs")
+    if not inputs:
+        return None
+    return Robustness(
+        draws=int(inputs["draws"]),
+        concentration=float(inputs["concentration"]),
+        transform_jitter=dict(inputs.get("transform_jitter") or {}),
+        top_k=int(inputs.get("top_k", 3)),
+        seed=int(inputs.get("seed", 0)),
+    )
+
+
+def leader_ranges(facts: Mapping[str, Any]) -> tuple[LeaderRange, ...]:
+    """The weight sweep's ranges (JSON ``null`` for a range open to 0 or 1)."""
+
+    def number(value: Any) -> float | None:
+        return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+    def site(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    return tuple(
+        LeaderRange(
+            criterion=r["criterion"],
+            leader=str(r["base_leader"]),
+            weight=float(r["weight"]),
+            loses_below=number(r.get("loses_below")),
+            rival_below=site(r.get("rival_below")),
+            loses_above=number(r.get("loses_above")),
+            rival_above=site(r.get("rival_above")),
+        )
+        for r in facts.get("leader_ranges") or ()
+    )
+
+
+def sharing_keys(study: Study) -> tuple[SharingKey, ...]:
+    """Each key's costs and revenues specs, and its label."""
+    keys = []
+    for name, spec in study.key_specs().items():
+        costs = spec.get("costs", spec)
+        revenues = spec.get("revenues", spec)
+        keys.append(SharingKey(name, costs, revenues, study.key_label(name)))
+    return tuple(keys)
+
+
+def finance_assumptions(equalised: Mapping[str, Any]) -> tuple[FinanceAssumption, ...]:
+    """The finance assumptions as the run used them (``equalisation.json``)."""
+    return tuple(
+        FinanceAssumption(
+            name,
+            item["value"],
+            item.get("unit", ""),
+            str(item.get("range", "")),
+            bool(item.get("illustrative")),
+        )
+        for name, item in (equalised.get("assumptions") or {}).items()
+    )
+
+
+def assumption_effects(
+    equalised: Mapping[str, Any],
+) -> dict[str, dict[str, tuple[float, float, float]]]:
+    """Per key and partner: the net present value at the assumed value, low and high end."""
+    return {
+        key: {
+            partner: (e["net_pv_value_eur"], e["net_pv_low_eur"], e["net_pv_high_eur"])
+            for partner, e in partners.items()
+        }
+        for key, partners in (equalised.get("assumption_effects") or {}).items()
+    }
+
+
+def layer_provenance(workspace: Workspace, facts: Mapping[str, Any]) -> tuple[LayerProvenance, ...]:
+    """The catalogue entries of the layers the run read: source file name (never its folder),
+    SHA-256, load time, CRS."""
+    used = set((facts.get("run") or {}).get("inputs_sha256") or ())
+    return tuple(
+        LayerProvenance(
+            name=info.name,
+            kind=info.kind,
+            file_name=Path(info.source).name
+            + (f" ({info.source_member})" if info.source_member else ""),
+            sha256=info.sha256,
+            loaded_at=info.loaded_at,
+            crs=info.crs,
+        )
+        for info in workspace.list_layers()
+        if not used or info.name in used
+    )
+
+
+def cooperation(study: Study) -> list[dict[str, Any]]:
+    """The forms of cooperation judged against ``[cooperation]``, lightest first: ``form``,
+    ``fits``, ``recommended`` (the lightest fitting form), the advisor's ``reasons`` and, for
+    one line, ``reason`` (the reasons joined)."""
+    count = len(study.partners) or None
+    advice = advise_cooperation_form(**study.cooperation.model_dump(), municipality_count=count)
+    return [
+        {
+            "form": f.form,
+            "fits": f.fits,
+            "recommended": f.form == advice.recommended,
+            "reasons": tuple(f.reasons),
+            "reason": "; ".join(f.reasons),
+        }
+        for f in advice.forms
+    ]
+
+
+def notices(facts: Mapping[str, Any]) -> tuple[RunNotice, ...]:
+    """The run's warnings: whole (code and figures) when ``run.json`` keeps them, else the
+    sentences of an older run."""
+    if "notices" in facts:
+        return tuple(RunNotice(n["code"], n["text"], dict(n["figures"])) for n in facts["notices"])
+    return tuple(RunNotice(None, str(text)) for text in facts.get("warnings", ()))
+
+
+def nearby_layers(study: Study, workspace: Workspace) -> dict[str, Any]:
+    """The exclusion layers a site sheet measures its distance to (inside and buffer)."""
+    vectors = {info.name for info in workspace.list_layers() if info.kind == "vector"}
+    return {
+        e.name: workspace.read_vector(e.layer)
+        for e in study.exclusions
+        if e.kind in ("inside", "buffer") and e.layer in vectors
+    }

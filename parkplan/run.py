@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo import scenarios, sensitivity
 from geo.robustness import RobustnessResult
-from parkplan import model, outputs, pipeline, report, sanity, views
+from parkplan import model, notices, outputs, pipeline, report, sanity, views
 from parkplan.engines import open_engine
 from parkplan.facts import ResolvedFacts, resolve_facts
 from parkplan.runs import RunIdentity, RunStore
@@ -122,7 +122,7 @@ def run_study(
                 out_dir=folder,
             )
             result = None
-            notes = [scoring.weighting.note] if scoring.weighting.note else []
+            notes = [scoring.weighting.notice] if scoring.weighting.notice else []
             notes += scoring.notes
             notes += sanity.scoring_warnings(study, scoring, pooled_demand_ha(facts))
             if facts is not None:
@@ -134,7 +134,9 @@ def run_study(
         published = store.folder(scenario)
         publish_to_workspace(workspace, store, scenario, published, names)
     files = {name: store.visible_path(scenario, name) for name in names}
-    return RunOutputs(root, identity, published, files, scoring, result, tuple(notes))
+    return RunOutputs(
+        root, identity, published, files, scoring, result, tuple(notices.texts(notes))
+    )
 
 
 def pooled_demand_ha(facts: ResolvedFacts | None) -> float | None:
@@ -144,9 +146,10 @@ def pooled_demand_ha(facts: ResolvedFacts | None) -> float | None:
     return sum(p.demand_ha for p in facts.partners({})) or None
 
 
-NO_PARTNERS = (
+NO_PARTNERS = notices.Notice(
+    "no_partners",
     "study.toml has no [[partners]], so this run has no equalisation, ledger or transfers; the "
-    "previous run keeps them (parkplan runs); add the partners to equalise"
+    "previous run keeps them (parkplan runs); add the partners to equalise",
 )
 
 
@@ -178,12 +181,15 @@ def equalise_study(root: Path, *, site_id: object | None = None) -> RunOutputs:
             result = pipeline.equalise(study, sites, parts, site_id=site_id)
             parts = parts.drop(columns="run_id", errors="ignore")
             names = write_site_tables(sites, parts, folder, identity)
-            names += write_equalisation(result, folder, identity.run_id)
+            names += write_equalisation(
+                result, folder, identity.run_id, lang=facts.get("lang", "nl")
+            )
             sweep = source / outputs.WEIGHT_SWEEP_CSV
             if sweep.is_file():
                 table = pd.read_csv(sweep).drop(columns="run_id", errors="ignore")
                 names.append(write_stamped_csv(table, folder / outputs.WEIGHT_SWEEP_CSV, identity))
-            kept = {k: v for k, v in facts.items() if k not in ("run", "warnings", "outputs")}
+            dropped = ("run", "warnings", "notices", "outputs")
+            kept = {k: v for k, v in facts.items() if k not in dropped}
             names.append(write_run_json(kept, identity, [], folder, names))
             names += write_pages(study, workspace, folder, kept.get("lang", "nl"))
         published = store.folder(None)
@@ -220,12 +226,15 @@ def link_or_copy(source, target) -> None:
         shutil.copy2(source, target)
 
 
-def write_equalisation(result, folder: Path, run_id: str) -> list[str]:
-    """``equalisation.json`` (with the run's id) and ``ledger.csv`` (``run_id`` per row)."""
+def write_equalisation(result, folder: Path, run_id: str, *, lang: str = "nl") -> list[str]:
+    """``equalisation.json`` (with the run's id), ``ledger.csv`` (``run_id`` per row) and the
+    same ledger as ``ledger.xlsx``."""
     outputs.write_json({"run_id": run_id, **result.to_dict()}, folder / outputs.EQUALISATION_JSON)
     ledger = pd.DataFrame(result.ledger_rows()).assign(run_id=run_id)
     outputs.write_csv(ledger, folder / outputs.LEDGER_CSV)
-    return [outputs.EQUALISATION_JSON, outputs.LEDGER_CSV]
+    summary = outputs.read_summary(folder)
+    outputs.write_ledger_xlsx(ledger, summary, folder / outputs.LEDGER_XLSX, lang=lang)
+    return [outputs.EQUALISATION_JSON, outputs.LEDGER_CSV, outputs.LEDGER_XLSX]
 
 
 def write_stamped_csv(table: pd.DataFrame, target: Path, identity: RunIdentity) -> str:
@@ -241,15 +250,21 @@ def write_site_tables(sites, parts: pd.DataFrame, folder: Path, identity: RunIde
 
 
 def write_run_json(
-    facts: dict, identity: RunIdentity, notes: list[str], folder: Path, written: list[str]
+    facts: dict,
+    identity: RunIdentity,
+    notes: list[notices.Notice],
+    folder: Path,
+    written: list[str],
 ) -> str:
     """``run.json``: the run's identity and end time first, the outputs of the run (``written``
-    so far, this file and the pages), its warnings, then what it used and found."""
+    so far, this file and the pages), its warnings (as sentences, and whole as notices), then
+    what it used and found."""
     finished = datetime.now(UTC).isoformat(timespec="seconds")
     record = {
         "run": identity.to_dict() | {"finished_at": finished},
         "outputs": [*written, outputs.RUN_JSON, *PAGES],
-        "warnings": notes,
+        "warnings": notices.texts(notes),
+        "notices": [note.to_dict() for note in notes],
         **facts,
     }
     outputs.write_json(record, folder / outputs.RUN_JSON)
@@ -274,12 +289,12 @@ def write_outputs(
     folder: Path,
     lang: str,
     identity: RunIdentity,
-    notes: list[str],
+    notes: list[notices.Notice],
 ) -> list[str]:
     """Write every output of a run into its folder; return their names."""
     names = write_site_tables(scoring.sites, scoring.site_municipalities, folder, identity)
     if result is not None:
-        names += write_equalisation(result, folder, identity.run_id)
+        names += write_equalisation(result, folder, identity.run_id, lang=lang)
     if scoring.weight_sweep is not None:
         target = folder / outputs.WEIGHT_SWEEP_CSV
         names.append(write_stamped_csv(scoring.weight_sweep, target, identity))

@@ -52,6 +52,7 @@ STABLE_OUTPUTS = (
     "site_municipalities.csv",
     "equalisation.json",
     "ledger.csv",
+    "ledger.xlsx",
     "map.html",
     "report.html",
     "run.json",

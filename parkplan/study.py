@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 import tomli_w
 from pydantic import (
@@ -48,6 +47,7 @@ from parkplan.study_problems import (
 )
 from parkplan.template import new_study_toml
 from parkplan.toml_lines import toml_lines
+from webmap.colours import DEFAULT_RAMP, RAMP_NAMES
 
 SCHEMA_VERSION = 1
 STUDY_FILE = "study.toml"
@@ -56,6 +56,9 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 SET_ASIDE = "set_aside"
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+#: A name shown to people (the dossier), in the study's own language.
+LABEL_MAX_CHARS = 120
+Label = Annotated[str, Field(min_length=1, max_length=LABEL_MAX_CHARS)]
 # Every number of the schema is finite and bounded, so that no setting can overflow a
 # computation; the bounds are far beyond any real study.
 Fraction01 = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -71,6 +74,7 @@ Opcentiemen = Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)]
 TransformKind = Literal[transforms.KINDS]
 Direction = Literal[transforms.DIRECTIONS]
 WeightMethod = Literal[("direct", *RANK_METHODS, "ahp")]
+ScoreRamp = Literal[RAMP_NAMES]
 AggregationMethod = Literal[AGGREGATION_METHODS]
 
 
@@ -173,6 +177,11 @@ class CriterionConfig(Section):
         None, description="Own σ of the transform's Monte Carlo jitter (overrides [robustness])."
     )
     description: str = Field("", description="Free text shown in the map and the report.")
+    label: Label | None = Field(
+        None,
+        description="Name shown in the dossier, in the study's language (default: a Dutch or "
+        "English name for the built-in names, else one made from the kind and the layer).",
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> CriterionConfig:
@@ -205,6 +214,11 @@ class ExclusionConfig(Section):
     )
     value: Finite | None = Field(None, description="raster: the value compared with.")
     description: str = Field("", description="Free text shown in the map and the report.")
+    label: Label | None = Field(
+        None,
+        description="Name shown in the dossier, in the study's language (default: a Dutch or "
+        "English name for the built-in names, else one made from the kind and the layer).",
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> ExclusionConfig:
@@ -602,6 +616,18 @@ class BasemapConfig(Section):
         return url
 
 
+class MapConfig(Section):
+    """The colour ramp of the suitability score on the interactive maps (the other layers have
+    fixed colours, chosen to stay apart from it and from each other with colour blindness)."""
+
+    ramp: ScoreRamp = Field(
+        DEFAULT_RAMP,
+        description="Colour ramp of the suitability score, low to high: 'viridis' (purple, "
+        "green, yellow) or 'cividis' (blue, grey, yellow); both stay readable with red-green "
+        "colour blindness and in grey.",
+    )
+
+
 class RunsConfig(Section):
     """How many complete runs the study keeps: the ``keep`` newest, and every current one."""
 
@@ -694,7 +720,9 @@ class Study(Section):
     keys: dict[str, dict[str, Any]] = Field(
         {},
         description="Sharing keys by name: [keys.NAME] kind = ..., or [keys.NAME.costs] and "
-        "[keys.NAME.revenues] (see the key kinds below); default: one equal key.",
+        '[keys.NAME.revenues] (see the key kinds below), and an optional label = "...": the '
+        "key's name in the dossier, in the study's language (default: a Dutch or English name "
+        "for the built-in names, else the key in words); default: one equal key.",
     )
     mechanisms: dict[str, Any] = Field(
         {}, description="Extra equalisation mechanisms by name, with their parameters."
@@ -709,6 +737,7 @@ class Study(Section):
     basemap: BasemapConfig | None = Field(
         None, description="Background tiles of the maps (default: none, fully offline)."
     )
+    map: MapConfig = Field(MapConfig(), description="How the interactive maps draw the results.")
     study_area: StudyAreaConfig = Field(StudyAreaConfig(), description="Where sites may be found.")
     unknowns: UnknownsConfig = Field(
         UnknownsConfig(), description="What a run does with unknown partner facts."
@@ -727,19 +756,12 @@ class Study(Section):
     @field_validator("workspace")
     @classmethod
     def _database_without_password(cls, url: str | None) -> str | None:
+        """The workspace's one URL check (which imports the database driver, only here)."""
         if url is None:
             return None
-        parts = urlsplit(url)
-        if parts.scheme not in ("postgresql", "postgres"):
-            raise ValueError(
-                f"workspace {url!r} is not a PostgreSQL URL; expected "
-                "postgresql://USER@HOST:PORT/DB, or leave it out for the folder workspace"
-            )
-        if parts.password is not None or "password=" in parts.query:
-            raise ValueError(
-                "workspace URL holds a password; remove it and give the password through "
-                "PGPASSWORD or ~/.pgpass"
-            )
+        from parkplan.workspace.postgis import parse_database_url
+
+        parse_database_url(url, study_name="study")
         return url
 
     @model_validator(mode="after")
@@ -756,6 +778,7 @@ class Study(Section):
             *_duplicates("partners", [p.name for p in self.partners]),
             *self._scenario_references(set_aside),
             *self._chosen_key(),
+            *self._key_labels(),
         ]
         if places:
             raise PlacedValueError(places)
@@ -772,6 +795,30 @@ class Study(Section):
                 "name one of the keys, or leave chosen_key out for the first",
             )
         ]
+
+    def _key_labels(self) -> list[tuple]:
+        return [
+            (
+                ("keys", name, "label"),
+                f"key {name!r} has label {spec['label']!r}; expected text of 1 to "
+                f"{LABEL_MAX_CHARS} characters",
+                'write label = "the name the dossier shows", or leave it out',
+            )
+            for name, spec in self.keys.items()
+            if "label" in spec
+            and not (isinstance(spec["label"], str) and 0 < len(spec["label"]) <= LABEL_MAX_CHARS)
+        ]
+
+    def key_label(self, name: str) -> str | None:
+        """The ``label`` of key ``name`` in ``study.toml`` (``None``: not given)."""
+        return self.keys[name].get("label")
+
+    def key_specs(self) -> dict[str, dict[str, Any]]:
+        """The keys as the equalisation takes them: each spec without its ``label``."""
+        return {
+            name: {k: v for k, v in spec.items() if k != "label"}
+            for name, spec in self.keys.items()
+        }
 
     def chosen_key(self) -> str | None:
         """The key the dossier and the map lead with: ``[finance] chosen_key`` or the first."""

@@ -1,22 +1,54 @@
 """What the map and the report are drawn from: :class:`webmap.model.MapData` of a study.
 
-Built either from a run held in memory or from the folder of a published run.
+Built from the folder of a published run: the site tables, the score raster, each criterion's
+standardised raster (``criteria/NAME.tif``, drawn as a surface), the first exclusion of every
+cell (``exclusions.tif``), the weights and aggregation of ``run.json``, and the study's layers
+as its exclusions see them: an ``inside`` exclusion as its polygons, a ``buffer`` exclusion as
+the buffer itself, a ``zoning`` exclusion as the zones of a category it does not allow, a
+``raster`` exclusion as a mask of the cells it removes, and the study area (the map dims what
+lies outside it). Vector layers are clipped to the analysis grid.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import rasterio
+import shapely
+from affine import Affine
+from rasterio.windows import Window
 
+from geo.grid import Grid
+from geo.layers.blocks import block_windows, streaming_env
 from parkplan import model, outputs, pipeline
-from parkplan.runs import RunStore
+from parkplan.errors import StudyError
+from parkplan.runs import RunStore, read_run_json
 from parkplan.study import Study, load_study
 from parkplan.summary import equalisation_summary
 from parkplan.workspace import Workspace
-from webmap.model import Basemap, MapData, RunStamp
+from webmap.lookup import lookup_grid, sample_cells
+from webmap.model import Basemap, CellLookup, LayerInfo, MapData, RunStamp, ScoreOverlay
+
+log = logging.getLogger(__name__)
+
+EXCLUSION_RASTER = "exclusions.tif"
+CRITERIA_DIR = "criteria"
+RAW_DIR = "raw"
+#: Segments per quarter circle of a drawn buffer, as :class:`geo.exclusions.BufferExclusion`.
+BUFFER_QUAD_SEGS = 16
+#: Cells of a criterion surface or an exclusion mask drawn on the map (the score: 1.5 M).
+SURFACE_MAX_CELLS = 360_000
+#: The unit of a criterion's raw values, by kind ("" where the study does not say).
+RAW_UNITS = {"distance": "m", "zone_share": "share", "raster": "", "zoning": ""}
+#: Criterion kinds whose raw values mean something on their own (a zoning's are codes).
+RAW_SHOWN = ("distance", "zone_share", "raster")
 
 
 def map_data(
@@ -28,31 +60,43 @@ def map_data(
     score_path: Path | None,
     equalisation: Mapping[str, Any] | None,
     run: RunStamp | None,
+    folder: Path | None = None,
 ) -> MapData:
-    """Municipalities, ranked sites, the score, exclusion and criterion layers, equalisation."""
+    """Municipalities, ranked sites, the score, exclusion and criterion layers, equalisation;
+    with ``folder`` (the run's), also the criterion surfaces and the cell lookup."""
+    facts = read_run_json(folder) if folder is not None else None
+    variant = run_variant(study, facts)
     vectors = {info.name for info in workspace.list_layers() if info.kind == "vector"}
     summary = None
     if equalisation:
         summary = equalisation_summary(equalisation, equalisation.get("site_id"))
+    has_score = score_path is not None and score_path.exists()
+    grid = run_grid(facts) if has_score else None
     return MapData(
         municipalities=model.municipalities(study, workspace),
         sites=sites,
         site_municipalities=parts,
-        score=outputs.score_overlay(score_path) if score_path and score_path.exists() else None,
-        exclusions={
-            e.name: workspace.read_vector(e.layer)
-            for e in study.exclusions
-            if e.kind in ("inside", "buffer") and e.layer in vectors
-        },
+        score=outputs.score_overlay(score_path) if has_score else None,
+        exclusions=excluded_land(variant, workspace, vectors, grid),
         criteria_layers={
-            c.name: workspace.read_vector(c.layer)
-            for c in study.criteria
+            c.name: clipped(workspace.read_vector(c.layer), grid)
+            for c in variant.criteria
             if c.kind == "distance" and c.layer in vectors
         },
         equalisation=summary,
         title=study.name,
         run=run,
         basemap=None if study.basemap is None else Basemap(**study.basemap.model_dump()),
+        exclusion_masks=exclusion_masks(variant, workspace, grid),
+        study_area=model.study_area(variant, workspace).area,
+        criteria_surfaces=criterion_surfaces(folder, variant) if folder else {},
+        weights=run_weights(variant, facts),
+        aggregation=((facts or {}).get("aggregation") or {}).get("method")
+        or variant.aggregation.method,
+        criterion_info=criterion_info(variant),
+        exclusion_info=exclusion_info(variant),
+        lookup=cell_lookup(folder, variant, facts) if folder and has_score else None,
+        ramp=study.map.ramp,
     )
 
 
@@ -67,6 +111,7 @@ def run_map_data(study: Study, workspace: Workspace, folder: Path) -> MapData:
         score_path=folder / pipeline.SCORE_RASTER,
         equalisation=outputs.read_json(folder / outputs.EQUALISATION_JSON),
         run=outputs.stored_stamp(folder),
+        folder=folder,
     )
 
 
@@ -76,3 +121,211 @@ def stored_map_data(root: Path, *, scenario: str | None = None) -> MapData:
     study = load_study(root)
     folder = RunStore(root).folder(scenario)
     return run_map_data(study, Workspace.open(root), folder)
+
+
+# -- the run's model --------------------------------------------------------------------------
+
+
+def run_variant(study: Study, facts: Mapping[str, Any] | None) -> Study:
+    """The study as the run saw it: with the scenario ``run.json`` names (the base model when
+    the scenario is no longer in ``study.toml``)."""
+    name = (facts or {}).get("scenario")
+    try:
+        return study.scenario(name)
+    except StudyError:
+        log.warning("scenario %r of the run is no longer in study.toml; mapping the base", name)
+        return study
+
+
+def run_grid(facts: Mapping[str, Any] | None) -> Grid | None:
+    """The analysis grid ``run.json`` records (``None`` without one)."""
+    grid = (facts or {}).get("grid")
+    return Grid(**grid) if isinstance(grid, dict) else None
+
+
+def run_weights(study: Study, facts: Mapping[str, Any] | None) -> dict[str, float]:
+    """The normalised criterion weights the run used (``run.json``, else from the study)."""
+    weights = (facts or {}).get("weights")
+    if isinstance(weights, dict) and weights:
+        return {str(k): float(v) for k, v in weights.items()}
+    try:
+        return dict(model.weighting(study).weights)
+    except StudyError:
+        return {}
+
+
+def criterion_info(study: Study) -> dict[str, LayerInfo]:
+    """How the map names each criterion: its label, description, kind and raw unit."""
+    return {
+        c.name: LayerInfo(
+            label=getattr(c, "label", None),
+            description=c.description,
+            kind=c.kind,
+            unit=RAW_UNITS.get(c.kind, ""),
+        )
+        for c in study.criteria
+    }
+
+
+def exclusion_info(study: Study) -> dict[str, LayerInfo]:
+    """How the map names each exclusion, the study area's outside first (as the engine)."""
+    outside = {model.OUTSIDE_STUDY_AREA: LayerInfo(kind="outside")}
+    return outside | {
+        e.name: LayerInfo(label=getattr(e, "label", None), description=e.description, kind=e.kind)
+        for e in study.exclusions
+    }
+
+
+# -- exclusions as what they exclude ----------------------------------------------------------
+
+
+def clipped(frame: gpd.GeoDataFrame, grid: Grid | None) -> gpd.GeoDataFrame:
+    """``frame`` clipped to the grid (as it is without one)."""
+    if grid is None or frame.empty:
+        return frame
+    return gpd.clip(frame, shapely.box(*grid.bounds))
+
+
+def excluded_land(
+    study: Study, workspace: Workspace, vectors: set[str], grid: Grid | None
+) -> dict[str, gpd.GeoDataFrame]:
+    """The land each vector exclusion removes, as polygons, by exclusion name."""
+    land = {}
+    for e in study.exclusions:
+        if e.kind == "raster" or e.layer not in vectors:
+            continue
+        features = clipped(workspace.read_vector(e.layer), grid)
+        if e.kind == "buffer":
+            features = buffered(features, e.buffer_m)
+        elif e.kind == "zoning":
+            features = zones_not_allowed(features, e.column, e.allowed or [])
+        land[e.name] = features
+    return land
+
+
+def buffered(features: gpd.GeoDataFrame, buffer_m: float) -> gpd.GeoDataFrame:
+    """The union of the features' buffers, as :class:`geo.exclusions.BufferExclusion` draws
+    them (``quad_segs`` = :data:`BUFFER_QUAD_SEGS`)."""
+    rings = shapely.buffer(features.geometry.values, buffer_m, quad_segs=BUFFER_QUAD_SEGS)
+    union = shapely.union_all(rings)
+    return gpd.GeoDataFrame(geometry=[] if union.is_empty else [union], crs=features.crs)
+
+
+def zones_not_allowed(
+    zones: gpd.GeoDataFrame, column: str | None, allowed: list[str]
+) -> gpd.GeoDataFrame:
+    """The zones whose category (``column``) is not one of ``allowed``."""
+    if column not in zones.columns:
+        return zones.iloc[0:0]
+    keep = ~zones[column].astype(str).isin({str(a) for a in allowed})
+    return zones.loc[keep, [column, zones.geometry.name]].rename(columns={column: "name"})
+
+
+def exclusion_masks(
+    study: Study, workspace: Workspace, grid: Grid | None
+) -> dict[str, ScoreOverlay]:
+    """Each raster exclusion as a raster that is 1 where it excludes, NaN elsewhere."""
+    if grid is None:
+        return {}
+    masks = {}
+    for e in study.exclusions:
+        if e.kind == "raster":
+            masks[e.name] = sampled_mask(model.exclusion(e, workspace, grid), grid)
+    return masks
+
+
+def display_step(grid: Grid, max_cells: int = SURFACE_MAX_CELLS) -> int:
+    """Every how many cells a display raster of at most ``max_cells`` cells samples the grid."""
+    return max(1, math.ceil(math.sqrt(grid.width * grid.height / max_cells)))
+
+
+def sampled_mask(exclusion, grid: Grid) -> ScoreOverlay:
+    """The exclusion's own mask, computed block by block as the engine does, sampled at every
+    :func:`display_step`-th cell (the centre cell of each step × step square)."""
+    step = display_step(grid)
+    rows = np.arange(step // 2, grid.height, step)
+    cols = np.arange(step // 2, grid.width, step)
+    values = np.full((len(rows), len(cols)), np.nan, dtype=np.float32)
+    with streaming_env():
+        try:
+            exclusion.check(grid)
+            for window in block_windows(grid, 512):
+                r0, c0 = int(window.row_off), int(window.col_off)
+                r_in = np.nonzero((rows >= r0) & (rows < r0 + window.height))[0]
+                c_in = np.nonzero((cols >= c0) & (cols < c0 + window.width))[0]
+                if r_in.size and c_in.size:
+                    mask = exclusion.mask_block(grid, window)
+                    picked = mask[np.ix_(rows[r_in] - r0, cols[c_in] - c0)]
+                    values[np.ix_(r_in, c_in)] = np.where(picked, 1.0, np.nan)
+        finally:
+            exclusion.close()
+    size = step * grid.cell_size_m
+    return ScoreOverlay(values, grid.crs, Affine(size, 0.0, grid.x_min, 0.0, -size, grid.y_max))
+
+
+# -- criterion surfaces and the cell lookup ---------------------------------------------------
+
+
+def criterion_surfaces(folder: Path, study: Study) -> dict[str, ScoreOverlay]:
+    """Each criterion's standardised raster of the run, at display resolution."""
+    surfaces = {}
+    for c in study.criteria:
+        path = folder / CRITERIA_DIR / f"{c.name}.tif"
+        if path.is_file():
+            surfaces[c.name] = outputs.score_overlay(path, max_cells=SURFACE_MAX_CELLS)
+    return surfaces
+
+
+def read_cells(path: Path, rows: np.ndarray, cols: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The values of the cells ``(rows, cols)`` of a raster where ``inside`` (float64, NaN for
+    nodata and elsewhere), read one band of block rows at a time."""
+    values = np.full(rows.shape, np.nan)
+    r, c = rows[inside], cols[inside]
+    found = np.full(r.shape, np.nan)
+    with rasterio.open(path) as src:
+        band = src.block_shapes[0][0]
+        for top in np.unique(r // band) * band:
+            pick = (r >= top) & (r < top + band)
+            r0, r1, c0, c1 = r[pick].min(), r[pick].max() + 1, c[pick].min(), c[pick].max() + 1
+            window = Window(int(c0), int(r0), int(c1 - c0), int(r1 - r0))
+            block = src.read(1, window=window, masked=True).astype(np.float64).filled(np.nan)
+            found[pick] = block[r[pick] - r0, c[pick] - c0]
+    values[inside] = found
+    return values
+
+
+def cell_lookup(folder: Path, study: Study, facts: Mapping[str, Any] | None) -> CellLookup:
+    """The run's rasters sampled on the lookup grid (:mod:`webmap.lookup`): score, each
+    criterion's standardised and (when kept) raw values, and the first exclusion per cell."""
+    score_path = folder / pipeline.SCORE_RASTER
+    with rasterio.open(score_path) as src:
+        crs, transform, shape = src.crs.to_string(), src.transform, (src.height, src.width)
+    grid, grid_shape = lookup_grid(crs, transform, shape)
+    cells = sample_cells(grid, grid_shape, crs, transform, shape)
+    standardised, raw = {}, {}
+    for c in study.criteria:
+        z_path, raw_path = (
+            folder / CRITERIA_DIR / f"{c.name}.tif",
+            folder / RAW_DIR / f"{c.name}.tif",
+        )
+        if z_path.is_file():
+            standardised[c.name] = read_cells(z_path, *cells)
+        if raw_path.is_file() and c.kind in RAW_SHOWN:
+            raw[c.name] = read_cells(raw_path, *cells)
+    codes_path = folder / EXCLUSION_RASTER
+    codes = None
+    if codes_path.is_file():
+        codes = np.nan_to_num(read_cells(codes_path, *cells), nan=0.0).astype(np.uint8)
+    names = ((facts or {}).get("exclusions") or {}).get("names") or [
+        model.OUTSIDE_STUDY_AREA,
+        *(e.name for e in study.exclusions),
+    ]
+    return CellLookup(
+        transform=grid,
+        score=read_cells(score_path, *cells),
+        standardised=standardised,
+        raw=raw,
+        exclusion=codes,
+        exclusion_names=tuple(names),
+        cell_size_m=abs(transform.a),
+    )

@@ -5,6 +5,7 @@ Debian's own Chromium is driven (``executable_path``); Playwright never download
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 from webmap.errors import BrowserError
 
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
+#: The environment variable naming the Chromium executable to drive.
+CHROMIUM_ENV = "PARKPLAN_CHROMIUM"
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",
@@ -24,14 +27,26 @@ CHROMIUM_ARGS = (
 )
 
 
+def chromium_path(given: Path | str | None = None) -> tuple[Path, str]:
+    """The Chromium to drive and where its path came from: ``given`` (``--chromium``), else
+    the environment variable :data:`CHROMIUM_ENV`, else :data:`DEFAULT_CHROMIUM`."""
+    if given:
+        return Path(given), "given"
+    if os.environ.get(CHROMIUM_ENV):
+        return Path(os.environ[CHROMIUM_ENV]), f"from {CHROMIUM_ENV}"
+    return DEFAULT_CHROMIUM, "the default"
+
+
 @contextmanager
-def chromium_browser(chromium: Path | str = DEFAULT_CHROMIUM) -> Iterator[Any]:
-    """A Playwright ``Browser`` running ``chromium`` headless; closed on exit."""
-    executable = Path(chromium)
+def chromium_browser(chromium: Path | str | None = None) -> Iterator[Any]:
+    """A Playwright ``Browser`` running Chromium headless (see :func:`chromium_path`); closed
+    on exit."""
+    executable, origin = chromium_path(chromium)
     if not executable.is_file():
         raise BrowserError(
-            f"Chromium was not found at {executable}; install it (Debian: apt-get install "
-            "chromium) or pass the path of a Chromium executable."
+            f"Chromium was not found at {executable} ({origin}); expected a Chromium or Chrome "
+            f"executable; install it (Debian: apt-get install chromium) or give its path with "
+            f"--chromium PATH or {CHROMIUM_ENV}=PATH"
         )
     try:
         from playwright.sync_api import Error, sync_playwright

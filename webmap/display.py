@@ -2,14 +2,17 @@
 
 Geometry is simplified in metres (Douglas-Peucker with ``tolerance_m``, topology preserved),
 reprojected to EPSG:4326 and rounded (6 decimals of a degree ~ 0.1 m, 5 ~ 1 m), so that a map
-of thousands of sites stays small. Properties are reduced to what the map's script reads.
+of thousands of sites stays small. Properties are reduced to what the map's script reads, and
+the figures a popup adds up are rounded here so that they do add up: the split of a site by
+municipality in percentages summing to 100, and the contributions of the criteria (weight ×
+value) summing to the score as shown (largest remainder, :func:`rounded_parts`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,8 @@ SITE_DECIMALS = 5
 #: The simplification tolerance is the region's extent divided by this, within the bounds below.
 TOLERANCE_DIVISOR = 20_000
 TOLERANCE_BOUNDS_M = (0.5, 25.0)
+#: Decimals of the score and of each criterion's contribution in a popup.
+SCORE_DECIMALS = 3
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, what: str) -> None:
@@ -113,8 +118,39 @@ def jsonable(value: Any) -> Any:
     return plain(value)
 
 
+def rounded_parts(values: Sequence[float], total: int) -> list[int]:
+    """Whole parts of ``total`` in proportion to ``values`` that add up to ``total`` exactly
+    (largest remainder: each takes the floor of its quota, the largest remainders one more;
+    ties go to the first). Negative values count as 0.
+
+    >>> rounded_parts([0.9447, 0.0553], 100)
+    [94, 6]
+    """
+    weights = [max(float(v), 0.0) if math.isfinite(v) else 0.0 for v in values]
+    whole = math.fsum(weights)
+    if not weights or whole <= 0 or total <= 0:
+        return [0] * len(weights)
+    quotas = [total * w / whole for w in weights]
+    parts = [math.floor(q) for q in quotas]
+    order = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - parts[i]), i))
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def share_percents(shares: Sequence[float]) -> tuple[list[float], int]:
+    """Percentages of ``shares`` that add up to exactly 100, and their decimals: whole
+    percentages, or tenths when a share above 0 would otherwise show as 0 %."""
+    for digits in (0, 1):
+        parts = rounded_parts(shares, 100 * 10**digits)
+        if all(p > 0 for p, s in zip(parts, shares, strict=True) if s > 0):
+            break
+    return [p / 10**digits if digits else p for p in parts], digits
+
+
 def site_splits(site_municipalities: pd.DataFrame) -> dict[Any, list[list[Any]]]:
-    """``site_id -> [[municipality, area_ha, share], ...]``, largest share first."""
+    """``site_id -> [[municipality, area_ha, percent, decimals], ...]``, largest share first;
+    the percentages of a site add up to exactly 100 (:func:`share_percents`)."""
     require_columns(
         site_municipalities,
         ("site_id", "municipality", "area_ha", "share"),
@@ -122,38 +158,77 @@ def site_splits(site_municipalities: pd.DataFrame) -> dict[Any, list[list[Any]]]
     )
     ordered = site_municipalities.sort_values(["site_id", "share"], ascending=[True, False])
     splits: dict[Any, list[list[Any]]] = {}
-    columns = (ordered[c].tolist() for c in ("site_id", "municipality", "area_ha", "share"))
-    for site_id, municipality, area_ha, share in zip(*columns, strict=True):
-        splits.setdefault(plain(site_id), []).append(
-            [plain(municipality), plain(area_ha, 1), plain(share, 3)]
-        )
+    for site_id, rows in ordered.groupby("site_id", sort=False):
+        percents, digits = share_percents(rows["share"].astype(float).tolist())
+        splits[plain(site_id)] = [
+            [plain(municipality), plain(area_ha, 1), percent, digits]
+            for municipality, area_ha, percent in zip(
+                rows["municipality"], rows["area_ha"], percents, strict=True
+            )
+        ]
     return splits
+
+
+def contributions(
+    values: Sequence[float | None], weights: Sequence[float], score: float | None
+) -> list[float] | None:
+    """Each criterion's weight × value, rounded to :data:`SCORE_DECIMALS` so that they add up
+    to the score as shown (``round(score, 3)``); ``None`` when a value or the score is missing.
+
+    Valid for a weighted linear combination, where the site's score is Σ weight × value.
+    """
+    if score is None or not math.isfinite(score) or any(v is None for v in values):
+        return None
+    scale = 10**SCORE_DECIMALS
+    exact = [w * float(v) for w, v in zip(weights, values, strict=True)]
+    parts = rounded_parts(exact, round(score * scale))
+    return [p / scale for p in parts]
+
+
+def label_points(geometry: GeoSeries) -> dict[Any, list[float]]:
+    """``index -> [lat, lon]`` of a point inside each (displayed, WGS84) geometry, where its
+    rank is drawn (:func:`shapely.point_on_surface`: inside even a concave polygon)."""
+    points = shapely.point_on_surface(geometry.values)
+    return {
+        i: [round(float(p.y), SITE_DECIMALS), round(float(p.x), SITE_DECIMALS)]
+        for i, p in zip(geometry.index, points, strict=True)
+    }
 
 
 def site_features(data: MapData, *, tolerance_m: float) -> dict:
     """GeoJSON of the sites with the properties the popup reads.
 
     ``site_id``, ``score``, ``rank``, ``area_ha``, ``host``, ``p_first``, ``p_top3`` (when present),
-    ``c`` (criterion scores in the order of ``data.criteria``), ``split`` and ``fill`` (colour).
+    ``c`` (criterion values in the order of ``data.criteria``), ``k`` (their contributions,
+    weight × value, adding up to the score; only for a weighted linear combination), ``split``,
+    ``fill`` (the score's colour) and ``at`` (``[lat, lon]`` inside the site, for its rank).
     """
     sites = data.sites
     require_columns(sites, ("site_id", "score"), what="sites")
     require_crs(sites, what="sites")
-    criteria = [CRITERION_PREFIX + name for name in criterion_names(sites)]
+    names = criterion_names(sites)
+    criteria = [CRITERION_PREFIX + name for name in names]
+    weights = [data.weights.get(name) for name in names]
+    additive = data.aggregation == "wlc" and bool(names) and None not in weights
     splits = site_splits(data.site_municipalities)
-    fills = score_hex(sites["score"].to_numpy(dtype=float))
+    fills = score_hex(sites["score"].to_numpy(dtype=float), data.ramp)
     optional = [c for c in ("rank", "area_ha", "host", "p_first", "p_top3") if c in sites]
     digits = {"rank": None, "area_ha": 1, "host": None, "p_first": 3, "p_top3": 3}
     records = sites[["site_id", "score", *optional, *criteria]].to_dict("records")
+    geometry = display_geometry(sites, tolerance_m=tolerance_m, decimals=SITE_DECIMALS)
+    points = label_points(geometry)
     properties = {}
     for index, row, fill in zip(sites.index, records, fills, strict=True):
         site_id = plain(row["site_id"])
-        props = {"site_id": site_id, "score": plain(row["score"], 3), "fill": fill}
+        score = plain(row["score"])
+        props = {"site_id": site_id, "score": plain(row["score"], SCORE_DECIMALS), "fill": fill}
         props.update({c: plain(row[c], digits[c]) for c in optional})
-        props["c"] = [plain(row[c], 2) for c in criteria]
+        props["c"] = [plain(row[c], SCORE_DECIMALS) for c in criteria]
+        if additive:
+            props["k"] = contributions([plain(row[c]) for c in criteria], weights, score)
         props["split"] = splits.get(site_id, [])
+        props["at"] = points.get(index)
         properties[index] = props
-    geometry = display_geometry(sites, tolerance_m=tolerance_m, decimals=SITE_DECIMALS)
     return feature_collection(geometry, properties)
 
 

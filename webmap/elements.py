@@ -91,11 +91,13 @@ class StaticFiles(MacroElement):
 
 
 class MapContext(MacroElement):
-    """A script variable with what the popups need: labels, criteria, equalisation summary."""
+    """A script variable with what the popups need: labels, criteria, equalisation summary
+    (and, after it, ``parkplan.setup`` of the map: panes, patterns, narrow-screen layout)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "var {{ this.get_name() }} = {{ this.context }};"
+        "parkplan.setup({{ this._parent.get_name() }}, {{ this.get_name() }});"
         "{% endmacro %}"
     )
 
@@ -189,6 +191,7 @@ class FeatureLayer(Layer):
         "parkplan.unpack({{ this.data }}, {{ this.fields }}), {"
         "style: {{ this.style }}, onEachFeature: {{ this.on_each_feature }}, "
         "pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {radius: 5}); }"
+        "{% for key, value in this.options %}, {{ key }}: {{ value }}{% endfor %}"
         "});"
         "{% endmacro %}"
     )
@@ -202,14 +205,120 @@ class FeatureLayer(Layer):
         on_each_feature: JsCode,
         slots: DataSlots,
         show: bool = True,
+        control: bool = True,
+        options: dict[str, Any] | None = None,
     ):
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "FeatureLayer"
         fields, packed = pack_properties(features)
         self.fields = slots.script(fields)
         self.data = slots.script(packed)
         self.style = style
         self.on_each_feature = on_each_feature
+        self.options = [
+            (check_key(k), v.js_code if isinstance(v, JsCode) else slots.script(v))
+            for k, v in (options or {}).items()
+        ]
+
+
+class SitesLayer(Layer):
+    """The candidate sites as one layer: outlines, rank markers and the list of the best
+    (``parkplan.siteLayer`` builds them from the packed features and the map's context)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = parkplan.siteLayer({{ this._parent.get_name() }}, "
+        "parkplan.unpack({{ this.data }}, {{ this.fields }}), {{ this.context.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, features: dict, *, name: str, context: MapContext, slots: DataSlots):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "SitesLayer"
+        fields, packed = pack_properties(features)
+        self.fields = slots.script(fields)
+        self.data = slots.script(packed)
+        self.context = context
+
+
+class LayerGroup(Layer):
+    """Several layers switched on and off as one entry of the layer control (its members
+    must be on the map first, with ``control=False, show=False``)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = L.layerGroup(["
+        "{% for member in this.members %}{{ member.get_name() }}, {% endfor %}]);"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, members: list[Layer], *, name: str, show: bool = False):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "LayerGroup"
+        self.members = members
+
+
+class Legend(MacroElement):
+    """``parkplan.legend(map, entries, layers)``: one legend for every layer; entry ``i``
+    describes ``layers[i]`` (shown while that layer is on; ``None`` for always)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "parkplan.legend({{ this._parent.get_name() }}, {{ this.entries }}, {{ this.context }}, ["
+        "{% for layer in this.layers %}"
+        "{% if layer is none %}null{% else %}{{ layer.get_name() }}{% endif %}, "
+        "{% endfor %}]);"
+        "{% endmacro %}"
+    )
+
+    def __init__(
+        self,
+        entries: list[dict[str, Any]],
+        layers: list[Layer | None],
+        *,
+        context: MapContext,
+        slots: DataSlots,
+    ):
+        super().__init__()
+        self._name = "Legend"
+        self.entries = slots.script(entries)
+        self.layers = layers
+        self.context = context.get_name()
+
+
+class LayerSwitcher(folium.LayerControl):
+    """Folium's layer control, made by ``parkplan.layers``: folded into a button on narrow
+    maps (phones) or when ``collapsed``, with a heading (``groups``: ``(title, layer)``) above
+    the first layer of each group."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = parkplan.layers({{ this._parent.get_name() }}, { "
+        "{%- for key, val in this.base_layers.items() %}{{ key|tojson }}: {{ val }}, {% endfor %}"
+        "}, { "
+        "{%- for key, val in this.overlays.items() %}{{ key|tojson }}: {{ val }}, {% endfor %}"
+        "}, {{ this.options|tojavascript }}, ["
+        "{% for title, layer in this.groups %}[{{ title }}, {{ layer.get_name() }}], {% endfor %}"
+        "]);"
+        "{% endmacro %}"
+    )
+
+    def __init__(
+        self,
+        *,
+        collapsed: bool,
+        groups: list[tuple[str, Layer]] = (),
+        slots: DataSlots,
+    ):
+        super().__init__(collapsed=collapsed)
+        self.groups = [(slots.script(title), layer) for title, layer in groups]
+
+
+def check_key(key: str) -> str:
+    """``key`` when it is a plain JavaScript identifier (option names are code, never data)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        raise ValueError(f"option name {key!r}; expected a JavaScript identifier")
+    return key
 
 
 def pack_properties(features: dict) -> tuple[list[str], dict]:

@@ -1,12 +1,17 @@
 """Dutch and English labels of maps and reports, from one translation table.
 
-Every text a map or a report shows comes from :data:`LABELS`; ``lang`` picks the column.
+Every text a map shows comes from :data:`LABELS`; every word and sentence of the dossier from
+:data:`webmap.catalogue.DOSSIER` and the names of built-in things from
+:data:`webmap.catalogue.TERMS`. ``lang`` picks the column: Dutch first, then English.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from markupsafe import Markup
+
+from webmap.catalogue import DOSSIER, TERMS
 from webmap.errors import MapDataError
 
 LANGUAGES = ("nl", "en")
@@ -56,6 +61,55 @@ LABELS: Mapping[str, tuple[str, str]] = {
         "The background map cannot load (no internet?); every result is on the map.",
     ),
     "no_data": ("geen gegevens", "no data"),
+    # the interactive map (sites, breakdown, cell lookup, legend, controls)
+    "map_sites": ("Kandidaat-locaties", "Candidate sites"),
+    "map_site": ("Locatie", "Site"),
+    "top_sites": ("Beste kandidaat-locaties", "Best candidate sites"),
+    "show_on_map": ("Toon op de kaart", "Show on the map"),
+    "criterion": ("Criterium", "Criterion"),
+    "weight": ("Gewicht", "Weight"),
+    "value_01": ("Waarde (0\u2060–\u20601)", "Value (0\u2060–\u20601)"),
+    "contribution": ("Bijdrage", "Contribution"),
+    "score_sum": ("Score (som)", "Score (sum)"),
+    "contributions_rounded": (
+        "Bijdrage = gewicht × waarde; afgerond zodat de som de score is.",
+        "Contribution = weight × value; rounded so that they add up to the score.",
+    ),
+    "not_additive": (
+        "De criteria zijn gecombineerd met {method}, niet als gewogen som: gewicht × waarde "
+        "telt niet op tot de score.",
+        "The criteria are combined by {method}, not as a weighted sum: weight × value does not "
+        "add up to the score.",
+    ),
+    "aggregation_owa": ("geordende gewogen middeling (OWA)", "ordered weighted averaging (OWA)"),
+    "aggregation_wgm": ("gewogen meetkundig gemiddelde", "weighted geometric mean"),
+    "aggregation_min": ("het minimum", "the minimum"),
+    "this_spot": ("Op deze plek", "At this spot"),
+    "cell_note": (
+        "Waarden van de cel van {cell} m onder het midden van een vak van ca. {square} m.",
+        "Values of the {cell} m cell under the centre of a square of about {square} m.",
+    ),
+    "raw_value": ("Gemeten", "Measured"),
+    "raw_not_kept": ("ruwe waarde niet bewaard", "raw value not kept"),
+    "excluded_by": ("Uitgesloten door", "Excluded by"),
+    "not_excluded": ("Geen uitsluiting van toepassing.", "No exclusion applies."),
+    "exclusion_not_recorded": (
+        "Deze berekening registreerde niet welke uitsluiting hier geldt.",
+        "This run did not record which exclusion applies here.",
+    ),
+    "no_score_here": (
+        "Geen score: een criterium heeft hier geen gegevens.",
+        "No score: a criterion has no data here.",
+    ),
+    "criteria": ("Geschiktheidscriteria (0–1)", "Suitability criteria (0–1)"),
+    "legend_button": ("Legende", "Legend"),
+    "legend_site": ("Kandidaat-locatie met haar rang", "Candidate site with its rank"),
+    "legend_exclusions": ("Uitsluitingen", "Exclusions"),
+    "legend_criterion": (
+        "Criterium, gestandaardiseerd (0 ongeschikt – 1 geschikt)",
+        "Criterion, standardised (0 unsuitable – 1 suitable)",
+    ),
+    "outside_area": ("Buiten het studiegebied", "Outside the study area"),
     # report
     "report": ("Dossier voor het burgemeestersoverleg", "Dossier for the mayors' conference"),
     "contents": ("Inhoud", "Contents"),
@@ -122,6 +176,35 @@ def labels(lang: str) -> dict[str, str]:
     """Every label in ``lang``, as a plain dict (for templates and the map's script)."""
     column = LANGUAGES.index(check_lang(lang))
     return {key: pair[column] for key, pair in LABELS.items()}
+
+
+def word(key: str, lang: str) -> str:
+    """The dossier's word or sentence ``key`` in ``lang``, its figures not filled in."""
+    return DOSSIER[key][LANGUAGES.index(check_lang(lang))]
+
+
+def say(key: str, lang: str, /, **figures: object) -> Markup:
+    """The dossier's sentence ``key`` in ``lang`` with its ``figures`` filled in; each figure
+    is escaped unless it is markup already (:func:`verbatim`, another sentence)."""
+    return Markup(word(key, lang)).format(**figures)
+
+
+def term(group: str, name: str, lang: str) -> str | None:
+    """The name in ``lang`` of the built-in ``name`` of ``group`` (``None``: not built in)."""
+    pair = TERMS[group].get(name)
+    return None if pair is None else pair[LANGUAGES.index(check_lang(lang))]
+
+
+def say_term(group: str, name: str, lang: str, /, **figures: object) -> Markup | None:
+    """:func:`term` as a sentence with its ``figures`` filled in (escaped), or ``None``."""
+    found = term(group, name, lang)
+    return None if found is None else Markup(found).format(**figures)
+
+
+def verbatim(value: object) -> Markup:
+    """``value`` shown exactly as given (a layer name, a file, a source from study.toml),
+    marked so that no one translates it: ``<span class="verbatim" translate="no">``."""
+    return Markup('<span class="verbatim" translate="no">{}</span>').format(value)
 
 
 def locale(lang: str) -> str:

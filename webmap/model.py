@@ -1,12 +1,12 @@
 """The result objects a map or a report is drawn from.
 
 The application fills these frozen dataclasses with in-memory results; :mod:`webmap` only
-reads them.
+reads them. The dossier's own values are in :mod:`webmap.report_model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from affine import Affine
 from geopandas import GeoDataFrame
-from shapely.geometry.base import BaseGeometry
 
 #: Prefix of the per-criterion score columns of ``MapData.sites`` (``c_<criterion>``).
 CRITERION_PREFIX = "c_"
@@ -53,6 +52,45 @@ class Basemap:
 
 
 @dataclass(frozen=True)
+class LayerInfo:
+    """How a map names a criterion or an exclusion: the ``label`` the study gives (``None``:
+    the map's default for the name), the study's ``description``, the ``kind`` (criteria:
+    distance, raster, zoning, zone_share; exclusions: inside, buffer, zoning, raster,
+    outside) and the ``unit`` of a criterion's raw values ("m", "%", …; "" when unknown)."""
+
+    label: str | None = None
+    description: str = ""
+    kind: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class CellLookup:
+    """What a click on the map tells about a cell: the run's rasters sampled on a coarse grid.
+
+    Every array is (rows, cols) on ``transform`` in EPSG:3857 (Web Mercator, the map's own
+    plane) and holds the value of the one cell of the analysis grid under the centre of each
+    lookup cell (NaN: none, nodata, excluded). ``standardised`` and ``raw`` map criterion names
+    to their values (``raw`` holds only the criteria whose raw values the run kept);
+    ``exclusion`` holds 0 where no exclusion applies, else 1 + the index in
+    ``exclusion_names`` of the first exclusion that removes the cell (``None``: not recorded);
+    ``cell_size_m`` is the analysis grid's cell.
+    """
+
+    transform: Affine
+    score: np.ndarray
+    standardised: Mapping[str, np.ndarray] = field(default_factory=dict)
+    raw: Mapping[str, np.ndarray] = field(default_factory=dict)
+    exclusion: np.ndarray | None = None
+    exclusion_names: tuple[str, ...] = ()
+    cell_size_m: float | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.score.shape)
+
+
+@dataclass(frozen=True)
 class MapData:
     """Everything one interactive map shows.
 
@@ -60,6 +98,16 @@ class MapData:
     ``host``, ``p_first``, ``p_top3`` and one ``c_<criterion>`` column per criterion (0..1).
     ``site_municipalities`` carries ``site_id``, ``municipality``, ``area_ha``, ``share``.
     ``equalisation`` is the summary of the best site (``site_id``, ``npv_eur``, ``keys``, ``core``).
+    ``exclusions`` maps each vector exclusion to the land it removes (polygons: a buffer
+    exclusion's buffer, a zoning exclusion's zones of a category not allowed);
+    ``exclusion_masks`` each raster exclusion to a raster that is 1 where it excludes (NaN
+    elsewhere); ``study_area`` is the analysis mask (the map dims what lies outside it).
+    ``criteria_layers`` are the features a criterion measures (e.g. the motorway exits),
+    ``criteria_surfaces`` each criterion's standardised raster (0..1). ``weights`` are the
+    normalised criterion weights and ``aggregation`` the method that combined them ("wlc":
+    the score is Σ weight × value). ``criterion_info`` and ``exclusion_info`` name the layers
+    (see :class:`LayerInfo`); ``lookup`` answers a click on any cell; ``ramp`` is the colour
+    ramp of the score (:data:`webmap.colours.RAMP_NAMES`).
     """
 
     municipalities: GeoDataFrame
@@ -72,6 +120,15 @@ class MapData:
     title: str = "parkplan"
     run: RunStamp | None = None
     basemap: Basemap | None = None
+    exclusion_masks: Mapping[str, ScoreOverlay] = field(default_factory=dict)
+    study_area: GeoDataFrame | None = None
+    criteria_surfaces: Mapping[str, ScoreOverlay] = field(default_factory=dict)
+    weights: Mapping[str, float] = field(default_factory=dict)
+    aggregation: str = "wlc"
+    criterion_info: Mapping[str, LayerInfo] = field(default_factory=dict)
+    exclusion_info: Mapping[str, LayerInfo] = field(default_factory=dict)
+    lookup: CellLookup | None = None
+    ramp: str = "viridis"
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -85,56 +142,4 @@ def criterion_names(sites: pd.DataFrame) -> tuple[str, ...]:
         str(column)[len(CRITERION_PREFIX) :]
         for column in sites.columns
         if str(column).startswith(CRITERION_PREFIX)
-    )
-
-
-@dataclass(frozen=True)
-class SiteSheet:
-    """One page of the report about one site.
-
-    ``breakdown`` maps criterion -> score 0..1; ``split`` has ``municipality``, ``area_ha``,
-    ``share``; ``exclusions_nearby`` is a list of ``{"name": ..., "distance_m": ...}``;
-    ``finance`` maps a label to a value (euros when the label ends in ``_eur``).
-    ``geometry`` is in ``crs``, like ``municipalities`` (reprojected when they differ).
-    """
-
-    site_id: Any
-    score: float
-    rank: int | None
-    area_ha: float | None
-    host: str | None
-    geometry: BaseGeometry
-    crs: str
-    municipalities: GeoDataFrame
-    breakdown: Mapping[str, float] = field(default_factory=dict)
-    split: pd.DataFrame | None = None
-    exclusions_nearby: Sequence[Mapping[str, Any]] = ()
-    finance: Mapping[str, Any] = field(default_factory=dict)
-    p_first: float | None = None
-    p_top3: float | None = None
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """Everything the report for the mayors' conference shows.
-
-    ``sites`` is the ranking (``site_id``, ``score``, ``rank`` and, when known, ``p_first``,
-    ``p_top3``, ``host``, ``area_ha``); ``assumptions`` are dicts with ``name``, ``value``,
-    ``unit``, ``source`` (or "illustrative"); ``cooperation`` are dicts with ``form``, ``fits``,
-    ``reason``; ``equalisation`` has the same shape as ``MapData.equalisation`` and may add
-    ``transfers`` (``{"from", "to", "amount_eur"}``) and ``years`` per partner.
-    """
-
-    title: str
-    sites: pd.DataFrame
-    sheets: Sequence[SiteSheet] = ()
-    equalisation: Mapping[str, Any] | None = None
-    assumptions: Sequence[Mapping[str, Any]] = ()
-    cooperation: Sequence[Mapping[str, Any]] = ()
-    robustness: str = ""
-    run: RunStamp | None = None
-    warnings: Sequence[str] = ()
-    assumed_facts: Sequence[Mapping[str, Any]] = ()
-    assumption_effects: Mapping[str, Mapping[str, Mapping[str, float]]] = field(
-        default_factory=dict
     )

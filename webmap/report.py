@@ -1,49 +1,80 @@
-"""The report for the mayors' conference: HTML (printable, one sheet per page) and PDF.
+"""The dossier for the mayors' conference: one printable HTML page (and PDF through Chromium).
 
-:func:`report_html` turns a :class:`~webmap.model.ReportData` into one self-contained page:
-ranking, one sheet per top site (static map, criteria chart, split, exclusions nearby, finance),
-the equalisation (keys side by side, per-partner table and chart, per-year figures, transfers,
-core check in plain words), assumptions with sources and the cooperation-form advice.
-Templates autoescape every value; the inline SVG comes from :mod:`webmap.svg`, escaped there.
+:func:`report_html` turns a :class:`~webmap.report_model.ReportData` into twelve chapters, Dutch
+first or English: (1) the summary, (2) the method, (3) the exclusions, (4) the criteria,
+(5) the overview map and the ranking, (6) a sheet per top site, (7) the sensitivity,
+(8) the site's finance and the reconciliation, (9) the sharing keys, (10) alone versus
+together, (11) assumptions and sources, (12) the form of cooperation. Every word comes from the
+catalogue (:mod:`webmap.catalogue`), every sentence is written from structured results
+(:mod:`webmap.prose`), every number in the language's format (:mod:`webmap.formats`). The
+template autoescapes every value; the inline SVG comes from :mod:`webmap.svg` and
+:mod:`webmap.charts`, escaped there.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from geopandas import GeoDataFrame
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from geo.transforms import Transform, standardise
+from webmap.catalogue import DOSSIER
+from webmap.charts import (
+    Contribution,
+    TornadoBar,
+    contribution_bars,
+    nice_ceiling,
+    tornado,
+    transform_curve,
+)
 from webmap.display import plain, require_columns
 from webmap.errors import MapDataError
-from webmap.i18n import check_lang, labels
-from webmap.model import (
-    CRITERION_PREFIX,
-    MapData,
-    ReportData,
-    RunStamp,
-    SiteSheet,
-    criterion_names,
+from webmap.formats import Formats, percentages
+from webmap.i18n import LANGUAGES, check_lang, say, term
+from webmap.model import CRITERION_PREFIX, criterion_names
+from webmap.notices import notice_sentence
+from webmap.prose import (
+    Names,
+    criterion_measure,
+    exclusion_rule,
+    game_rule,
+    robustness_sentences,
+    site_odds,
+    sweep_sentence,
+    transform_words,
 )
-from webmap.svg import criteria_chart, grouped_bars, site_snapshot
+from webmap.report_model import Criterion, ReportData, SiteSheet
+from webmap.report_money import (
+    Context,
+    alone_together_view,
+    fairness_rows,
+    finance_view,
+    keys_view,
+    summary_money,
+)
+from webmap.report_sources import (
+    assumed_view,
+    cooperation_view,
+    finance_assumption_rows,
+    layers_view,
+    partner_facts_view,
+    run_view,
+)
+from webmap.svg import overview_map, site_snapshot
+
+__all__ = ["Formats", "report_html", "site_sheet", "top_sheets"]
 
 logger = logging.getLogger(__name__)
 
-#: Report columns of the ranking, in order, with their label keys.
-RANKING_COLUMNS = (
-    ("rank", "rank"),
-    ("site_id", "site"),
-    ("score", "score"),
-    ("p_first", "p_first"),
-    ("p_top3", "p_top3"),
-    ("host", "host"),
-    ("area_ha", "area_ha"),
-)
 NEARBY_M = 2_000.0
+#: Raw-value units of the criterion kinds, for the standardisation curves.
+RAW_UNITS = {"distance": "m"}
 
 _environment = Environment(
     loader=PackageLoader("webmap", "templates"),
@@ -53,331 +84,507 @@ _environment = Environment(
 )
 
 
-class Formats:
-    """Number formats of one language: decimal comma in Dutch, point in English."""
-
-    def __init__(self, lang: str):
-        self.lang = lang
-
-    def number(self, value: Any, digits: int = 0) -> str:
-        value = plain(value)
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            return "–" if value is None else str(value)
-        formatted = f"{value:,.{digits}f}"
-        if self.lang == "nl":
-            formatted = formatted.replace(",", " ").replace(".", ",").replace(" ", ".")
-        return formatted
-
-    def euro(self, value: Any) -> str:
-        shown = self.number(value, 0)
-        return shown if shown == "–" else f"€ {shown}"
-
-    def percent(self, value: Any) -> str:
-        value = plain(value)
-        return "–" if not isinstance(value, (int, float)) else f"{self.number(100 * value, 0)} %"
-
-
 def report_html(data: ReportData, *, lang: str = "nl") -> str:
-    """The report as one HTML page (print it, or pass it to :func:`webmap.pdf.html_to_pdf`)."""
+    """The dossier as one HTML page (print it, or pass it to :func:`webmap.pdf.html_to_pdf`)."""
     lang = check_lang(lang)
-    text = labels(lang)
-    formats = Formats(lang)
+    exclusions = data.exclusions.lines if data.exclusions else ()
+    ctx = Context(lang, Formats(lang), Names.of(lang, data.criteria, exclusions, data.keys))
+    summary = data.equalisation
+    chosen = lead_key(data)
     template = _environment.get_template("report.html.j2")
     return template.render(
         lang=lang,
-        L=text,
+        W={key: pair[LANGUAGES.index(lang)] for key, pair in DOSSIER.items()},
         title=data.title,
-        robustness=data.robustness,
-        ranking=ranking_table(data.sites, text, formats),
-        sheets=[sheet_view(sheet, text, formats) for sheet in data.sheets],
-        equalisation=equalisation_view(data.equalisation, text, formats),
-        assumptions=[assumption_row(a, text, formats) for a in data.assumptions],
-        cooperation=[cooperation_row(c, text) for c in data.cooperation],
+        frame=page_frame(data, ctx),
+        summary=summary_view(data, chosen, ctx),
+        method=method_view(data, ctx),
+        exclusions=exclusions_view(data, ctx),
+        criteria=criteria_view(data, ctx),
+        overview=overview_view(data, ctx),
+        sheets=[sheet_view(sheet, data, ctx) for sheet in data.sheets],
+        sensitivity=sensitivity_view(data, ctx),
+        finance=finance_view(summary, ctx) if summary else None,
+        keys=keys_view(summary, data.keys, chosen, ctx) if summary else None,
+        together=alone_together_view(summary, chosen, ctx) if summary else None,
+        assumptions=finance_assumption_rows(data, ctx),
+        assumed=assumed_view(data, ctx),
+        partners=partner_facts_view(data, ctx),
+        layers=layers_view(data, ctx),
         run=run_view(data.run),
-        warnings=list(data.warnings),
-        assumed=assumed_view(data, formats),
+        cooperation=cooperation_view(data.cooperation, data.answers, ctx),
     )
 
 
-def assumed_view(data: ReportData, formats: Formats) -> dict | None:
-    """The assumed facts (partner, fact, value, range, source) and, per partner, the net present
-    value under each key as computed and at both ends of the ranges."""
-    if not data.assumed_facts:
+def lead_key(data: ReportData) -> str | None:
+    """The key the dossier leads with: the study's chosen key, else the summary's first."""
+    summary = data.equalisation
+    if summary is None or not summary.keys:
         return None
-
-    def value(v: Any) -> str:
-        return formats.number(v, 2).rstrip("0").rstrip(",.")
-
-    rows = [
-        (str(a["partner"]), str(a["fact"]), value(a["value"]),
-         f"{value(a['low'])} – {value(a['high'])}", str(a["source"]))
-        for a in data.assumed_facts
-    ]  # fmt: skip
-    keys = list(data.assumption_effects)
-    partners = list(dict.fromkeys(p for k in keys for p in data.assumption_effects[k]))
-
-    def effect(key: str, partner: str) -> str:
-        e = data.assumption_effects[key][partner]
-        low, high = sorted((e["net_pv_low_eur"], e["net_pv_high_eur"]))
-        return f"{formats.euro(e['net_pv_value_eur'])} ({formats.euro(low)} – {formats.euro(high)})"
-
-    effects = [[p, *(effect(k, p) for k in keys)] for p in partners]
-    return {"rows": rows, "key_names": keys, "effects": effects}
+    names = [k.name for k in summary.keys]
+    return data.chosen_key if data.chosen_key in names else names[0]
 
 
-def run_view(run: RunStamp | None) -> dict | None:
-    """The provenance of the results: run id, time, version, hashes of study.toml and inputs."""
-    if run is None:
-        return None
+def page_frame(data: ReportData, ctx: Context) -> dict[str, Markup]:
+    """What the margins of every printed page say, as CSS strings: the run, its date and the
+    parkplan version at the bottom left, the page number at the bottom right."""
+    run = data.run
+    line = ""
+    if run is not None:
+        date = ctx.fmt.date(run.finished_at) if run.finished_at else ""
+        line = str(
+            say(
+                "run_line",
+                ctx.lang,
+                run_id=run.run_id,
+                date=date,
+                version=run.parkplan_version or "?",
+            )
+        )
+    before, _, rest = DOSSIER["page_of"][LANGUAGES.index(ctx.lang)].partition("{page}")
+    middle, _, after = rest.partition("{pages}")
+    page = f"{css_string(before)} counter(page) {css_string(middle)} counter(pages)"
     return {
-        "run_id": run.run_id,
-        "finished_at": run.finished_at,
-        "version": run.parkplan_version,
-        "study_sha256": run.study_sha256,
-        "inputs": sorted(run.inputs_sha256.items()),
+        "run": Markup(css_string(Markup(line).striptags())),
+        "page": Markup(f"{page} {css_string(after)}"),
     }
 
 
-def ranking_table(sites: pd.DataFrame, text: Mapping[str, str], formats: Formats) -> dict:
+def css_string(value: str) -> str:
+    """``value`` as a quoted CSS string: every character but letters, digits, spaces and a few
+    marks written as a CSS escape, so that no text can leave the string."""
+    safe = set(" .,:;·–-_()")
+    return (
+        '"'
+        + "".join(
+            c if (c.isalnum() and c.isascii()) or c in safe else f"\\{ord(c):06x}" for c in value
+        )
+        + '"'
+    )
+
+
+# --- 1 summary -----------------------------------------------------------------------------------
+
+
+def ranked(sites: pd.DataFrame) -> pd.DataFrame:
+    """The sites best first."""
     require_columns(sites, ("site_id", "score"), what="report sites")
-    columns = [(c, key) for c, key in RANKING_COLUMNS if c in sites.columns]
-    ordered = sites.sort_values("rank" if "rank" in sites else "score", ascending="rank" in sites)
-    cell = {
-        "score": lambda v: formats.number(v, 2),
-        "p_first": formats.percent,
-        "p_top3": formats.percent,
-        "area_ha": lambda v: formats.number(v, 1),
-    }
-    rows = [[cell.get(c, plain_text)(row[c]) for c, _ in columns] for _, row in ordered.iterrows()]
-    kinds = {"host": "text"}
-    return {"columns": [(text[key], kinds.get(c, "")) for c, key in columns], "rows": rows}
+    if "rank" in sites:
+        return sites.sort_values(["rank", "site_id"])
+    return sites.sort_values("score", ascending=False)
 
 
-def plain_text(value: Any) -> str:
-    value = plain(value)
-    return "–" if value is None else str(value)
+def top_column(data: ReportData) -> str:
+    """The name of the sites' top-k probability column (``p_top3`` by default)."""
+    k = data.robustness.top_k if data.robustness else 3
+    return f"p_top{k}"
 
 
-def sheet_view(sheet: SiteSheet, text: Mapping[str, str], formats: Formats) -> dict:
-    facts = [
-        (text["score"], formats.number(sheet.score, 2)),
-        (text["rank"], "–" if sheet.rank is None else str(sheet.rank)),
-        (text["area_ha"], formats.number(sheet.area_ha, 1)),
-        (text["host"], sheet.host or "–"),
+def odds(data: ReportData) -> list[tuple[Any, float, float]]:
+    """``(site_id, p_first, p_top)`` of every site, best first (empty without draws)."""
+    column = top_column(data)
+    sites = ranked(data.sites)
+    if "p_first" not in sites or column not in sites:
+        return []
+    return [
+        (plain(r["site_id"]), float(r["p_first"]), float(r[column])) for _, r in sites.iterrows()
     ]
-    if sheet.p_first is not None:
-        facts.append((text["p_first"], formats.percent(sheet.p_first)))
-    if sheet.p_top3 is not None:
-        facts.append((text["p_top3"], formats.percent(sheet.p_top3)))
-    split = []
-    if sheet.split is not None and len(sheet.split):
-        ordered = sheet.split.sort_values("share", ascending=False)
-        split = [
-            [str(r.municipality), formats.number(r.area_ha, 1), formats.percent(r.share)]
-            for r in ordered.itertuples()
-        ]
+
+
+def summary_view(data: ReportData, chosen: str | None, ctx: Context) -> dict[str, Any]:
+    """Chapter 1: the recommended site and how stable it is, the money under the chosen key,
+    whether everyone is better off than alone, the open warnings."""
+    best = ranked(data.sites).iloc[0]
+    site = say(
+        "summary_site",
+        ctx.lang,
+        site=ctx.names.site(plain(best["site_id"]), capital=True),
+        host=best.get("host", "–"),
+        area=ctx.fmt.hectares(best.get("area_ha")),
+        score=ctx.fmt.score(best["score"]),
+    )
+    summary = data.equalisation
+    money = summary_money(summary, chosen, ctx) if summary and chosen else None
+    allocations = [f"key:{chosen}", "shapley", "nucleolus", "prenucleolus"] if chosen else []
     return {
-        "site_id": sheet.site_id,
+        "site": site,
+        "stability": robustness_sentences(odds(data), data.robustness, ctx.names, ctx.fmt),
+        "money": money,
+        "fairness": fairness_rows(summary, allocations, ctx) if summary else [],
+        "warnings": [notice_sentence(n, ctx.names, ctx.fmt) for n in data.warnings],
+    }
+
+
+# --- 2 method --------------------------------------------------------------------------------
+
+
+def method_view(data: ReportData, ctx: Context) -> list[Markup]:
+    """Chapter 2: the method in plain words, one paragraph per step."""
+    lang, fmt, m = ctx.lang, ctx.fmt, data.method
+    weighting = term("weight_method", m.weight_method, lang) or m.weight_method
+    aggregation = term("aggregation", m.aggregation, lang) or m.aggregation
+    exclusions = data.exclusions.lines if data.exclusions else ()
+    paragraphs = [
+        say(
+            "method_tiers",
+            lang,
+            exclusions=len(exclusions),
+            criteria=len(data.criteria),
+            cell=f"{fmt.trimmed(m.cell_size_m)} × {fmt.metres(m.cell_size_m)}",
+        ),
+        say("method_standardise", lang, weighting=weighting, aggregation=aggregation),
+        sites_paragraph(data, ctx),
+        area_paragraph(data, ctx),
+    ]
+    summary = data.equalisation
+    if summary is not None:
+        mechanisms = [
+            Markup("{} ({})").format(term("mechanism", x.name, lang) or x.name, ctx.w("what_if"))
+            if x.needs_new_legislation
+            else Markup.escape(term("mechanism", x.name, lang) or x.name)
+            for x in summary.mechanisms
+        ]
+        paragraphs += [
+            say(
+                "method_finance",
+                lang,
+                years=len(summary.years),
+                start=summary.years[0],
+                rate=fmt.percent(summary.discount_rate_per_year, 1),
+            ),
+            say("method_tax", lang, tax_year=m.tax_year or "–"),
+            say("method_sharing", lang, mechanisms=Markup("; ").join(mechanisms)),
+            say("method_game", lang, rule=game_rule(m, lang)),
+        ]
+    return paragraphs
+
+
+def sites_paragraph(data: ReportData, ctx: Context) -> Markup:
+    m, fmt = data.method, ctx.fmt
+    if m.site_source == "layer":
+        return say("method_sites_layer", ctx.lang)
+    target = (
+        say("method_sites_target", ctx.lang, target=fmt.hectares(m.target_area_ha))
+        if m.target_area_ha
+        else Markup("")
+    )
+    return say(
+        "method_sites_regions",
+        ctx.lang,
+        threshold=fmt.number(m.threshold, 2),
+        min_area=fmt.hectares(m.min_area_ha),
+        target=target,
+        max_sites=m.max_sites,
+    )
+
+
+def area_paragraph(data: ReportData, ctx: Context) -> Markup:
+    m = data.method
+    buffer = (
+        say("method_area_buffer", ctx.lang, buffer=ctx.fmt.metres(m.area_buffer_m))
+        if m.area_buffer_m
+        else Markup("")
+    )
+    if m.area_layer:
+        return say("method_area_layer", ctx.lang, buffer=buffer)
+    return say("method_area_partners", ctx.lang, count=len(m.partners), buffer=buffer)
+
+
+# --- 3 exclusions, 4 criteria ---------------------------------------------------------------------
+
+
+def exclusions_view(data: ReportData, ctx: Context) -> dict[str, Any] | None:
+    """Chapter 3: each exclusion with its rule and the area it removes alone and in sequence."""
+    report = data.exclusions
+    if report is None:
+        return None
+    fmt = ctx.fmt
+    share = report.excluded_ha / report.grid_ha if report.grid_ha else float("nan")
+    return {
+        "intro": say(
+            "exclusions_intro",
+            ctx.lang,
+            excluded=fmt.hectares(report.excluded_ha, 0),
+            grid=fmt.hectares(report.grid_ha, 0),
+            share=fmt.percent(share),
+        ),
+        "rows": [
+            (
+                ctx.names.exclusion(line.name),
+                exclusion_rule(line, ctx.lang, fmt),
+                fmt.number(line.alone_ha, 1),
+                fmt.number(line.in_sequence_ha, 1),
+            )
+            for line in report.lines
+        ],
+        "total": fmt.number(report.excluded_ha, 1),
+    }
+
+
+def criteria_view(data: ReportData, ctx: Context) -> dict[str, Any]:
+    """Chapter 4: each criterion with its layer, standardisation (words and curve) and weight;
+    the AHP matrix and its consistency ratio when the weights came from pairwise judgements."""
+    fmt = ctx.fmt
+    rows = []
+    for c in data.criteria:
+        unit = RAW_UNITS.get(c.kind, "")
+        weight = fmt.percent(c.weight, 1)
+        if c.weight_given is not None:
+            weight = Markup("{} ({})").format(
+                weight, say("weight_given", ctx.lang, given=fmt.trimmed(c.weight_given, 3))
+            )
+        rows.append(
+            {
+                "label": ctx.names.criterion(c.name),
+                "measure": criterion_measure(c, ctx.lang, fmt),
+                "transform": transform_words(c.transform, unit, ctx.lang, fmt),
+                "curve": curve_of(c, ctx),
+                "weight": weight,
+            }
+        )
+    return {"rows": rows, "ahp": ahp_view(data, ctx)}
+
+
+def curve_of(criterion: Criterion, ctx: Context) -> Markup | str:
+    """A small chart of the standardisation (none for categories)."""
+    spec = dict(criterion.transform)
+    if spec.get("kind") == "categorical":
+        return ""
+    if spec.get("points"):
+        spec["points"] = tuple(tuple(p) for p in spec["points"])
+        xs = [p[0] for p in spec["points"]]
+    else:
+        xs = [float(spec[k]) for k in ("a", "b", "c", "d") if spec.get(k) is not None]
+    if not xs:
+        return ""
+    low, high = min(xs), max(xs)
+    pad = (high - low) * 0.15 or 1.0
+    if criterion.kind == "distance":
+        low, high = 0.0, nice_ceiling(high + pad)
+    else:
+        low, high = low - pad, high + pad
+    x = np.linspace(low, high, 121)
+    mu = standardise(x, Transform(**{k: v for k, v in spec.items() if v is not None}))
+    unit = RAW_UNITS.get(criterion.kind, "")
+    return transform_curve(
+        list(x),
+        list(mu),
+        title=ctx.names.criterion(criterion.name),
+        format_x=lambda v: f"{ctx.fmt.trimmed(v, 1)} {unit}".strip(),
+    )
+
+
+def ahp_view(data: ReportData, ctx: Context) -> dict[str, Any] | None:
+    ahp = data.method.ahp
+    if ahp is None:
+        return None
+    fmt = ctx.fmt
+    labels = [ctx.names.criterion(n) for n in ahp.names]
+    return {
+        "intro": say(
+            "ahp_intro",
+            ctx.lang,
+            cr=fmt.number(ahp.cr, 3),
+            lam=fmt.number(ahp.lambda_max, 3),
+            verdict=ctx.w("acceptable" if ahp.acceptable else "not_acceptable"),
+        ),
+        "labels": labels,
+        "rows": [
+            [labels[i], *(fmt.trimmed(v, 3) for v in row)] for i, row in enumerate(ahp.matrix)
+        ],
+    }
+
+
+# --- 5 overview and ranking ----------------------------------------------------------------------
+
+
+def overview_view(data: ReportData, ctx: Context) -> dict[str, Any]:
+    """Chapter 5: the region with the ranked sites, and the ranking table."""
+    fmt, column = ctx.fmt, top_column(data)
+    k = data.robustness.top_k if data.robustness else 3
+    sites = ranked(data.sites)
+    rows = []
+    for _, r in sites.iterrows():
+        rows.append(
+            [
+                str(plain(r.get("rank", "–"))),
+                str(plain(r["site_id"])),
+                fmt.score(r["score"]),
+                fmt.percent(r.get("p_first")),
+                fmt.percent(r.get(column)),
+                ctx.names.municipality(str(r.get("host", "–"))),
+                fmt.number(r.get("area_ha"), 1),
+            ]
+        )
+    has_map = isinstance(data.sites, GeoDataFrame) and len(data.municipalities)
+    return {
+        "map": overview_map(
+            data.municipalities, data.method.partners, data.sites, title=ctx.w("overview")
+        )
+        if has_map
+        else "",
+        "columns": [
+            ctx.w("rank"),
+            ctx.w("site"),
+            ctx.w("score"),
+            ctx.w("p_first"),
+            str(say("p_top", ctx.lang, k=k)),
+            ctx.w("host"),
+            ctx.w("area") + " (ha)",
+        ],
+        "rows": rows,
+    }
+
+
+# --- 6 site sheets ---------------------------------------------------------------------------
+
+
+def sheet_view(sheet: SiteSheet, data: ReportData, ctx: Context) -> dict[str, Any]:
+    """One site's sheet: map, facts, the score as contributions, the split, the robustness."""
+    fmt, names = ctx.fmt, ctx.names
+    weights = {c.name: c.weight for c in data.criteria}
+    parts = [
+        Contribution(names.criterion(n), weights.get(n, 0.0), float(v))
+        for n, v in sheet.breakdown.items()
+    ]
+    facts = [
+        (ctx.w("score"), fmt.score(sheet.score)),
+        (ctx.w("rank"), "–" if sheet.rank is None else str(sheet.rank)),
+        (ctx.w("area"), fmt.hectares(sheet.area_ha)),
+        (ctx.w("host"), names.municipality(sheet.host or "–")),
+    ]
+    summary = data.equalisation
+    equalised = summary is not None and str(summary.site_id) == str(sheet.site_id)
+    if equalised:
+        facts += [
+            (ctx.w("npv"), fmt.euro_of_cents(summary.npv_cents)),
+            (ctx.w("payback"), str(summary.payback_year or ctx.w("no_payback"))),
+        ]
+    wlc = data.method.aggregation == "wlc"
+    return {
+        "site_id": plain(sheet.site_id),
+        "title": say("sheet", ctx.lang, site=names.site(plain(sheet.site_id))),
         "facts": facts,
         "snapshot": site_snapshot(
-            sheet.geometry, sheet.crs, sheet.municipalities, title=text["map_snapshot"], size=300
+            sheet.geometry, sheet.crs, sheet.municipalities, title=ctx.w("location"), size=300
         ),
-        "chart": criteria_chart(sheet.breakdown, title=text["breakdown"], width=340),
-        "split": split,
-        "exclusions": [
-            (str(e.get("name", "–")), formats.number(e.get("distance_m"), 0))
+        "contributions": [
+            (p.label, fmt.number(p.value, 2), fmt.percent(p.weight, 1), fmt.number(p.part, 3))
+            for p in parts
+        ],
+        "score_sum": fmt.number(sum(p.part for p in parts), 3),
+        "bars": contribution_bars(
+            parts,
+            title=ctx.w("contributions"),
+            format_value=lambda v: fmt.number(v, 3),
+            total_label=ctx.w("score"),
+        ),
+        "contributions_note": ""
+        if wlc
+        else say(
+            "contributions_other",
+            ctx.lang,
+            aggregation=term("aggregation", data.method.aggregation, ctx.lang),
+        ),
+        "split": split_rows(sheet, ctx),
+        "nearby_title": say("nearby", ctx.lang, distance=fmt.metres(NEARBY_M)),
+        "nearby": [
+            (names.exclusion(str(e.get("name"))), fmt.metres(e.get("distance_m")))
             for e in sheet.exclusions_nearby
         ],
-        "finance": [
-            (finance_label(k, text), finance_value(k, v, formats)) for k, v in sheet.finance.items()
-        ],
+        "odds": site_odds(
+            plain(sheet.site_id), sheet.p_first, sheet.p_top, data.robustness, names, fmt
+        ),
+        "finance_note": ""
+        if equalised or summary is None
+        else say("finance_elsewhere", ctx.lang, site=names.site(summary.site_id)),
     }
 
 
-def finance_label(name: str, text: Mapping[str, str]) -> str:
-    """The label of a finance item: translated when known (``npv_eur`` -> "npv")."""
-    short = str(name).removesuffix("_eur")
-    return text.get(short, short.replace("_", " ").capitalize())
-
-
-def finance_value(name: str, value: Any, formats: Formats) -> str:
-    if str(name).endswith("_eur"):
-        return formats.euro(value)
-    return formats.number(value, 2) if isinstance(plain(value), float) else str(plain(value))
-
-
-def equalisation_view(
-    summary: Mapping[str, Any] | None, text: Mapping[str, str], formats: Formats
-) -> dict | None:
-    """What the template shows of the equalisation summary; tolerant of missing parts."""
-    if not summary:
-        return None
-    keys = summary.get("keys") or {}
-    key_names = [str(k) for k in keys]
-    partners = list(dict.fromkeys(str(p) for k in keys.values() for p in (k or {})))
-
-    def entry(key: Any, partner: str) -> Mapping[str, Any]:
-        return {str(p): v for p, v in (keys[key] or {}).items()}.get(partner) or {}
-
-    side_by_side = [
-        [partner, *(formats.euro(entry(k, partner).get("net_pv_eur")) for k in keys)]
-        for partner in partners
-    ]
-    per_key = [
+def split_rows(sheet: SiteSheet, ctx: Context) -> list[tuple[str, str, str]]:
+    """The municipalities a site lies in, largest first, with whole percentages that add up to
+    100 (largest remainder)."""
+    if sheet.split is None or not len(sheet.split):
+        return []
+    ordered = sheet.split.sort_values(["share", "municipality"], ascending=[False, True])
+    shares = percentages({str(r.municipality): float(r.share) for r in ordered.itertuples()})
+    return [
         (
-            str(k),
-            [
-                [
-                    partner,
-                    *(
-                        formats.euro(entry(k, partner).get(field))
-                        for field in ("paid_eur", "received_eur", "net_eur", "net_pv_eur")
-                    ),
-                ]
-                for partner in partners
-            ],
+            ctx.names.municipality(str(r.municipality)),
+            ctx.fmt.hectares(r.area_ha),
+            f"{shares[str(r.municipality)]}\u00a0%",
         )
-        for k in keys
+        for r in ordered.itertuples()
     ]
-    chart_values = {
-        str(k): {p: finite(entry(k, p).get("net_pv_eur")) for p in partners} for k in keys
-    }
-    core_class, core_text, violations = core_words(summary.get("core"), text, formats)
+
+
+# --- 7 sensitivity ---------------------------------------------------------------------------
+
+
+def sensitivity_view(data: ReportData, ctx: Context) -> dict[str, Any]:
+    """Chapter 7: the weight sweep as a tornado and in words."""
+    ranges = data.leader_ranges
+    if not ranges:
+        return {"chart": "", "sentence": sweep_sentence((), ctx.names, ctx.fmt), "caption": ""}
+    bars = [
+        TornadoBar(
+            ctx.names.criterion(r.criterion),
+            0.0 if r.loses_below is None else r.loses_below,
+            1.0 if r.loses_above is None else r.loses_above,
+            r.weight,
+            None if r.rival_below is None else ctx.names.site(r.rival_below),
+            None if r.rival_above is None else ctx.names.site(r.rival_above),
+        )
+        for r in ranges
+    ]
+    leader = ctx.names.site(ranges[0].leader)
     return {
-        "site_id": plain(summary.get("site_id")),
-        "npv": formats.euro(summary.get("npv_eur")) if "npv_eur" in summary else "",
-        "key_names": key_names,
-        "side_by_side": side_by_side if partners else [],
-        "per_key": per_key,
-        "chart": grouped_bars(chart_values, title=text["net_pv"], format_value=formats.euro)
-        if partners
-        else "",
-        "years": yearly_table(summary.get("ledger"), text, formats),
-        "transfers": [
-            (str(t.get("from", "–")), str(t.get("to", "–")), formats.euro(t.get("amount_eur")))
-            for t in summary.get("transfers") or []
-        ],
-        "core_class": core_class,
-        "core_text": core_text,
-        "violations": violations,
+        "chart": tornado(bars, title=ctx.w("sensitivity"), format_value=ctx.fmt.percent),
+        "caption": say("tornado_caption", ctx.lang, site=leader),
+        "sentence": sweep_sentence(ranges, ctx.names, ctx.fmt),
     }
 
 
-def finite(value: Any) -> float:
-    value = plain(value)
-    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
-
-
-def core_words(core: Any, text: Mapping[str, str], formats: Formats) -> tuple[str, str, list[str]]:
-    """The core check in plain words: (css class, sentence, one line per violation)."""
-    if not isinstance(core, Mapping) or "in_core" not in core:
-        return "muted", text["core_unknown"], []
-    if core["in_core"]:
-        return "ok", text["core_ok"], []
-    violations = [violation_words(v, formats) for v in core.get("violations") or []]
-    return "bad", text["core_violated"] + ".", violations
-
-
-def violation_words(violation: Any, formats: Formats) -> str:
-    if isinstance(violation, Mapping):
-        coalition = violation.get("coalition", violation.get("players", "?"))
-        if isinstance(coalition, (list, tuple)):
-            coalition = " + ".join(map(str, coalition))
-        excess = violation.get("excess_eur", violation.get("excess"))
-        return f"{coalition}: {formats.euro(excess)}" if excess is not None else str(coalition)
-    if isinstance(violation, (list, tuple)):
-        return " + ".join(map(str, violation))
-    return str(violation)
-
-
-def yearly_table(ledger: Any, text: Mapping[str, str], formats: Formats) -> dict | None:
-    """Net per partner per year from ``ledger`` rows (``year``, ``partner``, ``net_eur``)."""
-    if not ledger:
-        return None
-    frame = pd.DataFrame(list(ledger))
-    if not {"year", "partner", "net_eur"} <= set(frame.columns):
-        logger.warning("equalisation ledger lacks year/partner/net_eur; per-year table skipped")
-        return None
-    table = frame.pivot_table(index="year", columns="partner", values="net_eur", aggfunc="sum")
-    return {
-        "columns": [text["year"], *map(str, table.columns)],
-        "rows": [
-            [str(plain(year)), *(formats.number(v, 0) for v in row)]
-            for year, row in zip(table.index, table.to_numpy(), strict=True)
-        ],
-    }
-
-
-def assumption_row(
-    assumption: Mapping[str, Any], text: Mapping[str, str], formats: Formats
-) -> tuple[str, str, str, str]:
-    value = plain(assumption.get("value"))
-    shown = (
-        formats.number(value, 4).rstrip("0").rstrip(",.")
-        if isinstance(value, float)
-        else ("–" if value is None else str(value))
-    )
-    source = assumption.get("source") or "illustrative"
-    if str(source).lower() == "illustrative":
-        source = text["illustrative"]
-    return str(assumption.get("name", "–")), shown, str(assumption.get("unit") or ""), str(source)
-
-
-def cooperation_row(
-    advice: Mapping[str, Any], text: Mapping[str, str]
-) -> tuple[str, str, str, str]:
-    fits = bool(advice.get("fits"))
-    return (
-        str(advice.get("form", "–")),
-        text["yes"] if fits else text["no"],
-        "ok" if fits else "bad",
-        str(advice.get("reason", "")),
-    )
-
-
-# --- building sheets from map data ----------------------------------------------------------
+# --- building sheets -------------------------------------------------------------------------
 
 
 def site_sheet(
-    data: MapData,
+    sites: GeoDataFrame,
+    split: pd.DataFrame,
+    municipalities: GeoDataFrame,
     site_id: Any,
     *,
-    exclusions_nearby: Sequence[Mapping[str, Any]] | None = None,
-    finance: Mapping[str, Any] | None = None,
+    exclusions: Mapping[str, GeoDataFrame] | None = None,
+    top_k: int = 3,
     within_m: float = NEARBY_M,
 ) -> SiteSheet:
-    """The report sheet of one site of ``data``.
-
-    When ``exclusions_nearby`` is not given, it lists every exclusion layer of ``data`` within
-    ``within_m`` of the site with its shortest distance (0 when they overlap).
-    """
-    sites = data.sites
+    """The dossier sheet of one site of ``sites``: its split, its criterion values, and every
+    exclusion layer of ``exclusions`` within ``within_m`` of it (0 when they overlap)."""
     require_columns(sites, ("site_id", "score"), what="sites")
-    match = sites[sites["site_id"] == site_id]
+    match = sites[sites["site_id"].astype(str) == str(site_id)]
     if match.empty:
         raise MapDataError(
             f"site {site_id!r} is not among the sites ({len(sites)} given); pass one of their ids."
         )
     row = match.iloc[0]
-    split = data.site_municipalities
-    own_split = split[split["site_id"] == site_id] if "site_id" in split else None
-    if exclusions_nearby is None:
-        exclusions_nearby = nearby(row.geometry, sites.crs, data.exclusions, within_m=within_m)
+    own = split[split["site_id"].astype(str) == str(site_id)] if "site_id" in split else None
+    column = f"p_top{top_k}"
     return SiteSheet(
-        site_id=plain(site_id),
+        site_id=plain(row["site_id"]),
         score=float(row["score"]),
         rank=int(row["rank"]) if "rank" in row and pd.notna(row["rank"]) else None,
         area_ha=float(row["area_ha"]) if "area_ha" in row else float(row.geometry.area / 1e4),
         host=str(row["host"]) if "host" in row and pd.notna(row["host"]) else None,
         geometry=row.geometry,
         crs=str(sites.crs),
-        municipalities=data.municipalities,
+        municipalities=municipalities,
         breakdown={n: float(row[CRITERION_PREFIX + n]) for n in criterion_names(sites)},
-        split=own_split,
-        exclusions_nearby=tuple(exclusions_nearby),
-        finance=dict(finance or {}),
-        p_first=float(row["p_first"]) if "p_first" in row else None,
-        p_top3=float(row["p_top3"]) if "p_top3" in row else None,
+        split=own,
+        exclusions_nearby=tuple(
+            nearby(row.geometry, sites.crs, exclusions or {}, within_m=within_m)
+        ),
+        p_first=float(row["p_first"]) if "p_first" in row and pd.notna(row["p_first"]) else None,
+        p_top=float(row[column]) if column in row and pd.notna(row[column]) else None,
     )
 
 
@@ -400,19 +607,16 @@ def nearby(
 
 
 def top_sheets(
-    data: MapData, *, count: int = 3, finance: Mapping[Any, Mapping[str, Any]] | None = None
+    sites: GeoDataFrame,
+    split: pd.DataFrame,
+    municipalities: GeoDataFrame,
+    *,
+    count: int = 3,
+    exclusions: Mapping[str, GeoDataFrame] | None = None,
+    top_k: int = 3,
 ) -> list[SiteSheet]:
-    """Sheets of the ``count`` best-ranked sites (by ``rank``, else by ``score``).
-
-    ``finance`` maps a site id to its finance summary (see :class:`SiteSheet`).
-    """
-    sites = data.sites
-    if "rank" in sites:
-        ordered = sites.sort_values("rank")
-    else:
-        ordered = sites.sort_values("score", ascending=False)
-    finance = finance or {}
+    """Sheets of the ``count`` best-ranked sites (by ``rank``, else by ``score``)."""
     return [
-        site_sheet(data, site_id, finance=finance.get(plain(site_id)))
-        for site_id in ordered["site_id"].head(count)
+        site_sheet(sites, split, municipalities, site_id, exclusions=exclusions, top_k=top_k)
+        for site_id in ranked(sites)["site_id"].head(count)
     ]

@@ -229,7 +229,8 @@ def site_snapshot(
     bar_px = bar_m * view.scale
     body.append(
         f"<line x1='10' x2='{10 + bar_px:.1f}' y1='{size - 12}' y2='{size - 12}' "
-        f"stroke='#000' stroke-width='3'/><text x='10' y='{size - 18}'>{bar_m:,.0f} m</text>"
+        f"stroke='#000' stroke-width='3'/><text x='10' y='{size - 18}'>"
+        f"{text(_kilometres(bar_m))}</text>"
     )
     return svg_root(size, size, body, label=title)
 
@@ -264,3 +265,91 @@ def nice_length(length_m: float) -> float:
     """The largest 1, 2 or 5 x 10^k metres not above ``length_m`` (for a scale bar)."""
     power = 10 ** math.floor(math.log10(max(length_m, 1e-9)))
     return max(step * power for step in (1, 2, 5) if step * power <= length_m)
+
+
+def overview_map(
+    municipalities: GeoDataFrame,
+    partners: Sequence[str],
+    sites: GeoDataFrame,
+    *,
+    title: str,
+    size: float = 640,
+) -> Markup:
+    """The region north up: the partners (light green, the study area outlined), the other
+    municipalities (grey), every site (dark green) with its rank in a circle, and each
+    municipality's name inside its outline. ``sites`` carry ``rank``; both frames are drawn in
+    the CRS of ``sites``."""
+    towns = municipalities.to_crs(sites.crs) if municipalities.crs is not None else municipalities
+    inside = towns[towns["name"].isin(list(partners))] if len(partners) else towns
+    x0, y0, x1, y1 = inside.total_bounds
+    side = max(x1 - x0, y1 - y0, 1.0) * 1.08
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    view = SnapshotView(cx - side / 2, cy + side / 2, size / side, size)
+
+    def to_svg(geometry: BaseGeometry) -> str:
+        return svg_path(geometry, origin=(view.x_min, view.y_max), scale=view.scale)
+
+    body = [f"<rect width='{size}' height='{size}' fill='#fbfbf8'/>"]
+    member = towns["name"].isin(list(partners)).to_numpy() if len(partners) else None
+    visible = shapely.intersection(towns.geometry.to_numpy(), view.box())
+    for i, geometry in enumerate(visible):
+        if geometry.is_empty:
+            continue
+        fill = "#e5f2d9" if member is None or member[i] else "#e6e6e6"
+        body.append(
+            f"<path d='{to_svg(geometry)}' fill='{fill}' stroke='#888' stroke-width='0.8'/>"
+        )
+    area = shapely.intersection(inside.union_all(), view.box())
+    body.append(f"<path d='{to_svg(area)}' fill='none' stroke='#1a9641' stroke-width='2.5'/>")
+    for name, point in town_labels(towns, view):
+        x, y = view.to_px(point.x, point.y)
+        body.append(
+            f"<text x='{x:.1f}' y='{y:.1f}' text-anchor='middle' fill='#555' "
+            f"font-size='10'>{text(name)}</text>"
+        )
+    ordered = sites.sort_values("rank")
+    for geometry in ordered.geometry:
+        body.append(f"<path d='{to_svg(geometry)}' fill='#0b6e2a' stroke='#063d17'/>")
+    points = [view.to_px(p.x, p.y) for p in ordered.geometry.representative_point()]
+    for (x, y), (bx, by), rank in zip(points, badge_places(points), ordered["rank"], strict=True):
+        body.append(
+            f"<line x1='{x:.1f}' y1='{y:.1f}' x2='{bx:.1f}' y2='{by:.1f}' stroke='#063d17'/>"
+            f"<circle cx='{bx:.1f}' cy='{by:.1f}' r='9' fill='#fff' stroke='#063d17' "
+            f"stroke-width='1.5'/><text x='{bx:.1f}' y='{by + 4:.1f}' text-anchor='middle' "
+            f"font-weight='700' font-size='11'>{text(int(rank))}</text>"
+        )
+    bar_m = nice_length(view.extent / 5)
+    body.append(
+        f"<line x1='12' x2='{12 + bar_m * view.scale:.1f}' y1='{size - 14}' y2='{size - 14}' "
+        f"stroke='#000' stroke-width='3'/><text x='12' y='{size - 20}'>"
+        f"{text(_kilometres(bar_m))}</text>"
+    )
+    return svg_root(size, size, body, label=title)
+
+
+#: Where a site's rank badge may go, relative to the site (pixels), first choice first.
+BADGE_OFFSETS = tuple(
+    (round(r * math.sin(a), 1), round(-r * math.cos(a), 1))
+    for r in (16, 34, 52)
+    for a in (0.0, 0.9, -0.9, 1.8, -1.8, 2.6, -2.6, math.pi)
+)
+
+
+def badge_places(points: Sequence[tuple[float, float]], *, gap: float = 20) -> list[tuple]:
+    """A spot for each badge near its point, at least ``gap`` pixels from the badges placed
+    before it (the best-ranked first) and from the other points."""
+    placed: list[tuple[float, float]] = []
+    for x, y in points:
+        spots = [(x + dx, y + dy) for dx, dy in BADGE_OFFSETS]
+        free = [
+            spot
+            for spot in spots
+            if all(math.dist(spot, other) >= gap for other in placed)
+            and all(math.dist(spot, p) >= gap * 0.6 for p in points)
+        ]
+        placed.append(free[0] if free else spots[0])
+    return placed
+
+
+def _kilometres(length_m: float) -> str:
+    return f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"

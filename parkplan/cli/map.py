@@ -54,7 +54,17 @@ def map_command(
 @options.output_file("report.html, or report.pdf (printed by headless Chromium).")
 @options.scenario("Report on a scenario's results instead.")
 @options.lang
-def report_command(study_dir: Path, output: Path, scenario: str | None, lang: str) -> None:
+@click.option(
+    "--chromium",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="Chromium executable that prints a PDF (default: $PARKPLAN_CHROMIUM, else "
+    "/usr/bin/chromium).",
+)
+def report_command(
+    study_dir: Path, output: Path, scenario: str | None, lang: str, chromium: Path | None
+) -> None:
     """Write the dossier for a mayors' conference (HTML or PDF)."""
     suffix = output.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
@@ -64,7 +74,7 @@ def report_command(study_dir: Path, output: Path, scenario: str | None, lang: st
         )
     html = render_report(study_dir, scenario=scenario, lang=lang)
     if suffix == ".pdf":
-        html_to_pdf(html, output)
+        html_to_pdf(html, output, chromium=chromium)
     else:
         write_text_atomically(output, html)
     click.echo(f"report written to {output}")

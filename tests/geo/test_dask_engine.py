@@ -137,6 +137,7 @@ def scored(model, client, tmp_path_factory):
         block_size=BLOCK,
         criterion_dir=out / "local",
         raw_dir=out / "local_raw",
+        exclusion_path=out / "local_exclusions.tif",
     )
     calls: list[tuple[int, int, int]] = []
 
@@ -153,6 +154,7 @@ def scored(model, client, tmp_path_factory):
         block_size=BLOCK,
         criterion_dir=out / "dask",
         raw_dir=out / "dask_raw",
+        exclusion_path=out / "dask_exclusions.tif",
         progress=progress,
     )
     return local, distributed, calls
@@ -202,6 +204,27 @@ def test_exclusion_report_and_statistics_equal_the_local_ones(scored):
             getattr(local.stats, field), rel=1e-12
         )
     assert (distributed.weights, distributed.criteria) == (local.weights, local.criteria)
+
+
+def test_exclusion_raster_equals_the_local_one_and_names_the_first_exclusion(model, scored):
+    local, distributed, _ = scored
+    _, exclusions = model
+    with (
+        rasterio.open(distributed.exclusion_path) as src,
+        rasterio.open(local.exclusion_path) as ref,
+    ):
+        assert src.dtypes[0] == "uint8" and src.overviews(1) == ref.overviews(1)
+        ours, theirs = src.read(1), ref.read(1)
+    np.testing.assert_array_equal(ours, theirs)
+    whole = Window(0, 0, GRID.width, GRID.height)
+    masks = [e.mask_block(GRID, whole) for e in exclusions]
+    expected = np.zeros(GRID.shape, dtype=np.uint8)
+    for index, mask in reversed(list(enumerate(masks))):
+        expected[mask] = index + 1
+    np.testing.assert_array_equal(ours, expected)
+    assert set(np.unique(ours)) == set(range(len(exclusions) + 1))  # every code occurs
+    # a cell scores exactly where no exclusion applies (or a criterion has no data)
+    assert not np.isfinite(_read(local.path))[ours > 0].any()
 
 
 def test_progress_reports_every_block_once_with_few_blocks_in_flight(scored, client):

@@ -125,6 +125,47 @@ def test_streaming_equals_naive_computation(grid, tmp_path, model, read_raster, 
     assert sorted(os.listdir(tmp_path / "out")) == ["score.tif"]
 
 
+def test_exclusion_raster_names_the_first_exclusion_of_each_cell(grid, tmp_path, model):
+    criteria, exclusions, _, excluded = model
+    result = score(
+        grid,
+        criteria,
+        WEIGHTS,
+        exclusions=exclusions,
+        out_path=tmp_path / "score.tif",
+        block_size=48,
+        exclusion_path=tmp_path / "exclusions.tif",
+    )
+    assert result.exclusion_path == tmp_path / "exclusions.tif"
+    with rasterio.open(result.path) as scores, rasterio.open(result.exclusion_path) as src:
+        assert src.dtypes[0] == "uint8" and src.nodata is None
+        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        assert (src.transform, src.crs) == (scores.transform, scores.crs)
+        codes = src.read(1)
+    x0, y0, *_ = grid.bounds
+    xs, ys = grid.cell_centres()
+    in_nature = shapely.contains_xy(shapely.Point(x0 + 700, y0 + 600).buffer(177), xs, ys)
+    np.testing.assert_array_equal(codes > 0, excluded)
+    np.testing.assert_array_equal(codes == 1, in_nature)  # nature is listed first
+    assert ((codes == 2) == (excluded & ~in_nature)).all() and (codes == 2).any()
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        ["exclusions.tif", "score.tif", "slope.tif", "noise.tif", "price.tif"]
+    )
+
+
+def test_exclusion_raster_is_all_zero_without_exclusions(grid, tmp_path, model):
+    criteria, *_ = model
+    result = score(
+        grid,
+        criteria,
+        WEIGHTS,
+        out_path=tmp_path / "score.tif",
+        exclusion_path=tmp_path / "exclusions.tif",
+    )
+    with rasterio.open(result.exclusion_path) as src:
+        assert not src.read(1).any()
+
+
 def test_output_is_a_cog_with_overviews(tmp_path, write_raster):
     grid = Grid("EPSG:31370", 0.0, 300_000.0, 25.0, 1100, 700)
     criterion = RasterCriterion(

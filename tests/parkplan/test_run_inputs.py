@@ -72,7 +72,8 @@ def test_weights_that_do_not_sum_to_one_are_rescaled_and_said(capsys, root):
     assert facts["weights_given"] == {"station": 1.0, "road": 1.0}
     assert facts["weights"] == {"station": 0.5, "road": 0.5}
     assert any("sum to 2" in warning for warning in facts["warnings"])
-    assert "sum to 2" in (root / "report.html").read_text(encoding="utf-8")
+    dossier = (root / "report.html").read_text(encoding="utf-8")  # in Dutch by default
+    assert "tellen op tot 2 in plaats van 1" in dossier and "50" in dossier
 
 
 def test_an_empty_partner_list_keeps_the_earlier_ledger_and_says_so(capsys, root):

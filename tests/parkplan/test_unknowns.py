@@ -84,8 +84,8 @@ def test_an_assumed_unknown_is_stated_everywhere_with_its_effect(capsys, root):
         rows = list(csv.DictReader(f))
     assert all(("assumed" in r["assumed"]) == (r["partner"] == "Bovendijk") for r in rows)
     report = (root / "report.html").read_text(encoding="utf-8")
-    assert 'id="assumed"' in report and "mediaan" not in report  # the source is shown as given
-    assert "median of the 2 partners whose municipal_opcentiemen is known" in report
+    assert 'id="assumed"' in report and "municipal_opcentiemen" not in report  # said in words
+    assert "mediaan van de 2 partners waarvan gemeentelijke opcentiemen bekend is" in report
     assert "Bovendijk: municipal_opcentiemen = 1000" in (root / "map.html").read_text("utf-8")
 
 

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyogrio
 import rasterio
@@ -63,7 +64,7 @@ def arm(kill_at):
             return real_write(self, window, values)
         blocks.CogWriter.write = write
     elif kind == "write_gpkg":
-        from parkplan import workspace
+        from parkplan.workspace import files as workspace
         real_gpkg = workspace.write_gpkg
         def write_gpkg(*a, **k):
             real_gpkg(*a, **k)
@@ -200,6 +201,8 @@ def valid_result(path: Path) -> None:
     elif suffix == ".tif":
         with rasterio.open(path) as src:
             src.read()
+    elif suffix == ".xlsx":
+        assert openpyxl.load_workbook(path, read_only=True).sheetnames
     elif suffix == ".toml":
         pass
     else:

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
@@ -43,6 +44,9 @@ def run_ids_of(root: Path) -> dict[str, set[str]]:
             ids[name] = set(pd.read_csv(path, dtype=str)["run_id"])
         elif name.endswith(".gpkg"):
             ids[name] = set(pyogrio.read_dataframe(path, read_geometry=False)["run_id"])
+        elif name.endswith(".xlsx"):
+            summary = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+            ids[name] = {str(summary["B2"].value)}
         elif name == "run.json":
             ids[name] = {json.loads(path.read_text(encoding="utf-8"))["run"]["run_id"]}
         elif name.endswith(".json"):

@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from branca.colormap import LinearColormap
+from map_fixtures import legend_entries, site_collection
 from webmap_fixtures import XSS, map_data
 
-from webmap.colours import SCORE_COLOURS, colour_scores, score_colormap, score_hex, score_lut
+from webmap.colours import NODATA_HEX, RAMPS, colour_scores, legend_stops, score_hex, score_lut
 from webmap.display import site_features
 from webmap.errors import MapDataError
 from webmap.i18n import LABELS, label, labels
@@ -37,25 +37,6 @@ def start_tags(page: str) -> list[tuple[str, dict]]:
     return parser.tags
 
 
-def embedded_features(page: str) -> list[dict]:
-    """Every GeoJSON FeatureCollection the page hands to Leaflet, properties unpacked."""
-    collections = []
-    for data, fields in re.findall(r"parkplan\.unpack\((.*?), (\[[^\]]*\])\), \{style", page):
-        names = json.loads(fields)
-        collection = json.loads(data)
-        for feature in collection["features"]:
-            values = feature["properties"]
-            feature["properties"] = {
-                k: v for k, v in zip(names, values, strict=True) if v is not None
-            }
-        collections.append(collection)
-    return collections
-
-
-def site_collection(page: str) -> dict:
-    return next(c for c in embedded_features(page) if "fill" in c["features"][0]["properties"])
-
-
 def test_sites_carry_breakdown_split_and_robustness(data):
     features = site_features(data, tolerance_m=1.0)["features"]
     first = next(f["properties"] for f in features if f["properties"]["site_id"] == 1)
@@ -63,10 +44,10 @@ def test_sites_carry_breakdown_split_and_robustness(data):
     expected = [row.c_motorway, row.c_station, row.c_nuisance]
     assert first["c"] == pytest.approx(expected, abs=0.0051)  # two decimals are shown
     assert first["p_first"] == 0.62 and first["p_top3"] == 0.97
-    split = {name: (area, share) for name, area, share in first["split"]}
-    assert split == {"Westdorp": (24.0, 0.5), "Middelkerke-Oost": (24.0, 0.5)}
-    shares = [share for f in features for _, _, share in [r for r in f["properties"]["split"]]]
-    assert all(0 < s <= 1 for s in shares)
+    split = {name: (area, percent) for name, area, percent, _ in first["split"]}
+    assert split == {"Westdorp": (24.0, 50), "Middelkerke-Oost": (24.0, 50)}
+    for feature in features:
+        assert sum(row[2] for row in feature["properties"]["split"]) == 100
 
 
 def test_site_geometry_is_wgs84_and_rounded(data):
@@ -82,44 +63,40 @@ def test_page_embeds_sites_with_score_colours(data):
     page = map_html(data)
     sites = site_collection(page)["features"]
     assert len(sites) == len(data.sites)
-    colormap = score_colormap()
     for feature in sites:
         props = feature["properties"]
-        assert props["fill"] == colormap.rgb_hex_str(props["score"])
+        assert [props["fill"]] == score_hex([props["score"]])
 
 
-def test_colour_scale_ends_and_middle():
-    assert score_hex([0.0, 0.5, 1.0, float("nan")]) == ["#d7191c", "#ffffbf", "#1a9641", "#9e9e9e"]
-    assert score_hex([-1.0, 2.0]) == ["#d7191c", "#1a9641"]  # clipped to 0..1
+@pytest.mark.parametrize("ramp", list(RAMPS))
+def test_colour_scale_ends_and_middle(ramp):
+    first, *_, last = RAMPS[ramp]
+    assert score_hex([0.0, 1.0, float("nan")], ramp) == [first, last, NODATA_HEX]
+    assert score_hex([-1.0, 2.0], ramp) == [first, last]  # clipped to 0..1
 
 
-def test_raster_colours_follow_the_colormap_and_nan_is_transparent():
+def test_raster_colours_follow_the_lookup_table_and_nan_is_transparent():
     values = np.array([[0.0, 0.5], [1.0, np.nan]])
     rgba = colour_scores(values)
-    colormap = LinearColormap(list(SCORE_COLOURS), vmin=0, vmax=1)
-    assert tuple(rgba[0, 0]) == colormap.rgba_bytes_tuple(0.0)
-    assert tuple(rgba[0, 1]) == colormap.rgba_bytes_tuple(0.5)
-    assert tuple(rgba[1, 0]) == colormap.rgba_bytes_tuple(1.0)
-    assert rgba[1, 1, 3] == 0
     lut = score_lut()
-    for i in (0, 64, 200, 255):
-        assert tuple(lut[i]) == colormap.rgba_bytes_tuple(i / 255)
+    assert (rgba[0, 0] == lut[0]).all() and (rgba[0, 1] == lut[128]).all()
+    assert (rgba[1, 0] == lut[255]).all() and rgba[1, 1, 3] == 0
+    assert "#" + bytes(lut[0, :3]).hex() == RAMPS["viridis"][0]
 
 
 def test_legend_shows_the_scale_stops(data):
-    page = map_html(data)
-    call = re.search(r"parkplan\.legend\([^,]+, (\{.*?\})\);", page)
-    legend = json.loads(call.group(1))
-    assert legend["stops"][0] == [0.0, SCORE_COLOURS[0]]
-    assert legend["stops"][-1] == [1.0, SCORE_COLOURS[-1]]
-    assert legend["title"] == label("legend", "nl")
+    entries = legend_entries(map_html(data))
+    ramp = next(e for e in entries if e["kind"] == "ramp")
+    assert ramp["stops"] == [list(stop) for stop in legend_stops()]
+    assert ramp["stops"][0] == [0.0, RAMPS["viridis"][0]]
+    assert ramp["title"] == label("legend", "nl")
 
 
 def test_layers_and_plugins_are_on_the_map(data):
     page = map_html(data, lang="en")
-    for name in ("Municipalities", "Suitability", "Excluded: Natura 2000", "Candidate sites"):
+    for name in ("Municipalities", "Suitability", "Natura 2000", "Candidate sites"):
         assert json.dumps(name) in page  # an entry of the layer control
-    assert "L.control.layers" in page
+    assert "parkplan.layers(" in page and "L.Control.Layers.extend" in page
     assert "L.control.fullscreen" in page
     assert "L.Control.Measure" not in page  # leaflet-measure needs eval, which the CSP forbids
     assert "parkplan.scale(" in page  # a metric scale bar
@@ -141,8 +118,8 @@ def test_basemap_and_minimap_only_when_the_study_has_a_basemap(data):
 def test_labels_follow_the_language(data, lang):
     page = map_html(data, lang=lang)
     other = "en" if lang == "nl" else "nl"
-    assert json.dumps(label("sites", lang)) in page
-    assert json.dumps(label("sites", other)) not in page
+    assert json.dumps(label("map_sites", lang)) in page
+    assert json.dumps(label("map_sites", other)) not in page
     context = json.loads(re.search(r"var map_context_\w+ = (\{.*?\});", page).group(1))
     assert context["labels"] == labels(lang)
 
@@ -184,7 +161,7 @@ def test_sites_without_optional_columns_or_with_nan_scores(data):
     features = site_collection(map_html(bare))["features"]
     props = {f["properties"]["site_id"]: f["properties"] for f in features}
     assert props[2]["fill"] == "#9e9e9e" and "score" not in props[2]  # grey, no score
-    assert set(props[1]) == {"site_id", "score", "fill", "c", "split"}
+    assert set(props[1]) == {"site_id", "score", "fill", "c", "split", "at"}
 
 
 def test_a_map_without_sites_still_renders(data):
