@@ -10,8 +10,9 @@ when its centre lies inside it (GDAL's default rasterisation). Features must be 
 projected CRS; a geographic CRS or another CRS is refused.
 
 - :class:`DistanceCriterion`: Euclidean distance (m) from each cell centre to the nearest
-  feature; 0 inside polygons. Lines and rings are densified to vertices at most half a cell
-  apart and searched with a k-d tree, so the distance is at most a quarter cell too long.
+  feature; 0 inside polygons. Computed once for the whole grid by :mod:`geo.distance` (never
+  below the exact distance, at most ``tolerance_m``, default 1 m, above it) and read from a
+  stored raster, optionally cached across runs (``cache_dir``).
 - :class:`RasterCriterion`: the value of a raster already aligned to the grid.
 - :class:`ZoningCriterion`: the category of the zone under the cell centre, coded as the
   index into :attr:`ZoningCriterion.categories` (−1: outside every zone); its categorical
@@ -24,9 +25,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import re
+import secrets
+import shutil
+import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -38,8 +44,15 @@ from pyproj import CRS
 from rasterio.enums import MergeAlg
 from rasterio.windows import Window
 from scipy.signal import fftconvolve
-from scipy.spatial import cKDTree
 
+from geo.distance import (
+    DEFAULT_TOLERANCE_M,
+    MIN_TOLERANCE_M,
+    DistanceField,
+    cache_key,
+    default_spacing_m,
+    write_distance_raster,
+)
 from geo.errors import ColumnError, CRSError, GeometryError, ModelError
 from geo.grid import Grid, projected_crs
 from geo.layers.blocks import ThreadLocalReader, check_aligned, window_bounds, window_transform
@@ -179,35 +192,109 @@ class Criterion:
 
 
 class DistanceCriterion(Criterion):
-    """Distance in metres from each cell centre to the nearest feature (0 inside polygons)."""
+    """Distance in metres from each cell centre to the nearest feature (0 inside polygons).
 
-    def __init__(self, name: str, features: gpd.GeoDataFrame, transform: Transform) -> None:
+    The distances of the whole grid are computed once, before the blocks are read
+    (:meth:`check`, or the first :meth:`raw_block`), by :mod:`geo.distance`: within
+    ``tolerance_m`` of the exact distance and never below it, tile by tile. They are stored as
+    a float32 GeoTIFF and read window by window: in ``cache_dir`` under
+    ``distance-<sha256>.tif``, the key covering the features, the grid, the tolerance and the
+    algorithm (a later criterion with the same inputs reuses the file), or without
+    ``cache_dir`` in a temporary folder removed with the criterion.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        features: gpd.GeoDataFrame,
+        transform: Transform,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        tolerance_m: float = DEFAULT_TOLERANCE_M,
+    ) -> None:
         super().__init__(name, transform)
         self.features = Features(features, what=f"features of criterion {name!r}")
-        self._polygonal = np.isin(shapely.get_type_id(self.features.geometries), [3, 6])
-        self._trees: dict[float, cKDTree] = {}
+        self.cache_dir = None if cache_dir is None else Path(cache_dir)
+        if not (tolerance_m > MIN_TOLERANCE_M and math.isfinite(tolerance_m)):
+            raise ModelError(
+                f"criterion {name!r}: distance tolerance {tolerance_m!r} m; expected a number "
+                f"above {MIN_TOLERANCE_M:.3f} m (e.g. 1.0)."
+            )
+        self.tolerance_m = float(tolerance_m)
+        self._paths: dict[Grid, Path] = {}
+        self._readers: dict[Path, ThreadLocalReader] = {}
+        self._lock = threading.Lock()
+        self._scratch: Path | None = None
 
     def check(self, grid: Grid) -> None:
         self.features.check_grid(grid)
-        self._tree(grid.cell_size_m)  # built once, before blocks run in parallel
+        self.raster_path(grid)  # computed once, before the blocks run in parallel
 
-    def _tree(self, cell_size_m: float) -> cKDTree:
-        if cell_size_m not in self._trees:
-            dense = shapely.segmentize(self.features.geometries, cell_size_m / 2.0)
-            self._trees[cell_size_m] = cKDTree(shapely.get_coordinates(dense))
-        return self._trees[cell_size_m]
+    def raster_path(self, grid: Grid) -> Path:
+        """The stored distance raster of ``grid``, computed (single-threaded) if need be."""
+        path = self._paths.get(grid)
+        if path is not None:
+            return path
+        self.features.check_grid(grid)
+        with self._lock:
+            if grid not in self._paths:
+                self._paths[grid] = self._stored(grid)
+            return self._paths[grid]
+
+    def _stored(self, grid: Grid) -> Path:
+        if self.cache_dir is None:
+            path = self._scratch_dir() / f"{secrets.token_hex(8)}.tif"
+        else:
+            key = cache_key(
+                self.features.geometries,
+                grid,
+                tolerance_m=self.tolerance_m,
+                spacing_m=default_spacing_m(grid.cell_size_m),
+            )
+            path = self.cache_dir / f"distance-{key}.tif"
+            if path.exists():
+                log.info("criterion %r: reusing the distance raster %s", self.name, path.name)
+                return path
+        log.info("criterion %r: computing distances on %d x %d cells", self.name, *grid.shape)
+        field = DistanceField(
+            self.features.geometries,
+            grid,
+            tolerance_m=self.tolerance_m,
+            rasterise_lock=_RASTERISE_LOCK,
+        )
+        return write_distance_raster(field, path)
+
+    def _scratch_dir(self) -> Path:
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="parkplan-distance-"))
+            weakref.finalize(self, shutil.rmtree, self._scratch, ignore_errors=True)
+        return self._scratch
 
     def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
-        self.check(grid)
-        xs, ys = _centres(grid, window)
-        distance_m, _ = self._tree(grid.cell_size_m).query(
-            np.column_stack([xs.ravel(), ys.ravel()]), workers=-1
-        )
-        distance_m = distance_m.reshape(xs.shape)
-        if self._polygonal.any():
-            inside = self.features.burn(grid, window, values=self._polygonal, add=True) > 0
-            distance_m[inside] = 0.0
-        return distance_m
+        path = self.raster_path(grid)
+        reader = self._readers.get(path)
+        if reader is None:
+            with self._lock:
+                reader = self._readers.setdefault(path, ThreadLocalReader(path))
+        return reader.read(window)
+
+    def close(self) -> None:
+        with self._lock:
+            for reader in self._readers.values():
+                reader.close()
+            self._readers.clear()
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without its lock, readers or temporary folder (the rasters' paths travel:
+        a process that cannot see one computes it again)."""
+        state = self.__dict__.copy()
+        state.update(_lock=None, _readers={}, _scratch=None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._paths = {grid: path for grid, path in self._paths.items() if path.exists()}
+        self._lock = threading.Lock()
 
 
 class RasterCriterion(Criterion):
@@ -329,13 +416,6 @@ def disc_kernel(radius_m: float, cell_size_m: float) -> np.ndarray:
     reach = int(radius_m // cell_size_m)
     offsets = np.arange(-reach, reach + 1) * cell_size_m
     return (np.hypot(*np.meshgrid(offsets, offsets)) <= radius_m).astype(np.float64)
-
-
-def _centres(grid: Grid, window: Window) -> tuple[np.ndarray, np.ndarray]:
-    row0, col0 = int(window.row_off), int(window.col_off)
-    return grid.cell_centres(
-        slice(row0, row0 + int(window.height)), slice(col0, col0 + int(window.width))
-    )
 
 
 def _column(frame: gpd.GeoDataFrame, column: str, *, what: str) -> list[object]:
