@@ -9,8 +9,10 @@ scenario; the sharing keys and mechanisms (by the rules of :mod:`equalisation`);
 facts a run needs (:mod:`parkplan.facts`); the finance assumptions. What a run would assume
 or adjust is reported as notes.
 
-It reads no more than layer metadata (:func:`pyogrio.read_info`) and the column of municipality
-names, so it takes seconds on a real study.
+It reads no more than layer metadata (:meth:`Workspace.layer_columns`,
+:func:`~parkplan.workspace.source_columns`) and the column of municipality names
+(:meth:`Workspace.read_attributes`), so it takes seconds on a real study; it opens no layer
+file itself.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyogrio
 
 from equalisation.errors import EqualisationError
 from equalisation.finance import FinanceAssumptions
@@ -46,10 +47,10 @@ from parkplan.study import (
 from parkplan.study_problems import StudyProblem, by_line, problem
 from parkplan.toml_lines import Path as TomlPath
 from parkplan.toml_lines import toml_lines
-from parkplan.workspace import LayerInfo, Workspace
+from parkplan.workspace import LayerInfo, Workspace, source_columns
 
-#: Errors of reading a layer's metadata (a broken or unreadable file).
-_READ_ERRORS = (OSError, ValueError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
+#: Errors of reading a layer's metadata or values (a broken or unreadable layer or source).
+_READ_ERRORS = (ParkplanError, GeoError, OSError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,7 @@ class _Checks:
             return  # reported with the layers
         try:
             towns = pd.DataFrame({"name": _names(workspace, region.municipalities, region)})
-        except (*_READ_ERRORS, ParkplanError) as exc:
+        except _READ_ERRORS as exc:
             self.at(("region", "municipalities"), f"cannot read the names: {exc}", _KIND_FIX)
             return
         for at, partner in enumerate(study.partners):
@@ -397,34 +398,23 @@ def _layer_uses(study: Study) -> Iterator[_LayerUse]:
 def _read_columns(
     name: str, workspace: Workspace, stored: Mapping[str, LayerInfo], study: Study
 ) -> list[str] | None:
-    """Columns from the stored file's metadata, or the declared source's; ``None`` if the
+    """Columns from the stored layer's metadata, or the declared source's; ``None`` if the
     layer is neither, or its source cannot be read without loading it."""
-    info = stored.get(name)
     try:
-        if info is not None:
-            file = workspace.folder / info.stored
-            if file.is_file():
-                return [str(c) for c in pyogrio.read_info(file, layer=name)["fields"]]
-            return [str(c) for c in workspace.read_vector(name).columns if c != "geometry"]
+        if name in stored:
+            return [column.name for column in workspace.layer_columns(name)]
         for layer in study.layers:
             if layer.name == name and Path(layer.source).is_file():
-                meta = pyogrio.read_info(layer.source, layer=layer.source_layer)
-                return [str(c) for c in meta["fields"]]
-    except (*_READ_ERRORS, ParkplanError):
+                found = source_columns(Path(layer.source), source_layer=layer.source_layer)
+                return [column.name for column in found]
+    except _READ_ERRORS:
         return None
     return None
 
 
 def _names(workspace: Workspace, layer: str, region: RegionConfig) -> list[str]:
     """The municipality names: the one column, read without geometries."""
-    info = workspace.layer(layer)
-    file = workspace.folder / info.stored
-    if file.is_file():
-        frame = pyogrio.read_dataframe(
-            file, layer=layer, columns=[region.name_column], read_geometry=False
-        )
-    else:
-        frame = workspace.read_vector(layer)
+    frame = workspace.read_attributes(layer, [region.name_column])
     return [str(name) for name in frame[region.name_column]]
 
 

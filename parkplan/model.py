@@ -161,7 +161,8 @@ def criterion(config: CriterionConfig, workspace: Workspace, grid: Grid):
         return RasterCriterion(config.name, workspace.aligned_raster(config.layer, grid), transform)
     features = workspace.read_vector(config.layer)
     if config.kind == "distance":
-        return DistanceCriterion(config.name, features, transform)
+        cache = workspace.distance_cache(config.layer)
+        return DistanceCriterion(config.name, features, transform, cache_dir=cache)
     _require_column(features, config.column, f"criterion {config.name!r}", config.layer)
     if config.kind == "zoning":
         return ZoningCriterion(config.name, features, config.column, transform)

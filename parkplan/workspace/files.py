@@ -18,27 +18,40 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import filelock
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from geo.layers.provenance import LayerInfo, utc_now
 from geo.layers.write import atomic_path, remove_quietly, write_gpkg
 from parkplan.errors import BusyError, WorkspaceError
 from parkplan.workspace.folder import CACHE_DIR, STORAGE, new_file, relative
-from parkplan.workspace.store import CATALOG_FORMAT, CATALOG_VERSION
+from parkplan.workspace.store import CATALOG_FORMAT, CATALOG_VERSION, LayerColumn
 
-__all__ = ["CATALOG", "FileStore", "create_file_store", "open_file_store"]
+__all__ = ["CATALOG", "FileStore", "create_file_store", "open_file_store", "vector_columns"]
 
 logger = logging.getLogger(__name__)
 
 CATALOG = "catalog.json"
 LOCK_FILE = ".lock"
+#: The kinds of NumPy dtypes -> the column types of the workspace (``datetime64`` apart).
+DTYPE_KINDS = {
+    "O": "text",
+    "U": "text",
+    "i": "integer",
+    "u": "integer",
+    "f": "real",
+    "b": "boolean",
+}
+_READ_ERRORS = (OSError, ValueError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
 
 
 class FileStore:
@@ -124,6 +137,16 @@ class FileStore:
     def read_vector(self, info: LayerInfo) -> gpd.GeoDataFrame:
         return pyogrio.read_dataframe(self.folder / info.stored, layer=info.name)
 
+    def layer_columns(self, info: LayerInfo) -> tuple[LayerColumn, ...]:
+        return vector_columns(self.folder / info.stored, info.name)
+
+    def read_attributes(self, info: LayerInfo, columns: Sequence[str]) -> pd.DataFrame:
+        path = self.folder / info.stored
+        with _read_errors(path):
+            return pyogrio.read_dataframe(
+                path, layer=info.name, columns=list(columns), read_geometry=False
+            )
+
     def has_vector(self, info: LayerInfo) -> bool:
         return (self.folder / info.stored).is_file()
 
@@ -136,6 +159,37 @@ class FileStore:
 
     def publish_results(self, files: Mapping[str, Path]) -> None:
         """Nothing to do: a folder workspace's results are the published run's files."""
+
+
+def vector_columns(path: Path, layer: str | None = None) -> tuple[LayerColumn, ...]:
+    """The attribute columns of ``layer`` (default: the only or first) of the vector file
+    ``path``, from its metadata; :class:`WorkspaceError` when it cannot be read."""
+    with _read_errors(path):
+        meta = pyogrio.read_info(path, layer=layer)
+    pairs = zip(meta["fields"], meta["dtypes"], strict=True)
+    return tuple(LayerColumn(str(name), _column_type(np.dtype(dtype))) for name, dtype in pairs)
+
+
+def _column_type(dtype: np.dtype) -> str:
+    """The workspace column type of the NumPy ``dtype`` that pyogrio reports."""
+    if dtype.kind == "M":
+        return "date" if np.datetime_data(dtype)[0] == "D" else "datetime"
+    return DTYPE_KINDS.get(dtype.kind, "other")
+
+
+@contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
+    """Turn what GDAL raises on an unreadable file into a one-line :class:`WorkspaceError`."""
+    try:
+        yield
+    except _READ_ERRORS as exc:
+        if isinstance(exc, WorkspaceError):
+            raise
+        reason = " ".join(str(exc).split())[:160]
+        raise WorkspaceError(
+            f"{path.name} cannot be read ({reason}); expected a readable vector dataset. "
+            "Export the data again, or load the layer again with --replace."
+        ) from exc
 
 
 def open_file_store(folder: Path) -> FileStore:

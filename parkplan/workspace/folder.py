@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,7 +81,10 @@ def forget_cached(folder: Path, info: LayerInfo) -> None:
     cache = folder / CACHE_DIR
     if cache.is_dir():
         for path in cache.rglob(f"{info.name}-*"):
-            remove_quietly(path)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                remove_quietly(path)
 
 
 def _claim_of(stored: Path) -> Path:

@@ -30,7 +30,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,13 +48,15 @@ from geo.layers.provenance import LayerInfo
 from parkplan.errors import BusyError, StudyError, WorkspaceError
 from parkplan.workspace.files import CATALOG as FILE_CATALOG
 from parkplan.workspace.files import FileStore
-from parkplan.workspace.store import CATALOG_FORMAT, CATALOG_VERSION, lock_wait_s
+from parkplan.workspace.store import CATALOG_FORMAT, CATALOG_VERSION, LayerColumn, lock_wait_s
 from parkplan.workspace.tables import (
     MAX_IDENTIFIER_BYTES,
     first_line,
     new_table_name,
     read_table,
+    read_table_attributes,
     result_table,
+    table_columns,
     write_table,
 )
 
@@ -358,6 +360,14 @@ class PostgisStore:
         with self._session() as conn:
             return read_table(conn, self.database.table(info.stored), crs=self.crs)
 
+    def layer_columns(self, info: LayerInfo) -> tuple[LayerColumn, ...]:
+        with self._session() as conn:
+            return table_columns(conn, self.database.schema, info.stored)
+
+    def read_attributes(self, info: LayerInfo, columns: Sequence[str]) -> pd.DataFrame:
+        with self._session() as conn:
+            return read_table_attributes(conn, self.database.table(info.stored), columns)
+
     def has_vector(self, info: LayerInfo) -> bool:
         with self._session() as conn:
             table = self.database.table(info.stored).as_string(conn)
@@ -383,8 +393,10 @@ class PostgisStore:
     def publish_results(self, files: Mapping[str, Path]) -> None:
         """Copy a published run's results into the database, in one transaction.
 
-        Tables (``.gpkg``, ``.csv``) become ``result_<path>`` (e.g. ``result_sites_gpkg``),
-        JSON documents rows of ``parkplan_documents``; other files stay files.
+        Tables (``.csv``, and the layer of a ``.gpkg`` named after the file, else its first)
+        become ``result_<path>`` (e.g. ``result_sites_gpkg``), the other layers of a GeoPackage
+        ``result_<path>_<layer>``; JSON documents become rows of ``parkplan_documents``; other
+        files stay files.
         """
         with self._transaction() as conn:
             for relative, written in files.items():
@@ -401,18 +413,24 @@ class PostgisStore:
                 ).format(self.database.table(DOCUMENTS)),
                 (relative, Jsonb(body)),
             )
-        elif suffix in (".gpkg", ".csv"):
+        elif suffix == ".csv":
             try:
-                frame = (
-                    pyogrio.read_dataframe(written)
-                    if suffix == ".gpkg"
-                    else pd.read_csv(written, encoding="utf-8")
-                )
+                frame = pd.read_csv(written, encoding="utf-8")
             except pd.errors.EmptyDataError:
                 return
-            table = self.database.table(result_table(relative))
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
-            write_table(conn, table, frame, srid=self.srid)
+            self._replace_table(conn, result_table(relative), frame)
+        elif suffix == ".gpkg":
+            layers = _spatial_layers(written)
+            main = written.stem if written.stem in layers else next(iter(layers), None)
+            for layer in layers:
+                frame = pyogrio.read_dataframe(written, layer=layer)
+                name = result_table(relative, None if layer == main else layer)
+                self._replace_table(conn, name, frame)
+
+    def _replace_table(self, conn: psycopg.Connection, name: str, frame: pd.DataFrame) -> None:
+        table = self.database.table(name)
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+        write_table(conn, table, frame, srid=self.srid)
 
     # -- the schema ----------------------------------------------------------------------
 
@@ -453,6 +471,11 @@ class PostgisStore:
                 sql.SQL("INSERT INTO {} (key, value) VALUES (%s, %s)").format(table(META)),
                 list(meta.items()),
             )
+
+
+def _spatial_layers(path: Path) -> list[str]:
+    """The layers of the GeoPackage ``path`` that have geometries (not e.g. ``layer_styles``)."""
+    return [str(name) for name, geometry in pyogrio.list_layers(path) if geometry is not None]
 
 
 def _scalar(

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import geopandas as gpd
+import pandas as pd
 
 from geo.layers.provenance import LayerInfo
 from parkplan.errors import WorkspaceError
@@ -29,6 +31,17 @@ CATALOG_VERSION = 1
 LOCK_WAIT_VARIABLE = "PARKPLAN_LOCK_WAIT_S"
 DEFAULT_LOCK_WAIT_S = 30.0
 MAX_LOCK_WAIT_S = 86_400.0
+#: The kinds of values an attribute column holds, the same words for every store.
+COLUMN_TYPES = ("text", "integer", "real", "boolean", "date", "datetime", "other")
+
+
+@dataclass(frozen=True)
+class LayerColumn:
+    """An attribute column of a vector layer: its name and the kind of its values (one of
+    :data:`COLUMN_TYPES`)."""
+
+    name: str
+    type: str
 
 
 class LayerStore(Protocol):
@@ -78,6 +91,16 @@ class LayerStore(Protocol):
 
     def read_vector(self, info: LayerInfo) -> gpd.GeoDataFrame:
         """The features of the vector layer of ``info``, in the study CRS."""
+        ...
+
+    def layer_columns(self, info: LayerInfo) -> tuple[LayerColumn, ...]:
+        """The attribute columns of the vector layer of ``info`` (no geometry, no key), in
+        order, read from the store's metadata without reading the features."""
+        ...
+
+    def read_attributes(self, info: LayerInfo, columns: Sequence[str]) -> pd.DataFrame:
+        """The values of ``columns`` (existing ones) of the vector layer of ``info``, in
+        feature order, without the geometries."""
         ...
 
     def has_vector(self, info: LayerInfo) -> bool:

@@ -17,12 +17,32 @@ import shapely
 from psycopg import sql
 
 from parkplan.errors import WorkspaceError
+from parkplan.workspace.store import LayerColumn
 
-__all__ = ["new_table_name", "read_table", "result_table", "write_table"]
+__all__ = [
+    "new_table_name",
+    "read_table",
+    "read_table_attributes",
+    "result_table",
+    "table_columns",
+    "write_table",
+]
 
 KEY = "fid"
 GEOMETRY = "geometry"
 MAX_IDENTIFIER_BYTES = 63
+#: The PostgreSQL types of :func:`write_table` -> the column types of the workspace
+#: (``numeric`` holds only unsigned 64-bit integers there).
+PG_TYPES = {
+    "text": "text",
+    "bigint": "integer",
+    "numeric": "integer",
+    "double precision": "real",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp without time zone": "datetime",
+    "timestamp with time zone": "datetime",
+}
 
 
 def first_line(exc: BaseException) -> str:
@@ -35,12 +55,14 @@ def new_table_name(layer: str) -> str:
     return f"layer_{layer[:48]}_{secrets.token_hex(4)}"
 
 
-def result_table(relative: str) -> str:
-    """The table of result file ``s/b/sites.gpkg`` -> ``result_s_b_sites_gpkg``."""
-    slug = re.sub(r"[^a-z0-9]+", "_", relative.lower()).strip("_")
+def result_table(relative: str, layer: str | None = None) -> str:
+    """The table of result file ``s/b/sites.gpkg`` -> ``result_s_b_sites_gpkg``; with
+    ``layer`` (another layer of that GeoPackage) -> ``result_s_b_sites_gpkg_LAYER``."""
+    key = relative if layer is None else f"{relative}/{layer}"
+    slug = re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
     name = f"result_{slug}"
     if len(name) > MAX_IDENTIFIER_BYTES:
-        name = f"{name[:54]}_{hashlib.sha256(relative.encode()).hexdigest()[:8]}"
+        name = f"{name[:54]}_{hashlib.sha256(key.encode()).hexdigest()[:8]}"
     return name
 
 
@@ -137,3 +159,25 @@ def read_table(conn: psycopg.Connection, table: sql.Identifier, *, crs: str) -> 
             frame[d.name] = frame[d.name].astype("float64")
     geometry = shapely.from_wkb(frame.pop(GEOMETRY).to_numpy())
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)
+
+
+def table_columns(conn: psycopg.Connection, schema: str, table: str) -> tuple[LayerColumn, ...]:
+    """The attribute columns of ``schema.table`` (no key, no geometry), in table order, from
+    ``information_schema``: no row is read."""
+    rows = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = %s AND table_name = %s AND column_name NOT IN (%s, %s) "
+        "ORDER BY ordinal_position",
+        (schema, table, KEY, GEOMETRY),
+    ).fetchall()
+    return tuple(LayerColumn(name, PG_TYPES.get(kind, "other")) for name, kind in rows)
+
+
+def read_table_attributes(
+    conn: psycopg.Connection, table: sql.Identifier, columns: Sequence[str]
+) -> pd.DataFrame:
+    """The values of ``columns`` of ``table`` in row order, without the geometries."""
+    query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), table, sql.Identifier(KEY)
+    )
+    return pd.DataFrame.from_records(conn.execute(query).fetchall(), columns=list(columns))

@@ -15,13 +15,14 @@ import logging
 import math
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from geo.grid import Grid, projected_crs
@@ -45,6 +46,7 @@ from geo.layers.validate import ValidationReport
 from geo.layers.write import VECTOR_DRIVERS, atomic_path, export_vector, remove_quietly
 from parkplan.errors import WorkspaceError
 from parkplan.workspace.factory import create_store, open_store
+from parkplan.workspace.files import vector_columns
 from parkplan.workspace.folder import (
     CACHE_DIR,
     collect_garbage,
@@ -52,9 +54,9 @@ from parkplan.workspace.folder import (
     new_file,
     relative,
 )
-from parkplan.workspace.store import LayerStore, lock_wait_s
+from parkplan.workspace.store import LayerColumn, LayerStore, lock_wait_s
 
-__all__ = ["Workspace", "check_layer_name"]
+__all__ = ["Workspace", "check_layer_name", "source_columns"]
 
 logger = logging.getLogger(__name__)
 
@@ -349,6 +351,26 @@ class Workspace:
         with self.store.transaction():  # one connection for a database
             return self.store.read_vector(self._of_kind(name, "vector"))
 
+    def layer_columns(self, name: str) -> tuple[LayerColumn, ...]:
+        """The attribute columns (name and type) of the vector layer ``name``, from the
+        store's metadata: no feature is read."""
+        with self.store.transaction():
+            return self.store.layer_columns(self._of_kind(name, "vector"))
+
+    def read_attributes(self, name: str, columns: Sequence[str]) -> pd.DataFrame:
+        """The values of ``columns`` of the vector layer ``name`` in feature order, without the
+        geometries; an unknown column is refused with the layer's columns."""
+        with self.store.transaction():
+            info = self._of_kind(name, "vector")
+            known = [column.name for column in self.store.layer_columns(info)]
+            unknown = [column for column in columns if column not in known]
+            if unknown:
+                raise WorkspaceError(
+                    f"layer {name!r} has no column {unknown[0]!r}; its columns: "
+                    f"{', '.join(known) or 'none'}. Name one of them."
+                )
+            return self.store.read_attributes(info, columns)
+
     def raster_path(self, name: str) -> Path:
         """The COG of the raster layer ``name`` (in the raster's own CRS)."""
         return self.folder / self._of_kind(name, "raster").stored
@@ -358,6 +380,15 @@ class Workspace:
         folder = self.folder / CACHE_DIR / kind
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{name}-{digest}.tif"
+
+    def distance_cache(self, name: str) -> Path:
+        """The folder that keeps the distance rasters of vector layer ``name`` as it is now
+        (one per grid and tolerance, see :class:`geo.criteria.DistanceCriterion`); removed
+        with the layer or when the layer is replaced."""
+        info = self._of_kind(name, "vector")
+        folder = self.folder / CACHE_DIR / "distance" / f"{name}-{info.sha256[:16]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def aligned_raster(self, name: str, grid: Grid, *, resampling: str | None = None) -> Path:
         """The raster ``name`` resampled onto ``grid`` (cached; see :mod:`geo.layers.raster`).
@@ -436,6 +467,15 @@ class Workspace:
         ``timeout_s`` (default :func:`~parkplan.workspace.store.lock_wait_s`)."""
         with self.store.lock(lock_wait_s() if timeout_s is None else timeout_s):
             yield
+
+
+def source_columns(source: Path, *, source_layer: str | None = None) -> tuple[LayerColumn, ...]:
+    """The attribute columns of a vector source that is not loaded yet (the dataset that
+    ``source`` and ``source_layer`` choose, as :meth:`Workspace.add_layer` would), from its
+    metadata; :class:`WorkspaceError` (or :class:`~geo.errors.LayerError` for a source that
+    names no single dataset) when they cannot be read."""
+    with resolved_source(Path(source), source_layer=source_layer) as dataset:
+        return vector_columns(dataset.path, dataset.layer)
 
 
 def _kind_of(dataset: Dataset, source: Path, name: str, wanted: str | None) -> str:

@@ -7,10 +7,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from postgis_support import (
+    drop_schema,
+    new_schema,
+    postgres_url,
+    unreachable_reason,
+    write_postgis_study,
+)
 from study_support import make_small_study
 
 from parkplan.check import check_study
 from parkplan.cli import main
+from parkplan.workspace import Workspace
 
 BAD = """\
 name = "Kleine studie"
@@ -134,6 +142,34 @@ def test_every_problem_is_reported_with_its_line_place_and_fix(bad_study):
         assert match.fix
     assert [p.line for p in report.problems] == sorted(p.line for p in report.problems)
     assert not report.ok
+
+
+@pytest.fixture
+def postgis_schema() -> str:
+    """A fresh schema on the test PostGIS server (skips without one), dropped afterwards."""
+    if reason := unreachable_reason():
+        pytest.skip(reason)
+    schema = new_schema()
+    yield schema
+    drop_schema(schema)
+
+
+def test_a_postgis_study_is_checked_from_its_tables(good_study, tmp_path, postgis_schema):
+    """The columns and the municipality names come from the database, not from files."""
+    root = tmp_path / "pg"
+    write_postgis_study(root, schema=postgis_schema)
+    workspace = Workspace.create(root)
+    for source in sorted((good_study.parent / f"{good_study.name}-sources").glob("*.gpkg")):
+        workspace.add_layer(source, source.stem)
+    url = f"{postgres_url()}?schema={postgis_schema}"
+    text = BAD.replace("cell_size_m = 25.0\n", f'cell_size_m = 25.0\nworkspace = "{url}"\n')
+    (root / "study.toml").write_text(text, encoding="utf-8")
+    report = check_study(root)
+    assert not list(workspace.folder.glob("layers/*"))
+    assert {(p.line, p.place) for p in report.problems} == {(n + 1, at) for n, at, _ in EXPECTED}
+    for n, place, fragment in EXPECTED:
+        (match,) = [p for p in report.problems if (p.line, p.place) == (n + 1, place)]
+        assert fragment in match.message, match
 
 
 def test_cli_lists_the_problems_one_per_line_and_exits_2(capsys, bad_study):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pandas.testing as pd_testing
 import pyogrio
 import pytest
@@ -45,7 +46,7 @@ from geo.layers import ArchiveLimits
 from geo.layers.write import atomic_path
 from parkplan.errors import BusyError, StudyError, WorkspaceError
 from parkplan.study import STUDY_FILE, LayerSource, save_study
-from parkplan.workspace import LayerInfo, Workspace, factory
+from parkplan.workspace import LayerColumn, LayerInfo, Workspace, factory, source_columns
 from parkplan.workspace import postgis as workspace_postgis
 from parkplan.workspace.postgis import PostgisStore, parse_database_url, schema_name
 
@@ -370,6 +371,66 @@ def test_export_refuses_an_unknown_extension(study, parcels_file, tmp_path):
     study.add_layer(parcels_file, "parcels")
     with pytest.raises(WorkspaceError, match="expected an extension among"):
         study.export_layer("parcels", tmp_path / "out.tif")
+
+
+# -- columns ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def typed_file(tmp_path) -> Path:
+    """Two parcels with a column of each kind of value."""
+    frame = gpd.GeoDataFrame(
+        {
+            "label": ["A", "B"],
+            "count": [1, 2],
+            "share": [0.5, 1.0],
+            "open": [True, False],
+            "since": pd.to_datetime(["2024-01-02 10:00", "2025-03-04 11:30"]),
+        },
+        geometry=[box(61_000, 190_000, 61_200, 190_200), box(62_000, 190_000, 62_200, 190_200)],
+        crs=L72,
+    )
+    path = tmp_path / "typed.gpkg"
+    pyogrio.write_dataframe(frame, path, layer="typed", driver="GPKG")
+    return path
+
+
+TYPED = [
+    ("label", "text"),
+    ("count", "integer"),
+    ("share", "real"),
+    ("open", "boolean"),
+    ("since", "datetime"),
+]
+
+
+def test_layer_columns_name_and_type_the_attributes_in_every_store(study, typed_file):
+    study.add_layer(typed_file, "typed")
+    assert [(c.name, c.type) for c in study.layer_columns("typed")] == TYPED
+    assert study.layer_columns("region") == (
+        LayerColumn("nis", "text"),
+        LayerColumn("name", "text"),
+    )
+
+
+def test_layer_columns_of_a_source_not_loaded_yet(typed_file):
+    assert [(c.name, c.type) for c in source_columns(typed_file)] == TYPED
+
+
+def test_layer_columns_refuse_a_raster_and_missing_data(study, backend, parcels_file, tmp_path):
+    study.add_layer(ramp_raster(tmp_path / "ramp.tif", L72, (55_000, 195_000)), "ramp")
+    with pytest.raises(WorkspaceError, match="is a raster"):
+        study.layer_columns("ramp")
+    backend.destroy(study, study.add_layer(parcels_file, "parcels"))
+    with pytest.raises(WorkspaceError, match="missing from the workspace"):
+        study.layer_columns("parcels")
+
+
+def test_read_attributes_gives_one_column_in_feature_order(study):
+    names = study.read_attributes("region", ["name"])
+    assert list(names.columns) == ["name"] and names["name"].tolist() == ["Westdorp", "Oostdorp"]
+    with pytest.raises(WorkspaceError, match=r"no column 'nom'; its columns: nis, name"):
+        study.read_attributes("region", ["nom"])
 
 
 # -- rasters ------------------------------------------------------------------------------
@@ -879,6 +940,8 @@ def test_the_demo_runs_on_a_postgis_workspace(tmp_path, postgis):
     pd_testing.assert_frame_equal(sites[columns], by_files[columns])
     published = query(f"SELECT site_id, rank FROM {postgis[-1]}.result_sites_gpkg ORDER BY fid")
     assert published == list(zip(sites["site_id"].tolist(), sites["rank"].tolist(), strict=True))
+    layers = [n for n, kind in pyogrio.list_layers(root / "sites.gpkg") if kind is not None]
+    assert {f"result_sites_gpkg_{n}" for n in layers if n != "sites"} <= set(tables(postgis[-1]))
     document = query(
         f"SELECT body FROM {postgis[-1]}.parkplan_documents WHERE path = 'equalisation.json'"
     )
