@@ -47,6 +47,7 @@ from rasterio.windows import Window
 from geo.aggregation import Aggregation
 from geo.criteria import Criterion
 from geo.engine import (
+    DEFAULT_COMPRESSION,
     BlockModel,
     BlockWriters,
     Progress,
@@ -162,13 +163,14 @@ def score_dask(
     raw_dir: str | os.PathLike[str] | None = None,
     exclusion_path: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    compression: str = DEFAULT_COMPRESSION,
 ) -> SuitabilityResult:
     """:func:`geo.engine.score` with the blocks computed by the workers of ``client``.
 
     The driver validates the model, scatters it to every worker, keeps at most
     :data:`BLOCKS_IN_FLIGHT_PER_THREAD` blocks per worker thread in flight, and writes each
     block to ``out_path`` (and ``criterion_dir``, ``raw_dir``, ``exclusion_path``) as it
-    arrives;
+    arrives, compressed with ``compression``;
     ``progress(done, total)`` is called after each block. The result equals the local
     engine's.
     """
@@ -201,6 +203,8 @@ def score_dask(
             raw_paths=raw_paths,
             block_size=block_size,
             exclusion_path=codes_path,
+            exclusion_names=model.exclusion_names,
+            compression=compression,
         )
         tallies = _GridTallies(model, len(windows))
         blocks = stack.enter_context(closing(_scored_blocks(client, model, windows)))

@@ -4,7 +4,8 @@ For every block (window) of the grid: each criterion's standardised values z_i, 
 the exclusion masks, and the aggregated score S (see :mod:`geo.aggregation`); excluded cells
 and cells where a criterion has no data are NaN. Memory holds a few blocks, whatever the size
 of the grid; the score raster is written as a float32 Cloud Optimized GeoTIFF with overviews
-(NaN nodata), atomically. On request, a uint8 COG tells for every cell which exclusion removed
+(NaN nodata, DEFLATE by default), atomically, its band described (description, units,
+statistics). On request, a uint8 COG tells for every cell which exclusion removed
 it: 0 where none applies, else 1 + the index of the first exclusion (in the order given) that
 excludes the cell (:func:`first_exclusion`).
 
@@ -51,17 +52,19 @@ T = TypeVar("T")
 
 #: The most exclusions the exclusion raster can name (uint8: 0 = none, 1..255).
 MAX_CODED_EXCLUSIONS = 255
-#: Creation options of the exclusion raster: whole codes survive compression (horizontal
-#: differencing, ZSTD) and overviews (nearest neighbour: a cell of an overview keeps the code
-#: of one cell of the grid, never a blend of two).
-CODE_COG_OPTIONS = {
-    "COMPRESS": "ZSTD",
-    "LEVEL": "3",
-    "PREDICTOR": "2",
-    "OVERVIEWS": "AUTO",
-    "RESAMPLING": "NEAREST",
-    "BIGTIFF": "IF_SAFER",
+#: Compression of the result rasters by name (``score(..., compression=...)``). DEFLATE, the
+#: default, opens in every GDAL, QGIS and ArcGIS; ZSTD is faster to write but older readers
+#: (GDAL < 2.3, ArcGIS before Pro 2.x) cannot open it.
+COMPRESSIONS: dict[str, dict[str, str]] = {
+    "DEFLATE": {"COMPRESS": "DEFLATE", "LEVEL": "6"},
+    "ZSTD": {"COMPRESS": "ZSTD", "LEVEL": "3"},
+    "LZW": {"COMPRESS": "LZW"},
 }
+DEFAULT_COMPRESSION = "DEFLATE"
+#: The units of the score and of the standardised criteria.
+SCORE_UNITS = "score 0-1"
+#: The band metadata key naming the exclusion of a code of the exclusion raster.
+EXCLUSION_TAG = "EXCLUSION_{code}"
 
 
 @dataclass(frozen=True)
@@ -195,11 +198,94 @@ class BlockModel:
         return ScoredBlock(window, scores.astype(np.float32), layers, exclusions, stats, raw, codes)
 
 
-class CodeWriter(CogWriter):
-    """A uint8 raster on the grid written block by block (no nodata: 0 is a code), that becomes
-    a COG with nearest-neighbour overviews (:data:`CODE_COG_OPTIONS`) at ``path``, atomically."""
+@dataclass(frozen=True)
+class Band:
+    """What the band of a result raster says about itself: description, units, metadata."""
 
-    def __enter__(self) -> CodeWriter:
+    description: str
+    units: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+def cog_options(compression: str, *, dtype: str) -> dict[str, str]:
+    """COG creation options of a result raster of ``dtype``: the named compression with the
+    matching predictor, overviews averaged (floats) or by nearest neighbour (codes: a cell of
+    an overview keeps the code of one cell, never a blend of two)."""
+    chosen = COMPRESSIONS.get(compression.upper())
+    if chosen is None:
+        raise ModelError(
+            f"raster compression {compression!r}; expected one of {', '.join(COMPRESSIONS)}."
+        )
+    floating = dtype.startswith("float")
+    return {
+        **chosen,
+        "PREDICTOR": "3" if floating else "2",
+        "OVERVIEWS": "AUTO",
+        "RESAMPLING": "AVERAGE" if floating else "NEAREST",
+        "NUM_THREADS": "ALL_CPUS",
+        "BIGTIFF": "IF_SAFER",
+    }
+
+
+class BandTally:
+    """Count, mean, spread and range of the valid cells of a band, block by block (blocks
+    are merged with Chan's update, in float64)."""
+
+    def __init__(self, cells: int) -> None:
+        self.cells = cells
+        self.count, self.mean, self.m2 = 0, 0.0, 0.0
+        self.min, self.max = math.inf, -math.inf
+
+    def add(self, values: np.ndarray) -> None:
+        valid = np.asarray(values, dtype=np.float64).ravel()
+        valid = valid[~np.isnan(valid)]
+        if not valid.size:
+            return
+        mean = float(valid.mean())
+        m2 = float(np.square(valid - mean).sum())
+        total = self.count + valid.size
+        delta = mean - self.mean
+        self.mean += delta * valid.size / total
+        self.m2 += m2 + delta * delta * self.count * valid.size / total
+        self.count = total
+        self.min, self.max = min(self.min, float(valid.min())), max(self.max, float(valid.max()))
+
+    def tags(self) -> dict[str, str]:
+        """GDAL's ``STATISTICS_*`` band metadata (none without a valid cell)."""
+        if not self.count:
+            return {}
+        values = {
+            "MINIMUM": self.min,
+            "MAXIMUM": self.max,
+            "MEAN": self.mean,
+            "STDDEV": math.sqrt(self.m2 / self.count),
+            "VALID_PERCENT": 100.0 * self.count / self.cells,
+        }
+        return {f"STATISTICS_{key}": f"{value:.14g}" for key, value in values.items()}
+
+
+class ResultWriter(CogWriter):
+    """A float32 raster on the grid written block by block (NaN nodata) that becomes a COG at
+    ``path``, atomically, its band described by ``band`` and its statistics."""
+
+    dtype = "float32"
+    nodata: float | None = math.nan
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        grid: Grid,
+        *,
+        band: Band,
+        block_size: int = 512,
+        compression: str = DEFAULT_COMPRESSION,
+    ) -> None:
+        super().__init__(path, grid, block_size=block_size)
+        self.band = band
+        self.options = cog_options(compression, dtype=self.dtype)
+        self.tally = BandTally(grid.width * grid.height)
+
+    def __enter__(self) -> ResultWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = _temp_path(self.path, ".blocks.tif")
         self._dst = rasterio.open(
@@ -209,19 +295,28 @@ class CodeWriter(CogWriter):
             width=self.grid.width,
             height=self.grid.height,
             count=1,
-            dtype="uint8",
+            dtype=self.dtype,
             crs=self.grid.crs,
             transform=self.grid.transform,
+            nodata=self.nodata,
             tiled=True,
             blockxsize=self.block_size,
             blockysize=self.block_size,
+            BIGTIFF="IF_SAFER",
         )
         return self
 
     def write(self, window: Window, values: np.ndarray) -> None:
-        """Write one block of codes."""
-        assert self._dst is not None, "CodeWriter.write outside its with-block"
-        self._dst.write(values.astype(np.uint8, copy=False), 1, window=window)
+        """Write one block (NaN = nodata) and tally it."""
+        super().write(window, values)
+        self.tally.add(values)
+
+    def describe(self) -> None:
+        """Give the open band its description, units, metadata and statistics."""
+        assert self._dst is not None
+        self._dst.set_band_description(1, self.band.description)
+        self._dst.set_band_unit(1, self.band.units)
+        self._dst.update_tags(1, **dict(self.band.tags), **self.tally.tags())
 
     def __exit__(
         self,
@@ -230,21 +325,47 @@ class CodeWriter(CogWriter):
         tb: TracebackType | None,
     ) -> None:
         assert self._dst is not None and self._tmp is not None
-        self._dst.close()
         staged = _temp_path(self.path, ".cog.tif")
         try:
             if exc_type is None:
-                rasterio.shutil.copy(self._tmp, staged, driver="COG", **CODE_COG_OPTIONS)
+                self.describe()
+        finally:
+            self._dst.close()
+        try:
+            if exc_type is None:
+                rasterio.shutil.copy(self._tmp, staged, driver="COG", **self.options)
                 os.replace(staged, self.path)
+                log.debug("wrote %s", self.path)
         finally:
             self._tmp.unlink(missing_ok=True)
             staged.unlink(missing_ok=True)
 
 
+class CodeWriter(ResultWriter):
+    """A uint8 raster of codes on the grid (no nodata: 0 is a code), written like
+    :class:`ResultWriter`."""
+
+    dtype = "uint8"
+    nodata = None
+
+    def write(self, window: Window, values: np.ndarray) -> None:
+        """Write one block of codes and tally it."""
+        assert self._dst is not None, "CodeWriter.write outside its with-block"
+        self._dst.write(values.astype(np.uint8, copy=False), 1, window=window)
+        self.tally.add(values)
+
+
+def exclusion_band(names: Sequence[str]) -> Band:
+    """The band of the exclusion raster: each code's exclusion name in its metadata."""
+    tags = tuple((EXCLUSION_TAG.format(code=i), name) for i, name in enumerate(names, start=1))
+    return Band("first exclusion (0 = none)", "", tags)
+
+
 class BlockWriters:
     """The rasters of a scoring run, written block by block as COGs: the score, and each
     criterion's μ (``criterion_paths``), raw values (``raw_paths``) and the first exclusion of
-    each cell (``exclusion_path``) when asked for."""
+    each cell (``exclusion_path``, its codes named by ``exclusion_names``) when asked for;
+    compressed with ``compression`` (:data:`COMPRESSIONS`)."""
 
     def __init__(
         self,
@@ -256,17 +377,22 @@ class BlockWriters:
         raw_paths: Mapping[str, Path],
         block_size: int,
         exclusion_path: Path | None = None,
+        exclusion_names: Sequence[str] = (),
+        compression: str = DEFAULT_COMPRESSION,
     ) -> None:
-        def opened(path: str | os.PathLike[str]) -> CogWriter:
-            return stack.enter_context(CogWriter(path, grid, block_size=block_size))
+        def opened(path: str | os.PathLike[str], band: Band, kind=ResultWriter) -> ResultWriter:
+            writer = kind(path, grid, band=band, block_size=block_size, compression=compression)
+            return stack.enter_context(writer)
 
-        self.score = opened(out_path)
-        self.layers = [opened(path) for path in criterion_paths.values()]
-        self.raw = [opened(path) for path in raw_paths.values()]
+        self.score = opened(out_path, Band("suitability score", SCORE_UNITS))
+        self.layers = [
+            opened(path, Band(f"{name}: standardised", SCORE_UNITS))
+            for name, path in criterion_paths.items()
+        ]
+        self.raw = [opened(path, Band(f"{name}: raw value")) for name, path in raw_paths.items()]
         self.codes = None
         if exclusion_path is not None:
-            writer = CodeWriter(exclusion_path, grid, block_size=block_size)
-            self.codes = stack.enter_context(writer)
+            self.codes = opened(exclusion_path, exclusion_band(exclusion_names), CodeWriter)
 
     def write(self, block: ScoredBlock) -> None:
         self.score.write(block.window, block.scores)
@@ -296,6 +422,7 @@ def score(
     exclusion_path: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    compression: str = DEFAULT_COMPRESSION,
 ) -> SuitabilityResult:
     """Score the grid block by block and write the score raster to ``out_path`` (COG).
 
@@ -303,7 +430,8 @@ def score(
     when given, also receives each criterion's standardised raster as ``<name>.tif``, and
     ``raw_dir`` its raw values (metres, raster values, zone codes, shares; float32);
     ``exclusion_path`` a uint8 raster of each cell's first exclusion (0: none, else 1 + its
-    index in ``exclusions``);
+    index in ``exclusions``); every raster is compressed with ``compression``
+    (:data:`COMPRESSIONS`) and carries its band's description, units and statistics;
     ``progress(done_blocks, total_blocks)`` is called after each block. Blocks are computed
     (read, scored and tallied) by ``workers`` threads (default: up to 4, one per core), at
     most ``workers + 1`` at a time, and written and tallied in order.
@@ -340,6 +468,8 @@ def score(
             raw_paths=raw_paths,
             block_size=block_size,
             exclusion_path=codes_path,
+            exclusion_names=model.exclusion_names,
+            compression=compression,
         )
         workers = workers or min(4, os.cpu_count() or 1)
         blocks = _in_order(model.score_block, windows, workers)

@@ -20,9 +20,11 @@ from rasterio.enums import Resampling
 
 from equalisation.summary import EqualisationSummary
 from geo.layers.write import atomic_path
+from parkplan import gis_outputs
 from parkplan.errors import StudyError
 from parkplan.runs import RUN_JSON as RUN_JSON
 from parkplan.runs import RunIdentity, read_run_json
+from webmap.colours import DEFAULT_RAMP
 from webmap.i18n import word
 from webmap.model import RunStamp, ScoreOverlay
 
@@ -37,12 +39,25 @@ REPORT_HTML = "report.html"
 WEIGHT_SWEEP_CSV = "weight_sweep.csv"
 
 
-def write_sites(sites, folder: Path, run_id: str) -> dict[str, Path]:
-    """``sites.gpkg`` (with geometry) and ``sites.csv`` (without), each with ``run_id``."""
+def write_sites(
+    sites,
+    folder: Path,
+    run_id: str,
+    *,
+    municipalities: gpd.GeoDataFrame | None = None,
+    ramp: str = DEFAULT_RAMP,
+) -> dict[str, Path]:
+    """``sites.gpkg`` (with geometry) and ``sites.csv`` (without), each with ``run_id``.
+
+    The GeoPackage also holds the site pieces per municipality (given ``municipalities``,
+    with a ``name`` column) and the exclusion mask (when the run wrote ``exclusions.tif``),
+    all styled for QGIS in the colours of ``ramp``; the score raster, when in ``folder``,
+    gets its style beside it (:mod:`parkplan.gis_outputs`)."""
     gpkg, csv = folder / SITES_GPKG, folder / SITES_CSV
-    stamped = sites.assign(run_id=run_id)
-    with atomic_path(gpkg) as temp:
-        stamped.to_file(temp, layer="sites", driver="GPKG", engine="pyogrio")
+    layers = gis_outputs.result_layers(sites, folder, run_id, municipalities)
+    gis_outputs.write_styled_gpkg(layers, gpkg, ramp=ramp)
+    gis_outputs.write_score_style(folder, ramp)
+    stamped = layers[gis_outputs.SITES_LAYER]
     write_csv(pd.DataFrame(stamped.drop(columns="geometry")), csv)
     return {SITES_GPKG: gpkg, SITES_CSV: csv}
 

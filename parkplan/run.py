@@ -23,6 +23,7 @@ from parkplan import model, notices, outputs, pipeline, report, sanity, views
 from parkplan.engines import open_engine
 from parkplan.facts import ResolvedFacts, resolve_facts
 from parkplan.runs import RunIdentity, RunStore
+from parkplan.site_geojson import write_site_geojson
 from parkplan.study import STUDY_FILE, Study, read_study
 from parkplan.workspace import Workspace
 from webmap.assets import AssetSource, all_asset_urls
@@ -31,7 +32,7 @@ from webmap.maps import compare_html, map_html
 log = logging.getLogger(__name__)
 
 #: What a run derived by ``parkplan equalise`` takes over from the run it re-equalises.
-RASTER_OUTPUTS = (pipeline.SCORE_RASTER, "criteria", "raw")
+RASTER_OUTPUTS = (pipeline.SCORE_RASTER, "exclusions.tif", "criteria", "raw")
 #: The pages a run writes last, from its own files.
 PAGES = (outputs.MAP_HTML, outputs.REPORT_HTML)
 
@@ -180,7 +181,14 @@ def equalise_study(root: Path, *, site_id: object | None = None) -> RunOutputs:
             _, parts = outputs.read_site_tables(source)
             result = pipeline.equalise(study, sites, parts, site_id=site_id)
             parts = parts.drop(columns="run_id", errors="ignore")
-            names = write_site_tables(sites, parts, folder, identity)
+            names = write_site_tables(
+                sites,
+                parts,
+                folder,
+                identity,
+                municipalities=model.municipalities(study, workspace),
+                ramp=study.map.ramp,
+            )
             names += write_equalisation(
                 result, folder, identity.run_id, lang=facts.get("lang", "nl")
             )
@@ -242,9 +250,24 @@ def write_stamped_csv(table: pd.DataFrame, target: Path, identity: RunIdentity) 
     return target.name
 
 
-def write_site_tables(sites, parts: pd.DataFrame, folder: Path, identity: RunIdentity) -> list[str]:
-    """``sites.gpkg``, ``sites.csv`` and ``site_municipalities.csv``."""
-    names = list(outputs.write_sites(sites, folder, identity.run_id))
+def write_site_tables(
+    sites,
+    parts: pd.DataFrame,
+    folder: Path,
+    identity: RunIdentity,
+    *,
+    municipalities=None,
+    ramp: str = "viridis",
+) -> list[str]:
+    """``sites.gpkg`` (styled, with the site pieces and the exclusion mask), ``sites.csv`` and
+    ``site_municipalities.csv``; beside them the API's copy of the sites (``sites.geojson``,
+    ``.gz``), part of the run but not a listed output."""
+    names = list(
+        outputs.write_sites(
+            sites, folder, identity.run_id, municipalities=municipalities, ramp=ramp
+        )
+    )
+    write_site_geojson(folder)
     names.append(write_stamped_csv(parts, folder / outputs.SPLIT_CSV, identity))
     return names
 
@@ -292,7 +315,14 @@ def write_outputs(
     notes: list[notices.Notice],
 ) -> list[str]:
     """Write every output of a run into its folder; return their names."""
-    names = write_site_tables(scoring.sites, scoring.site_municipalities, folder, identity)
+    names = write_site_tables(
+        scoring.sites,
+        scoring.site_municipalities,
+        folder,
+        identity,
+        municipalities=model.municipalities(study, workspace),
+        ramp=study.map.ramp,
+    )
     if result is not None:
         names += write_equalisation(result, folder, identity.run_id, lang=lang)
     if scoring.weight_sweep is not None:

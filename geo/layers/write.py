@@ -22,9 +22,13 @@ from geo.errors import LayerError
 
 logger = logging.getLogger(__name__)
 
-#: Vector export formats by extension: (OGR driver, layer creation options).
+#: Dataset creation options of every GeoPackage: version 1.2, which GDAL from 2.2 on (and
+#: QGIS, ArcGIS) opens without a warning; newer GDAL writes 1.4 by default, which older
+#: GDAL reports as "may only be partially supported".
+GPKG_OPTIONS = {"VERSION": "1.2"}
+#: Vector export formats by extension: (OGR driver, creation options).
 VECTOR_DRIVERS = {
-    ".gpkg": ("GPKG", {}),
+    ".gpkg": ("GPKG", GPKG_OPTIONS),
     ".geojson": ("GeoJSON", {"RFC7946": "YES"}),
     ".fgb": ("FlatGeobuf", {}),
 }
@@ -66,7 +70,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_gpkg(frame: gpd.GeoDataFrame, path: Path, *, layer: str) -> None:
     """Write ``frame`` as the single layer ``layer`` of a new GeoPackage at ``path``."""
     try:
-        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+        pyogrio.write_dataframe(
+            frame, path, layer=layer, driver="GPKG", dataset_options=GPKG_OPTIONS
+        )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError, ValueError) as exc:
         raise LayerError(f"layer {layer!r} cannot be written as GeoPackage ({exc}).") from exc
 

@@ -1,26 +1,25 @@
 """Reading a run's results for the API: the sites as GeoJSON, cached per run.
 
 Every request resolves the current run once (:meth:`parkplan.runs.RunStore.folder`) and reads
-its files from that run's folder; a published run never changes, so ``sites.gpkg`` is
-converted to a WGS84 (EPSG:4326) FeatureCollection once per run and served from memory.
+its files from that run's folder. A run writes its sites as the API serves them (a WGS84
+FeatureCollection and its gzip, :mod:`parkplan.site_geojson`); those bytes are read once per run
+and served from memory. For a run without them, ``sites.gpkg`` is converted once instead.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-import geopandas as gpd
 from fastapi import HTTPException
 
 from parkplan import outputs
+from parkplan import site_geojson as geojson
 from parkplan.errors import StudyError
 from parkplan.runs import RunStore
-
-WGS84 = "EPSG:4326"
 
 
 def result_file(study_dir: Path, scenario: str | None, name: str) -> Path:
@@ -40,32 +39,32 @@ def result_file(study_dir: Path, scenario: str | None, name: str) -> Path:
 
 @dataclass(frozen=True)
 class SiteCollection:
-    """One version of ``sites.gpkg`` as GeoJSON: the whole collection and each feature."""
+    """One version of ``sites.gpkg`` as GeoJSON: the collection, plain and gzip-compressed,
+    and (parsed on first use) each feature by id."""
 
     stamp: tuple[int, int]
     body: bytes
     body_gzip: bytes
-    features: dict[str, dict]
 
     @property
     def etag(self) -> str:
         """An HTTP entity tag naming this version of the file."""
         return '"{:x}-{:x}"'.format(*self.stamp)
 
+    @cached_property
+    def features(self) -> dict[str, dict]:
+        """Each feature by its ``id`` (the site's ``site_id``)."""
+        return {str(f["id"]): f for f in json.loads(self.body)["features"]}
+
 
 def read_sites_geojson(path: Path, stamp: tuple[int, int]) -> SiteCollection:
-    """Read ``path``, reproject to WGS84, and keep the columns as feature properties."""
-    sites = gpd.read_file(path, engine="pyogrio").to_crs(WGS84)
-    collection = json.loads(sites.to_json(na="null", drop_id=True))
-    features: dict[str, dict] = {}
-    for feature in collection["features"]:
-        site_id = str(feature["properties"].get("site_id", len(features)))
-        feature["id"] = site_id
-        features[site_id] = feature
-    body = json.dumps(collection, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    return SiteCollection(
-        stamp=stamp, body=body, body_gzip=gzip.compress(body, mtime=0), features=features
-    )
+    """The sites of ``path`` (a run's ``sites.gpkg``) as GeoJSON: the copy the run wrote
+    beside it when there is one, else made now."""
+    stored = geojson.read_site_geojson(path.parent)
+    if stored is not None:
+        return SiteCollection(stamp, stored.body, stored.body_gzip)
+    made = geojson.encode_sites(path)
+    return SiteCollection(stamp, made.body, made.body_gzip)
 
 
 class SiteStore:

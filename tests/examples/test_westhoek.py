@@ -50,7 +50,7 @@ def test_every_site_lies_in_the_partners_territory(westhoek):
     towns = Workspace.open(root).read_vector("municipalities")
     assert len(towns) == 62  # the neighbours are loaded, as context
     territory = towns[towns["name"].isin(PARTNERS)].union_all()
-    sites = gpd.read_file(root / "sites.gpkg")
+    sites = gpd.read_file(root / "sites.gpkg", layer="sites")
     assert len(sites) >= 2
     assert (sites.geometry.difference(territory).area <= 1.0).all()
     assert set(outputs.scoring.site_municipalities["municipality"]) <= set(PARTNERS)
@@ -60,7 +60,7 @@ def test_every_site_lies_in_the_partners_territory(westhoek):
 def test_the_best_sites_split_matches_an_independent_overlay(westhoek):
     root, _ = westhoek
     towns = Workspace.open(root).read_vector("municipalities")
-    best = gpd.read_file(root / "sites.gpkg").iloc[[0]]
+    best = gpd.read_file(root / "sites.gpkg", layer="sites").iloc[[0]]
     pieces = gpd.overlay(best[["site_id", "geometry"]], towns[["name", "geometry"]])
     expected = pieces.assign(area_ha=pieces.area / 1e4).groupby("name")["area_ha"].sum()
     split = pd.read_csv(root / "site_municipalities.csv", dtype={"site_id": str})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import geopandas as gpd
@@ -15,7 +16,7 @@ from hypothesis.extra.numpy import arrays
 
 from geo.aggregation import Aggregation
 from geo.criteria import DistanceCriterion, RasterCriterion, ZoningCriterion
-from geo.engine import score, score_array
+from geo.engine import EXCLUSION_TAG, SCORE_UNITS, BandTally, score, score_array
 from geo.errors import CRSError, ModelError
 from geo.exclusions import InsideExclusion, RasterExclusion
 from geo.grid import Grid
@@ -180,6 +181,63 @@ def test_output_is_a_cog_with_overviews(tmp_path, write_raster):
         assert src.overviews(1)
         assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
         assert float(src.read(1, out_shape=(70, 110)).mean()) == pytest.approx(0.25)
+
+
+def test_rasters_describe_their_band_with_statistics(grid, tmp_path, model, read_raster):
+    criteria, exclusions, *_ = model
+    result = score(
+        grid,
+        criteria,
+        WEIGHTS,
+        exclusions=exclusions,
+        out_path=tmp_path / "score.tif",
+        block_size=48,
+        criterion_dir=tmp_path / "mu",
+        exclusion_path=tmp_path / "exclusions.tif",
+    )
+    values = read_raster(result.path)
+    valid = values[~np.isnan(values)]
+    with rasterio.open(result.path) as src:
+        assert src.descriptions == ("suitability score",) and src.units == (SCORE_UNITS,)
+        assert src.compression.name == "deflate"
+        stats = src.tags(1)
+    assert float(stats["STATISTICS_MINIMUM"]) == pytest.approx(valid.min(), abs=1e-7)
+    assert float(stats["STATISTICS_MAXIMUM"]) == pytest.approx(valid.max(), abs=1e-7)
+    assert float(stats["STATISTICS_MEAN"]) == pytest.approx(valid.mean(), rel=1e-6)
+    assert float(stats["STATISTICS_STDDEV"]) == pytest.approx(valid.std(), rel=1e-6)
+    assert float(stats["STATISTICS_VALID_PERCENT"]) == pytest.approx(100 * valid.size / values.size)
+    with rasterio.open(result.criterion_paths["slope"]) as src:
+        assert src.descriptions == ("slope: standardised",) and "STATISTICS_MEAN" in src.tags(1)
+    with rasterio.open(result.exclusion_path) as src:
+        tags = src.tags(1)
+        assert src.compression.name == "deflate" and src.descriptions[0].startswith("first")
+        assert float(tags["STATISTICS_VALID_PERCENT"]) == 100
+    assert [tags[EXCLUSION_TAG.format(code=i)] for i in (1, 2)] == ["nature", "steep"]
+
+
+def test_compression_is_configurable(grid, tmp_path, model):
+    criteria, *_ = model
+    out = tmp_path / "score.tif"
+    score(grid, criteria, WEIGHTS, out_path=out, compression="zstd")
+    with rasterio.open(out) as src:
+        assert src.compression.name == "zstd"
+    with pytest.raises(ModelError, match="compression 'snappy'; expected one of DEFLATE"):
+        score(grid, criteria, WEIGHTS, out_path=tmp_path / "x.tif", compression="snappy")
+    assert not (tmp_path / "x.tif").exists()
+
+
+def test_band_tally_merges_blocks_like_one_pass():
+    rng = np.random.default_rng(3)
+    values = rng.random(1000).astype(np.float32)
+    values[::7] = np.nan
+    tally = BandTally(values.size)
+    for block in np.array_split(values, 9):
+        tally.add(block)
+    valid = values[~np.isnan(values)].astype(np.float64)
+    assert tally.count == valid.size
+    assert tally.mean == pytest.approx(valid.mean(), rel=1e-12)
+    assert math.sqrt(tally.m2 / tally.count) == pytest.approx(valid.std(), rel=1e-10)
+    assert BandTally(4).tags() == {}
 
 
 class Boom(RasterCriterion):

@@ -86,7 +86,7 @@ def test_split_shares_sum_to_one_and_keep_the_area(demo):
 
 def test_sites_layer_is_in_the_study_crs(demo):
     out, _, _ = demo
-    sites = gpd.read_file(out / "sites.gpkg")
+    sites = gpd.read_file(out / "sites.gpkg", layer="sites")
     assert sites.crs.to_epsg() == 31370
     assert sites.geometry.is_valid.all()
     assert ((sites.geometry.area / 10_000 - sites["area_ha"]).abs() < 0.5).all()

@@ -38,7 +38,7 @@ def territory(root, names):
 
 def test_sites_lie_in_the_partners_territory_only(with_neighbours):
     root, outputs = with_neighbours
-    sites = gpd.read_file(root / "sites.gpkg")
+    sites = gpd.read_file(root / "sites.gpkg", layer="sites")
     partners = territory(root, PARTNERS)
     assert len(sites) >= 1
     assert (sites.geometry.difference(partners).area <= TOLERANCE_M2).all()

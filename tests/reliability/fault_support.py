@@ -16,6 +16,7 @@ or the child kills itself at a named point (``kill_at``):
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -25,6 +26,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import pandas as pd
@@ -201,6 +203,12 @@ def valid_result(path: Path) -> None:
     elif suffix == ".tif":
         with rasterio.open(path) as src:
             src.read()
+    elif suffix == ".qml":
+        ElementTree.fromstring(path.read_text(encoding="utf-8"))
+    elif path.name.endswith(".geojson.gz"):
+        json.loads(gzip.decompress(path.read_bytes()))
+    elif suffix == ".geojson":
+        json.loads(path.read_text(encoding="utf-8"))
     elif suffix == ".xlsx":
         assert openpyxl.load_workbook(path, read_only=True).sheetnames
     elif suffix == ".toml":

@@ -43,7 +43,9 @@ def run_ids_of(root: Path) -> dict[str, set[str]]:
         if name.endswith(".csv"):
             ids[name] = set(pd.read_csv(path, dtype=str)["run_id"])
         elif name.endswith(".gpkg"):
-            ids[name] = set(pyogrio.read_dataframe(path, read_geometry=False)["run_id"])
+            ids[name] = set(
+                pyogrio.read_dataframe(path, layer="sites", read_geometry=False)["run_id"]
+            )
         elif name.endswith(".xlsx"):
             summary = openpyxl.load_workbook(path, read_only=True).worksheets[0]
             ids[name] = {str(summary["B2"].value)}

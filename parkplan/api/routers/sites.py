@@ -18,8 +18,8 @@ GEOJSON = "application/geo+json"
 def list_sites(context: ContextDep, request: Request, scenario: ScenarioQuery = None) -> Response:
     """Every site as a FeatureCollection (EPSG:4326) with the site table's columns.
 
-    Answers 304 when ``If-None-Match`` names the current version (its ``ETag``), and a
-    compressed body (kept with the cached collection) when the client accepts gzip.
+    Answers 304 when ``If-None-Match`` names the current version (its ``ETag``), and the
+    gzip the run wrote beside it when the client accepts gzip.
     """
     collection = context.sites.collection(context.study_dir, scenario)
     headers = {"ETag": collection.etag, "Vary": "Accept-Encoding"}
