@@ -9,6 +9,9 @@ import click
 
 from geo.layers import LayerInfo
 from geo.layers.crs import FAR_KM
+from geo.layers.services import SERVICES, redacted_url
+from parkplan.errors import WorkspaceError
+from parkplan.layers_from_services import ServiceSource, add_service_layer, parse_bbox
 from parkplan.workspace import Workspace
 
 _STUDY = click.argument("study_dir", type=click.Path(file_okay=False, path_type=Path))
@@ -31,10 +34,25 @@ def layers() -> None:
 
 @layers.command("add")
 @_STUDY
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("source")
 @click.option("--name", required=True, help="Layer name: lower case, digits, underscores.")
-@click.option("--layer", "source_layer", help="Layer or dataset to take from a multi-layer source.")
+@click.option(
+    "--layer",
+    "source_layer",
+    help="Layer or dataset to take from a multi-layer source; the feature type or collection "
+    "of a service.",
+)
 @click.option("--assume-crs", help="CRS of a source that declares none, e.g. EPSG:31370.")
+@click.option(
+    "--service",
+    type=click.Choice(sorted(SERVICES)),
+    help="SOURCE is the URL of a web service: a WFS 2.0 or an OGC API Features landing page.",
+)
+@click.option(
+    "--bbox",
+    help="With --service: the area to request, minx,miny,maxx,maxy in the study CRS "
+    "(default: the study area's bounding box).",
+)
 @click.option("--replace", is_flag=True, help="Replace an existing layer of that name.")
 @click.option(
     "--allow-outside",
@@ -43,32 +61,84 @@ def layers() -> None:
 )
 def add(
     study_dir: Path,
-    file: Path,
+    source: str,
     name: str,
     source_layer: str | None,
     assume_crs: str | None,
+    service: str | None,
+    bbox: str | None,
     replace: bool,
     allow_outside: bool,
 ) -> None:
-    """Load FILE as the layer NAME of the study.
+    """Load SOURCE as the layer NAME of the study.
 
-    FILE: GeoPackage, Shapefile (.shp, a folder or a .zip), GeoJSON, FlatGeobuf, CSV (x/y,
+    SOURCE: GeoPackage, Shapefile (.shp, a folder or a .zip), GeoJSON, FlatGeobuf, CSV (x/y,
     lon/lat or WKT columns) or GeoTIFF/COG. Vectors are checked, repaired where safe and
     stored in the study CRS; the source's CRS is never guessed. A layer that lies outside the
     study region is loaded with a warning giving its distance (far away: --allow-outside).
+
+    With --service wfs|ogcapi and --layer, SOURCE is the URL of a web service: only the study
+    area's bounding box (or --bbox) is requested, page by page, and the URL, the request and
+    the time are recorded.
     """
-    workspace = Workspace.open(study_dir)
-    info = workspace.add_layer(
-        file,
-        name,
-        source_layer=source_layer,
-        assume_crs=assume_crs,
-        replace=replace,
-        allow_outside=allow_outside,
-    )
+    if service is not None:
+        info = _add_from_service(
+            study_dir, source, name, source_layer, assume_crs, service, bbox, replace,
+            allow_outside,
+        )  # fmt: skip
+    else:
+        _refuse_service_options(source, bbox)
+        info = Workspace.open(study_dir).add_layer(
+            Path(source),
+            name,
+            source_layer=source_layer,
+            assume_crs=assume_crs,
+            replace=replace,
+            allow_outside=allow_outside,
+        )
     click.echo(f"loaded {info.name}: {_summary(info)}")
     for message in info.validation.messages:
         click.echo(f"  {message}")
+
+
+def _refuse_service_options(source: str, bbox: str | None) -> None:
+    if source.lower().startswith(("http://", "https://")):
+        raise WorkspaceError(
+            f"{redacted_url(source)} is a URL; expected a file, or a web service with "
+            "--service wfs or --service ogcapi and --layer NAME."
+        )
+    if bbox is not None:
+        raise WorkspaceError("--bbox applies to web services only; add --service wfs|ogcapi.")
+
+
+def _add_from_service(
+    study_dir: Path,
+    url: str,
+    name: str,
+    source_layer: str | None,
+    assume_crs: str | None,
+    service: str,
+    bbox: str | None,
+    replace: bool,
+    allow_outside: bool,
+) -> LayerInfo:
+    if not source_layer:
+        raise WorkspaceError(
+            f"--service {service} needs --layer NAME: the feature type or collection to load."
+        )
+    if assume_crs:
+        raise WorkspaceError(
+            "--assume-crs does not apply to a web service, which declares its CRS; drop it."
+        )
+    crs = Workspace.open(study_dir).crs
+    return add_service_layer(
+        study_dir,
+        ServiceSource(url, service, source_layer),
+        name,
+        bbox=None if bbox is None else parse_bbox(bbox, crs),
+        replace=replace,
+        allow_outside=allow_outside,
+    )
 
 
 def _summary(info: LayerInfo) -> str:
