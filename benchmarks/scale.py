@@ -6,16 +6,19 @@ as tiled float32 / uint8 GeoTIFFs (DEFLATE with predictor), generated once into 
 (removed at the end unless ``--workdir`` is given), and the same inputs on a grid of half the
 side to see whether memory grows with the grid.
 
-Measured in one run, each engine in a fresh process:
+Measured in one run; every comparison is timed in alternating rounds (one warm-up run of each
+side, then ``--rounds`` rounds, the order swapped every round; see ``bench_support.py``), and
+each side's median, minimum and maximum are reported with the load average around every run:
 
-- the score raster by :func:`geo.engine.score` (one process, its default threads) and by
-  :func:`geo.dask_engine.score_dask` on a loopback ``LocalCluster`` of 2 worker processes
-  of 1 thread: the best wall time of ``--repeat`` runs (and the COG conversion after the last
-  block), the mean worker time per block, the peak resident memory (``VmHWM``) of the driver
-  and of each worker, and the largest absolute difference between the two rasters;
-- zonal statistics of ``--sites`` polygons on the score raster, and the Monte Carlo robustness
-  of ``--draws`` weight vectors over ``--sites`` sites (8 criteria), local against Dask, with
-  the check that both give the same table;
+- the score raster by :func:`geo.engine.score` (its default threads: ``min(4, cores)``) and by
+  :func:`geo.dask_engine.score_dask` on a loopback ``LocalCluster`` of 2 worker processes of
+  1 thread, every run in a fresh process: the wall time of the scoring call (the cluster's
+  start is reported apart), of the COG conversion after the last block, the mean worker time
+  per block, the peak resident memory (``VmHWM``) of the driver and of each worker, and the
+  largest absolute difference between the two rasters;
+- in one process with one cluster: zonal statistics of ``--sites`` polygons on the score
+  raster, and the Monte Carlo robustness of ``--draws`` weight vectors over ``--sites`` sites
+  (8 criteria), local against Dask, with the check that both give the same table;
 - the sites' raw-value profiles (16 quantiles of each criterion raster) and the Monte Carlo
   that also varies the transforms (σ = 0.1), local against Dask, with the same checks.
 
@@ -24,7 +27,7 @@ The last line printed is a JSON object with the figures.
 Usage::
 
     python benchmarks/scale.py [--quick] [--side N] [--workdir DIR] [--sites N] [--draws N]
-                               [--repeat N]
+                               [--rounds N]
 """
 
 from __future__ import annotations
@@ -35,12 +38,12 @@ import math
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import bench_support  # benchmarks/bench_support.py, beside this script
 import numpy as np
 import suitability as suitability_benchmark  # benchmarks/suitability.py, beside this script
 
@@ -199,16 +202,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def timed_runs(compute, repeat: int) -> tuple[list[float], object]:
-    """Wall times of ``repeat`` calls of ``compute`` and its last result."""
-    seconds, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = compute()
-        seconds.append(time.perf_counter() - started)
-    return seconds, result
-
-
 class LastBlock:
     """A progress callback that remembers when the last block was written: what follows is
     the driver's conversion of the output to a COG."""
@@ -221,36 +214,30 @@ class LastBlock:
             self.at = time.perf_counter()
 
 
-def scored(score, grid, criteria, weights, exclusions, out: Path, repeat: int, **engine):
-    """Best wall time of ``repeat`` runs, with the COG conversion time of that run."""
-    best = None
-    runs = []
-    for _ in range(repeat):
-        last = LastBlock()
-        started = time.perf_counter()
-        result = score(
-            grid, criteria, weights, exclusions=exclusions, out_path=out, progress=last, **engine
-        )
-        ended = time.perf_counter()
-        runs.append(ended - started)
-        if best is None or runs[-1] < best["seconds"]:
-            best = {"seconds": runs[-1], "cog_s": ended - last.at}
+def scored(score, grid, criteria, weights, exclusions, out: Path, **engine):
+    """Wall time of one scoring run, with its COG conversion time."""
+    last = LastBlock()
+    started = time.perf_counter()
+    result = score(
+        grid, criteria, weights, exclusions=exclusions, out_path=out, progress=last, **engine
+    )
+    ended = time.perf_counter()
     return {
-        **best,
-        "runs_s": runs,
+        "seconds": ended - started,
+        "cog_s": ended - last.at,
         "mean_score": result.stats.mean,
         "share_excluded": result.stats.share_excluded,
     }
 
 
-def child_local(data: Path, out: Path, repeat: int) -> dict:
+def child_local(data: Path, out: Path) -> dict:
     from geo.engine import score
 
-    figures = scored(score, *model(data), out, repeat)
-    return {**figures, "driver_peak_rss_mb": peak_rss_mb()}
+    figures = scored(score, *model(data), out)
+    return {**figures, "peak_rss_mb": peak_rss_mb()}
 
 
-def child_dask(data: Path, out: Path, repeat: int) -> dict:
+def child_dask(data: Path, out: Path) -> dict:
     from distributed import get_task_stream
 
     from geo.dask_engine import dask_client, score_dask
@@ -259,7 +246,7 @@ def child_dask(data: Path, out: Path, repeat: int) -> dict:
     with dask_client(n_workers=WORKERS, threads_per_worker=1) as client:
         ready = time.perf_counter()
         with get_task_stream(client) as stream:
-            figures = scored(score_dask, *model(data), out, repeat, client=client)
+            figures = scored(score_dask, *model(data), out, client=client)
         workers = client.run(peak_rss_mb)
     compute_s = [
         part["stop"] - part["start"]
@@ -271,12 +258,12 @@ def child_dask(data: Path, out: Path, repeat: int) -> dict:
         **figures,
         "cluster_start_s": ready - started,
         "block_compute_s": float(np.mean(compute_s)),
-        "driver_peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "worker_peak_rss_mb": sorted(workers.values()),
     }
 
 
-def child_sites(data: Path, out: Path, repeat: int, sites: int, draws: int) -> dict:
+def child_sites(data: Path, score_path: Path, rounds: int, sites: int, draws: int) -> dict:
     from geo.dask_engine import (
         dask_client,
         site_profiles_dask,
@@ -290,57 +277,65 @@ def child_sites(data: Path, out: Path, repeat: int, sites: int, draws: int) -> d
     polygons, table = make_sites(grid.width, sites), site_table(sites)
     raw = {c.name: c.raster for c in criteria}  # the inputs are the criteria's raw values
     options = {"draws": draws, "concentration": 50.0, "top_k": 3, "seed": 7}
+    kept: dict = {}
+
+    def keep(name: str, compute):
+        def side() -> float:
+            started = time.perf_counter()
+            kept[name] = compute()
+            return time.perf_counter() - started
+
+        return side
+
+    def pair(local, dask) -> dict:
+        case = bench_support.alternate(
+            {"local": keep("local", local), "dask": keep("dask", dask)}, rounds
+        )
+        case["ratio_dask_to_local"] = bench_support.ratio(case, "dask", "local")
+        return case
+
+    out: dict = {}
     with dask_client(n_workers=WORKERS, threads_per_worker=1) as client:
-        zonal_local_s, local = timed_runs(lambda: zonal_scores(polygons, grid, out), repeat)
-        zonal_dask_s, ours = timed_runs(
-            lambda: zonal_scores_dask(polygons, grid, out, client=client), repeat
+        out["zonal"] = pair(
+            lambda: zonal_scores(polygons, grid, score_path),
+            lambda: zonal_scores_dask(polygons, grid, score_path, client=client),
         )
-        mc_local_s, mc_local = timed_runs(
-            lambda: weight_monte_carlo(table, weights, **options), repeat
+        local, ours = kept["local"], kept["dask"]
+        out["zonal"]["max_abs_diff"] = float(np.nanmax(np.abs(ours["score"] - local["score"])))
+        out["zonal"]["same_ranks"] = bool((ours["rank"] == local["rank"]).all())
+        out["monte_carlo"] = pair(
+            lambda: weight_monte_carlo(table, weights, **options),
+            lambda: weight_monte_carlo_dask(table, weights, client=client, **options),
         )
-        mc_dask_s, mc_ours = timed_runs(
-            lambda: weight_monte_carlo_dask(table, weights, client=client, **options), repeat
+        mc_local = kept["local"]
+        out["monte_carlo"]["identical"] = bool(kept["dask"].table.equals(mc_local.table))
+        out["profiles"] = pair(
+            lambda: site_profiles(polygons, grid, score_path, raw),
+            lambda: site_profiles_dask(polygons, grid, score_path, raw, client=client),
         )
-        profiles_local_s, profiles = timed_runs(
-            lambda: site_profiles(polygons, grid, out, raw), repeat
-        )
-        profiles_dask_s, profiles_ours = timed_runs(
-            lambda: site_profiles_dask(polygons, grid, out, raw, client=client), repeat
+        profiles = kept["local"]
+        out["profiles"]["identical"] = bool(
+            np.array_equal(profiles.values, kept["dask"].values, equal_nan=True)
         )
         transforms = {c.name: c.raw_transform for c in criteria}
         jitter = TransformJitter(profiles, transforms, dict.fromkeys(raw, 0.1))
         varied = {**options, "transform_jitter": jitter}
-        jitter_local_s, jitter_local = timed_runs(
-            lambda: weight_monte_carlo(table, weights, **varied), repeat
+        out["monte_carlo_transforms"] = pair(
+            lambda: weight_monte_carlo(table, weights, **varied),
+            lambda: weight_monte_carlo_dask(table, weights, client=client, **varied),
         )
-        jitter_dask_s, jitter_ours = timed_runs(
-            lambda: weight_monte_carlo_dask(table, weights, client=client, **varied), repeat
+        jitter_local = kept["local"]
+        out["monte_carlo_transforms"]["identical"] = bool(
+            kept["dask"].table.equals(jitter_local.table)
         )
-    return {
-        "zonal_local_s": min(zonal_local_s),
-        "zonal_dask_s": min(zonal_dask_s),
-        "zonal_max_abs_diff": float(np.nanmax(np.abs(ours["score"] - local["score"]))),
-        "zonal_same_ranks": bool((ours["rank"] == local["rank"]).all()),
-        "monte_carlo_local_s": min(mc_local_s),
-        "monte_carlo_dask_s": min(mc_dask_s),
-        "monte_carlo_identical": bool(mc_ours.table.equals(mc_local.table)),
-        "profiles_local_s": min(profiles_local_s),
-        "profiles_dask_s": min(profiles_dask_s),
-        "profiles_identical": bool(
-            np.array_equal(profiles.values, profiles_ours.values, equal_nan=True)
-        ),
-        "monte_carlo_transforms_local_s": min(jitter_local_s),
-        "monte_carlo_transforms_dask_s": min(jitter_dask_s),
-        "monte_carlo_transforms_identical": bool(jitter_ours.table.equals(jitter_local.table)),
-        "p_first_leader_weights_only": float(mc_local.table["p_first"].iloc[0]),
-        "p_first_leader_with_transforms": float(jitter_local.table["p_first"].iloc[0]),
-    }
+    out["p_first_leader_weights_only"] = float(mc_local.table["p_first"].iloc[0])
+    out["p_first_leader_with_transforms"] = float(jitter_local.table["p_first"].iloc[0])
+    return out
 
 
 def run_child(*args: str) -> dict:
-    command = [sys.executable, __file__, "--child", *args]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """One child of this script in a fresh process (see :func:`bench_support.run_child`)."""
+    return bench_support.run_child([sys.executable, __file__, "--child", *args])
 
 
 def compare_rasters(ours: Path, theirs: Path) -> float:
@@ -368,7 +363,9 @@ def main() -> None:
     parser.add_argument("--side", type=int, help="grid side in cells (default 11,200)")
     parser.add_argument("--sites", type=int, default=10_000)
     parser.add_argument("--draws", type=int, default=1_000)
-    parser.add_argument("--repeat", type=int, default=2, help="runs per engine; best kept")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds after one warm-up run each"
+    )
     parser.add_argument("--workdir", type=Path, help="keep the inputs here (default: temporary)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -381,7 +378,7 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="parkplan-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        print(json.dumps(run(side, workdir, args)))
+        bench_support.print_result(run(side, workdir, args))
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -398,6 +395,7 @@ def run(side: int, workdir: Path, args: argparse.Namespace) -> dict:
         "workers": WORKERS,
         "cpu_count": os.cpu_count(),
         "free_disk_gb": free,
+        "load_start": bench_support.load_average(),
     }
     for n in (side, side // 2):
         data = workdir / f"inputs_{n}"
@@ -409,31 +407,39 @@ def run(side: int, workdir: Path, args: argparse.Namespace) -> dict:
                 f"inputs {n} x {n}: {time.perf_counter() - started:.1f} s, {size_mb:.0f} MB",
                 file=sys.stderr,
             )
-        local = run_child("local", str(data), str(workdir / f"local_{n}.tif"), str(args.repeat))
-        print(f"local {n}: {local}", file=sys.stderr)
-        dask = run_child("dask", str(data), str(workdir / f"dask_{n}.tif"), str(args.repeat))
-        print(f"dask {n}: {dask}", file=sys.stderr)
-        diff = compare_rasters(workdir / f"dask_{n}.tif", workdir / f"local_{n}.tif")
-        results[str(n)] = {
-            "local": local,
-            "dask": dask,
-            "max_abs_diff": diff,
-            "ratio_dask_to_local": dask["seconds"] / local["seconds"],
-            "dask_s_per_block_per_worker": dask["seconds"] * WORKERS / blocks(n),
-        }
-        (workdir / f"local_{n}.tif").unlink()
+        outputs = {kind: workdir / f"{kind}_{n}.tif" for kind in ("local", "dask")}
+        case = bench_support.alternate(
+            {
+                kind: (
+                    lambda kind=kind, out=outputs[kind], data=data: run_child(
+                        kind, str(data), str(out)
+                    )
+                )
+                for kind in outputs
+            },
+            args.rounds,
+        )
+        print(f"engines {n}: {json.dumps(case)}", file=sys.stderr)
+        case["max_abs_diff"] = compare_rasters(outputs["dask"], outputs["local"])
+        case["ratio_dask_to_local"] = bench_support.ratio(case, "dask", "local")
+        case["dask_s_per_block_per_worker"] = (
+            case["sides"]["dask"]["median_s"] * WORKERS / blocks(n)
+        )
+        results[str(n)] = case
+        outputs["local"].unlink()
         if n != side:
-            (workdir / f"dask_{n}.tif").unlink()
+            outputs["dask"].unlink()
     sites = run_child(
         "sites",
         str(workdir / f"inputs_{side}"),
         str(workdir / f"dask_{side}.tif"),
-        str(args.repeat),
+        str(args.rounds),
         str(args.sites),
         str(args.draws),
     )
     print(f"sites: {sites}", file=sys.stderr)
-    results.update(sites=args.sites, draws=args.draws, **sites)
+    results.update(sites=args.sites, draws=args.draws, site_figures=sites)
+    results["load_end"] = bench_support.load_average()
     return results
 
 

@@ -3,24 +3,48 @@
 Seeded synthetic inputs: a square grid (5,600 cells a side at 10 m; ``--quick``: 1,400) with
 8 criterion rasters and 2 exclusion rasters as tiled, DEFLATE-compressed GeoTIFFs.
 
-Measured in one run, each in a fresh process (peak memory is that process's maximum RSS):
+Every side of a comparison runs in a fresh process (peak memory is that process's maximum
+RSS), with one warm-up run each and then ``--rounds`` alternating rounds (A B C, B C A, …;
+see ``bench_support.py``): the median, minimum and maximum of each side, and the load average
+around every run, are reported.
 
-(a) the I/O floor: read every input block by block and write one float32 output of the same
-    size (tiled, compressed with parkplan's codec, predictor and threads), nothing computed;
-(b) parkplan: :func:`geo.engine.score` (standardise 8 criteria, 2 exclusions, WLC, write a
-    COG with overviews), also on a grid of half the side to see whether memory grows;
-(c) ``gdal_calc.py`` computing the same standardised weighted sum (skipped when missing);
+Engine case, three sides; each child times its work alone (after its imports, up to the
+output closed), its process's wall and CPU time are kept too:
 
-then zonal statistics of 10,000 sites (0.5–20 ha) on the score raster with parkplan, with
-exactextract (``raster-sequential``) and with rasterstats (when importable here or by the
-interpreter given with ``--compare-python``), and the split of the 10,000 sites over 60
-municipalities (Voronoi cells; the real West Flanders municipalities when available).
+(a) the I/O floor: read every input block by block with as many threads as parkplan's engine
+    (:func:`geo.engine.score` uses ``min(4, cores)`` block threads, each with its own GDAL
+    datasets opened with ``NUM_THREADS=ALL_CPUS``, at most ``threads + 1`` blocks in flight)
+    and write one float32 output of the same size (tiled, parkplan's codec, predictor and
+    compression threads), nothing computed, no overviews;
+(b) parkplan: :func:`geo.engine.score` with the same threads (standardise 8 criteria,
+    2 exclusions, WLC, write a COG with overviews);
+(c) ``gdal_calc.py`` computing the same standardised weighted sum, run by the interpreter of
+    its ``#!`` line through ``osgeo_utils.gdal_calc.main`` so that its imports are not timed
+    (skipped when missing); it evaluates the expression on one thread.
+
+Then, once, parkplan on a grid of half the side to see whether memory grows.
+
+Zonal case, four sides on the score raster and 10,000 sites (0.5–20 ha), the time of the work
+alone (sites already read) and the process's peak memory:
+
+- parkplan :func:`geo.zonal.zonal_scores`, which always computes four statistics: the
+  coverage-weighted mean, minimum, 10th percentile and excluded share;
+- exactextract (``raster-sequential``) asked for the same four: ``mean``, ``min``,
+  ``quantile(q=0.10)`` and ``count`` (the excluded share is 1 - count / covered cells, the
+  covered cells being the polygon's area over the cell's);
+- parkplan's coverage and batching code asked for the mean alone (no public API does this;
+  the same loop as ``zonal_scores`` with only the weighted mean);
+- exactextract asked for the mean alone.
+
+Then the split of the 10,000 sites over 60 municipalities (Voronoi cells; the real West
+Flanders municipalities when available): median of 5 runs in this process.
 
 The last line printed is a JSON object with the figures.
 
 Usage::
 
-    python benchmarks/suitability.py [--quick] [--workdir DIR] [--compare-python PYTHON]
+    python benchmarks/suitability.py [--quick] [--rounds N] [--workdir DIR]
+                                     [--compare-python PYTHON]
 """
 
 from __future__ import annotations
@@ -29,17 +53,23 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import bench_support  # benchmarks/bench_support.py, beside this script
 import numpy as np
 
-from geo.layers.blocks import COG_OPTIONS
+from geo.layers.blocks import COG_OPTIONS, STREAMING_CACHE_MB
 
+#: the block threads of :func:`geo.engine.score` when none are given (``min(4, cores)``);
+#: the floor and parkplan both get exactly this many
+ENGINE_THREADS = min(4, os.cpu_count() or 1)
 SEED = 20_240_601
 CELL_M = 10.0
 X_MIN, Y_MAX = 20_000.0, 240_000.0
@@ -130,41 +160,78 @@ def make_inputs(folder: Path, side: int) -> None:
 # ----------------------------------------------------------------------------- children
 
 
-def child_io_floor(data: Path, out: Path) -> float:
+def child_io_floor(data: Path, out: Path) -> dict:
+    """Read the 10 inputs block by block on :data:`ENGINE_THREADS` threads (each with its own
+    datasets, like the engine's readers) and write the first one's blocks, in order."""
+    import threading
+
     import rasterio
     from rasterio.windows import Window
 
     start = time.perf_counter()
-    sources = [rasterio.open(data / f"{n}.tif") for n in [*CRITERIA, *EXCLUSIONS]]
-    first = sources[0]
+    names = [*CRITERIA, *EXCLUSIONS]
+    local = threading.local()
+    opened: list = []
+    lock = threading.Lock()
+
+    def sources() -> list:
+        if not hasattr(local, "sources"):
+            local.sources = [
+                rasterio.open(data / f"{n}.tif", NUM_THREADS="ALL_CPUS") for n in names
+            ]
+            with lock:
+                opened.extend(local.sources)
+        return local.sources
+
+    def read(window: Window) -> np.ndarray:
+        blocks = [src.read(1, window=window, out_dtype=np.float32) for src in sources()]
+        return blocks[0]
+
+    with rasterio.open(data / f"{names[0]}.tif") as first:
+        width, height, crs, transform = first.width, first.height, first.crs, first.transform
     profile = {
         "driver": "GTiff",
-        "width": first.width,
-        "height": first.height,
+        "width": width,
+        "height": height,
         "count": 1,
         "dtype": "float32",
-        "crs": first.crs,
-        "transform": first.transform,
+        "crs": crs,
+        "transform": transform,
         "nodata": np.nan,
         "tiled": True,
         "blockxsize": TILE,
         "blockysize": TILE,
         **OUTPUT_OPTIONS,
     }
-    with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(out, "w", **profile) as dst:
-        for row in range(0, first.height, TILE):
-            for col in range(0, first.width, TILE):
-                window = Window(
-                    col, row, min(TILE, first.width - col), min(TILE, first.height - row)
-                )
-                blocks = [src.read(1, window=window, out_dtype=np.float32) for src in sources]
-                dst.write(blocks[0], 1, window=window)
-    for src in sources:
+    windows = [
+        Window(col, row, min(TILE, width - col), min(TILE, height - row))
+        for row in range(0, height, TILE)
+        for col in range(0, width, TILE)
+    ]
+    with (
+        rasterio.Env(GDAL_CACHEMAX=STREAMING_CACHE_MB),
+        rasterio.open(out, "w", **profile) as dst,
+        ThreadPoolExecutor(max_workers=ENGINE_THREADS) as pool,
+    ):
+        pending: list = []
+        for window in windows:
+            pending.append((window, pool.submit(read, window)))
+            if len(pending) > ENGINE_THREADS:
+                done_window, block = pending.pop(0)
+                dst.write(block.result(), 1, window=done_window)
+        for done_window, block in pending:
+            dst.write(block.result(), 1, window=done_window)
+    for src in opened:
         src.close()
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "threads": ENGINE_THREADS,
+        "peak_rss_mb": bench_support.peak_rss_mb(),
+    }
 
 
-def child_score(data: Path, out: Path) -> float:
+def child_score(data: Path, out: Path) -> dict:
     import rasterio
 
     from geo.criteria import RasterCriterion
@@ -187,8 +254,107 @@ def child_score(data: Path, out: Path) -> float:
         exclusions=exclusions,
         out_path=out,
         block_size=TILE,
+        workers=ENGINE_THREADS,
     )
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "threads": ENGINE_THREADS,
+        "peak_rss_mb": bench_support.peak_rss_mb(),
+    }
+
+
+def child_zonal(data: Path, out: Path, which: str) -> dict:
+    """parkplan's zonal statistics of ``data/sites.gpkg`` on ``data/score.tif`` (``which``:
+    ``four``, the public :func:`geo.zonal.zonal_scores`; ``mean``, the same loop computing
+    the weighted mean only), written to ``out`` (CSV)."""
+    import geopandas as gpd
+    import pandas as pd
+    import rasterio
+
+    from geo.grid import Grid
+    from geo.zonal import _BatchCells, _per_site, checked_sites, zonal_scores
+
+    sites = gpd.read_file(data / "sites.gpkg")
+    raster = data / "score.tif"
+    with rasterio.open(raster) as src:
+        grid = Grid(CRS, X_MIN, Y_MAX, CELL_M, src.width, src.height)
+
+    def mean_only(cover, n, score_reader, readers):
+        out = np.full((n, 1), np.nan)
+        if cover.fraction.size == 0:
+            return out
+        scores = _BatchCells(cover).values(score_reader)
+        scored = ~np.isnan(scores)
+        f, site = cover.fraction[scored], cover.polygon[scored]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = np.bincount(site, weights=f * scores[scored], minlength=n)
+            out[:, 0] = total / np.bincount(site, weights=f, minlength=n)
+        return out
+
+    start = time.perf_counter()
+    if which == "four":
+        table = zonal_scores(sites, grid, raster)
+    else:
+        geometries, ids = checked_sites(sites, grid, "site_id")
+        means = _per_site(geometries, grid, raster, {}, mean_only, 1, 1000)
+        table = pd.DataFrame({"site_id": ids, "score": means[:, 0]})
+    seconds = time.perf_counter() - start
+    table.to_csv(out, index=False)
+    return {"seconds": seconds, "peak_rss_mb": bench_support.peak_rss_mb()}
+
+
+GDAL_CALC = bench_support.PEAK_RSS_SOURCE + textwrap.dedent("""
+    import json, sys, time
+    from osgeo_utils.gdal_calc import main
+    start = time.perf_counter()
+    main(["gdal_calc.py", *sys.argv[1:]])
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+""")
+
+
+def gdal_calc_command(data: Path, out: Path) -> list[str] | None:
+    """gdal_calc.py on the same model, run by the interpreter of its ``#!`` line so that the
+    work alone is timed (after the imports, like the other sides)."""
+    program = shutil.which("gdal_calc.py") or shutil.which("gdal_calc")
+    if program is None:
+        return None
+    first = Path(program).read_text(errors="replace").splitlines()[0]
+    interpreter = first[2:].strip().split() if first.startswith("#!") else [sys.executable]
+    args, expression = gdal_calc_expression()
+    command = [
+        *interpreter,
+        "-c",
+        GDAL_CALC,
+        *[a if a.startswith("-") else str(data / a) for a in args],
+        f"--outfile={out}",
+        f"--calc={expression}",
+        "--type=Float32",
+        "--NoDataValue=-9999",
+        "--overwrite",
+        "--quiet",
+    ]
+    command += [
+        f"--co={k}={v}"
+        for k, v in {
+            **OUTPUT_OPTIONS,
+            "TILED": "YES",
+            "BLOCKXSIZE": TILE,
+            "BLOCKYSIZE": TILE,
+        }.items()
+    ]
+    return command
+
+
+def child_command(kind: str, data: Path, out: Path) -> list[str]:
+    return [sys.executable, __file__, "--child", kind, "--data", str(data), "--out", str(out)]
+
+
+def whole_process(command: list[str]) -> dict:
+    """Run ``command`` in a fresh process: its seconds are the work alone, as the child
+    reports them (after its imports); the process's wall and CPU time and peak RSS are kept."""
+    return bench_support.run_child(command)
 
 
 def gdal_calc_expression() -> tuple[list[str], str]:
@@ -225,46 +391,6 @@ def _numpy_transform(x: str, t: dict) -> str:
     return {"increasing": rise, "decreasing": fall, "symmetric": f"minimum({rise},{fall})"}[
         direction
     ]
-
-
-def run_child(kind: str, data: Path, out: Path) -> tuple[float, float]:
-    """Run a measurement in a fresh process: (seconds, peak RSS in MB)."""
-    command = [sys.executable, __file__, "--child", kind, "--data", str(data), "--out", str(out)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"child {kind} failed with status {status}")
-    return float(output.strip().splitlines()[-1]), usage.ru_maxrss / 1024.0
-
-
-def run_gdal_calc(data: Path, out: Path) -> float | None:
-    program = shutil.which("gdal_calc.py") or shutil.which("gdal_calc")
-    if program is None:
-        return None
-    args, expression = gdal_calc_expression()
-    command = [
-        program,
-        *args,
-        f"--outfile={out}",
-        f"--calc={expression}",
-        "--type=Float32",
-        "--NoDataValue=-9999",
-        "--overwrite",
-        "--quiet",
-    ]
-    command += [
-        f"--co={k}={v}"
-        for k, v in {
-            **OUTPUT_OPTIONS,
-            "TILED": "YES",
-            "BLOCKXSIZE": TILE,
-            "BLOCKYSIZE": TILE,
-        }.items()
-    ]
-    start = time.perf_counter()
-    subprocess.run(command, cwd=data, check=True)
-    return time.perf_counter() - start
 
 
 def compare_rasters(ours: Path, theirs: Path) -> float:
@@ -326,36 +452,68 @@ def make_municipalities(side: int, count: int = 60):
     )
 
 
-COMPARE = textwrap.dedent("""
+# ----------------------------------------------------------------------------- zonal
+
+EXACTEXTRACT = bench_support.PEAK_RSS_SOURCE + textwrap.dedent("""
     import json, sys, time
     import geopandas as gpd
-    sites = gpd.read_file(sys.argv[1]); raster = sys.argv[2]; which = sys.argv[3]
+    from exactextract import exact_extract
+    sites = gpd.read_file(sys.argv[1]); raster, which, out = sys.argv[2], sys.argv[3], sys.argv[4]
+    cell_area = float(sys.argv[5])
+    ops = ["mean", "min", "quantile(q=0.10)", "count"] if which == "four" else ["mean"]
     start = time.perf_counter()
-    if which == "exactextract":
-        from exactextract import exact_extract
-        table = exact_extract(raster, sites, ["mean"], include_cols=["site_id"],
-                              strategy="raster-sequential", output="pandas")
-        means = dict(zip(table["site_id"].tolist(), table["mean"].tolist()))
-    else:
-        from rasterstats import zonal_stats
-        stats = zonal_stats(sites, raster, stats=["mean"], nodata=float("nan"))
-        means = dict(zip(sites["site_id"].tolist(), [s["mean"] for s in stats]))
+    table = exact_extract(raster, sites, ops, include_cols=["site_id"],
+                          strategy="raster-sequential", output="pandas")
+    if which == "four":
+        covered = sites.geometry.area.to_numpy() / cell_area
+        table["share_excluded"] = 1.0 - table["count"].to_numpy() / covered
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "means": {str(k): v for k, v in means.items()}}))
+    table.to_csv(out, index=False)
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
 """)
 
 
-def compare_zonal(python: str, sites_path: Path, raster: Path, which: str) -> dict | None:
-    probe = subprocess.run([python, "-c", f"import {which}"], capture_output=True)
+def exactextract_command(python: str, workdir: Path, which: str) -> list[str] | None:
+    probe = subprocess.run([python, "-c", "import exactextract"], capture_output=True)
     if probe.returncode != 0:
         return None
-    done = subprocess.run(
-        [python, "-c", COMPARE, str(sites_path), str(raster), which],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return [
+        python,
+        "-c",
+        EXACTEXTRACT,
+        str(workdir / "sites.gpkg"),
+        str(workdir / "score.tif"),
+        which,
+        str(workdir / f"exactextract_{which}.csv"),
+        str(CELL_M * CELL_M),
+    ]
+
+
+def zonal_differences(workdir: Path) -> dict:
+    """Largest absolute differences between parkplan's and exactextract's tables."""
+    import pandas as pd
+
+    ours = pd.read_csv(workdir / "parkplan_four.csv").set_index("site_id")
+    out: dict = {}
+    four = workdir / "exactextract_four.csv"
+    if four.exists():
+        theirs = pd.read_csv(four).set_index("site_id").reindex(ours.index)
+        pairs = {
+            "mean": ("score", "mean"),
+            "min": ("score_min", "min"),
+            "p10": ("score_p10", "quantile_10"),
+            "share_excluded": ("share_excluded", "share_excluded"),
+        }
+        for name, (a, b) in pairs.items():
+            out[name] = float(np.nanmax(np.abs(ours[a].to_numpy() - theirs[b].to_numpy())))
+    mean = workdir / "exactextract_mean.csv"
+    if mean.exists():
+        theirs = pd.read_csv(mean).set_index("site_id").reindex(ours.index)
+        mine = pd.read_csv(workdir / "parkplan_mean.csv").set_index("site_id").reindex(ours.index)
+        out["mean_only"] = float(
+            np.nanmax(np.abs(mine["score"].to_numpy() - theirs["mean"].to_numpy()))
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------- main
@@ -366,100 +524,130 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a 1,400-cell grid side")
     parser.add_argument("--side", type=int, help="grid side in cells (overrides --quick)")
     parser.add_argument("--sites", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=2, help="runs of (a) and (b); best kept")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating rounds after one warm-up run each"
+    )
     parser.add_argument("--engine-only", action="store_true", help="skip zonal and split")
     parser.add_argument("--workdir", type=Path, help="keep the data here (default: temporary)")
     parser.add_argument(
         "--compare-python",
         default=sys.executable,
-        help="interpreter that has exactextract / rasterstats",
+        help="interpreter that has exactextract",
     )
-    parser.add_argument("--child", choices=["io-floor", "score"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["io-floor", "score", "zonal-four", "zonal-mean"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        work = child_io_floor if args.child == "io-floor" else child_score
-        print(work(args.data, args.out))
+        if args.child == "io-floor":
+            figures = child_io_floor(args.data, args.out)
+        elif args.child == "score":
+            figures = child_score(args.data, args.out)
+        else:
+            figures = child_zonal(args.data, args.out, args.child.removeprefix("zonal-"))
+        print(json.dumps(figures))
         return
     side = args.side or (1400 if args.quick else 5600)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="parkplan-bench-"))
     try:
-        print(json.dumps(run(side, workdir, args)))
+        bench_support.print_result(run(side, workdir, args))
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(side: int, workdir: Path, args: argparse.Namespace) -> dict:
-    import geopandas as gpd
-
-    from geo.grid import Grid
-    from geo.split import split_by_municipality
-    from geo.zonal import zonal_scores
-
     full, half = workdir / f"inputs_{side}", workdir / f"inputs_{side // 2}"
     for folder, n in ((full, side), (half, side // 2)):
         if not (folder / "flood.tif").exists():
             started = time.perf_counter()
             make_inputs(folder, n)
             print(f"inputs {n} x {n}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    results: dict = {"side": side, "cells": side * side, "cpu_count": os.cpu_count()}
-    run_child("io-floor", full, workdir / "warm.tif")  # warm the page cache
-    floor = [run_child("io-floor", full, workdir / "floor.tif") for _ in range(args.repeat)]
-    ours = [run_child("score", full, workdir / "score.tif") for _ in range(args.repeat)]
-    _, half_rss = run_child("score", half, workdir / "score_half.tif")
-    results["io_floor_s"] = min(s for s, _ in floor)
-    results["parkplan_s"] = min(s for s, _ in ours)
-    results["peak_rss_mb"] = max(m for _, m in ours)
-    results["peak_rss_half_side_mb"] = half_rss
-    results["io_floor_rss_mb"] = max(m for _, m in floor)
-    calc = run_gdal_calc(full, workdir / "gdal_calc.tif")
-    results["gdal_calc_s"] = calc
-    results["max_abs_diff_vs_gdal_calc"] = (
-        compare_rasters(workdir / "score.tif", workdir / "gdal_calc.tif") if calc else None
+    results: dict = {
+        "side": side,
+        "cells": side * side,
+        "engine_threads": ENGINE_THREADS,
+        "load_start": bench_support.load_average(),
+    }
+    sides = {
+        "io_floor": lambda: whole_process(child_command("io-floor", full, workdir / "floor.tif")),
+        "parkplan": lambda: whole_process(child_command("score", full, workdir / "score.tif")),
+    }
+    calc = gdal_calc_command(full, workdir / "gdal_calc.tif")
+    if calc is not None:
+        sides["gdal_calc"] = lambda: whole_process(calc)
+    engine = bench_support.alternate(sides, args.rounds)
+    engine["ratio_parkplan_to_io_floor"] = bench_support.ratio(engine, "parkplan", "io_floor")
+    walls = engine["sides"]
+    engine["ratio_parkplan_to_io_floor_process_wall"] = round(
+        walls["parkplan"]["wall_s_median"] / walls["io_floor"]["wall_s_median"], 3
     )
-    results["ratio_parkplan_to_io_floor"] = results["parkplan_s"] / results["io_floor_s"]
-    results["ratio_parkplan_to_gdal_calc"] = results["parkplan_s"] / calc if calc else None
-    print(json.dumps(results), file=sys.stderr)
+    if calc is not None:
+        engine["ratio_parkplan_to_gdal_calc"] = bench_support.ratio(engine, "parkplan", "gdal_calc")
+        engine["max_abs_diff_vs_gdal_calc"] = compare_rasters(
+            workdir / "score.tif", workdir / "gdal_calc.tif"
+        )
+    half_run = whole_process(child_command("score", half, workdir / "score_half.tif"))
+    engine["parkplan_peak_rss_half_side_mb"] = round(half_run["peak_rss_mb"], 1)
+    results["engine"] = engine
+    print(json.dumps(engine), file=sys.stderr)
     if args.engine_only:
+        results["load_end"] = bench_support.load_average()
         return results
 
-    grid = Grid(CRS, X_MIN, Y_MAX, CELL_M, side, side)
     sites = make_sites(side, args.sites)
-    sites_path = workdir / "sites.gpkg"
-    sites.to_file(sites_path)
-    zonal_runs, exact_runs, exact = [], [], None
-    for _ in range(args.repeat):  # alternated, so both meet the same machine load
-        started = time.perf_counter()
-        table = zonal_scores(sites, grid, workdir / "score.tif")
-        zonal_runs.append(time.perf_counter() - started)
-        exact = compare_zonal(
-            args.compare_python, sites_path, workdir / "score.tif", "exactextract"
+    sites.to_file(workdir / "sites.gpkg")
+    zonal_sides = {
+        "parkplan_four": lambda: bench_support.run_child(
+            child_command("zonal-four", workdir, workdir / "parkplan_four.csv")
+        ),
+        "parkplan_mean": lambda: bench_support.run_child(
+            child_command("zonal-mean", workdir, workdir / "parkplan_mean.csv")
+        ),
+    }
+    for which in ("four", "mean"):
+        command = exactextract_command(args.compare_python, workdir, which)
+        if command is not None:
+            zonal_sides[f"exactextract_{which}"] = lambda command=command: bench_support.run_child(
+                command
+            )
+    zonal = bench_support.alternate(zonal_sides, args.rounds)
+    zonal["sites"] = len(sites)
+    if "exactextract_four" in zonal_sides:
+        zonal["ratio_four_stats"] = bench_support.ratio(zonal, "parkplan_four", "exactextract_four")
+        zonal["ratio_mean_only"] = bench_support.ratio(zonal, "parkplan_mean", "exactextract_mean")
+        zonal["ratio_zonal_scores_to_exactextract_mean"] = bench_support.ratio(
+            zonal, "parkplan_four", "exactextract_mean"
         )
-        if exact:
-            exact_runs.append(exact["seconds"])
-    results["zonal_s"] = min(zonal_runs)
-    results["zonal_sites"] = len(sites)
-    results["exactextract_s"] = min(exact_runs) if exact_runs else None
-    if exact:
-        theirs = np.array([exact["means"][str(i)] for i in table["site_id"]], dtype=float)
-        diff = np.abs(theirs - table["score"].to_numpy())[(table["area_ha"] >= 0.5).to_numpy()]
-        results["zonal_max_abs_diff_vs_exactextract"] = float(np.nanmax(diff))
-    stats = compare_zonal(args.compare_python, sites_path, workdir / "score.tif", "rasterstats")
-    results["rasterstats_s"] = stats["seconds"] if stats else None
-    results["ratio_zonal_to_exactextract"] = (
-        results["zonal_s"] / results["exactextract_s"] if results["exactextract_s"] else None
-    )
-    results["ratio_zonal_to_rasterstats"] = (
-        results["zonal_s"] / results["rasterstats_s"] if results["rasterstats_s"] else None
-    )
+        zonal["max_abs_diff_vs_exactextract"] = zonal_differences(workdir)
+    results["zonal"] = zonal
+    print(json.dumps(zonal), file=sys.stderr)
+    results["split"] = split_figures(sites, side)
+    results["load_end"] = bench_support.load_average()
+    return results
 
-    municipalities = make_municipalities(side)
-    split_by_municipality(sites.iloc[:100], municipalities)  # warm up
-    started = time.perf_counter()
-    split_by_municipality(sites, municipalities)
-    results["split_s"] = time.perf_counter() - started
+
+def split_figures(sites, side: int) -> dict:
+    """Median and range of 5 splits of the sites over 60 municipalities (and the real West
+    Flanders municipalities when available), with the load."""
+    import geopandas as gpd
+
+    from geo.split import split_by_municipality
+
+    def timed(frame, municipalities) -> list[float]:
+        split_by_municipality(frame.iloc[:100], municipalities)  # warm up
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            split_by_municipality(frame, municipalities)
+            runs.append(time.perf_counter() - started)
+        return runs
+
+    out: dict = {"load_start": bench_support.load_average()}
+    runs = timed(sites, make_municipalities(side))
+    out["split_median_s"], out["split_range_s"] = statistics.median(runs), [min(runs), max(runs)]
     realdata = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
     real = realdata / "west_flanders_municipalities_2025_lambert72.geojson"
     if real.exists():
@@ -469,10 +657,11 @@ def run(side: int, workdir: Path, args: argparse.Namespace) -> dict:
         moved["geometry"] = moved.geometry.translate(
             x0 + 5_000 - X_MIN, y0 + 5_000 + side * CELL_M - Y_MAX
         )
-        started = time.perf_counter()
-        split_by_municipality(moved, flanders)
-        results["split_west_flanders_s"] = time.perf_counter() - started
-    return results
+        runs = timed(moved, flanders)
+        out["split_west_flanders_median_s"] = statistics.median(runs)
+        out["split_west_flanders_range_s"] = [min(runs), max(runs)]
+    out["load_end"] = bench_support.load_average()
+    return out
 
 
 if __name__ == "__main__":
