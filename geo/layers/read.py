@@ -28,6 +28,7 @@ import shapely.errors
 
 from geo.errors import LayerError
 from geo.layers.archive import DEFAULT_LIMITS, ArchiveLimits, archive_members, extracted
+from geo.layers.crs import crs_label, parse_crs
 from geo.layers.formats import EXTENSIONS, detect_format
 from geo.layers.guards import (
     check_geojson_crs,
@@ -290,3 +291,14 @@ def _short(exc: BaseException) -> str:
     """The message of ``exc`` on one line, at most 120 characters (the end says most)."""
     text = " ".join(str(exc).split())
     return text if len(text) <= 120 else "..." + text[-117:]
+
+
+def layer_crs_labels(path: Path) -> tuple[str, ...]:
+    """The CRS labels (``EPSG:31370``) of the vector layers of a file, each once, sorted; a
+    layer without a CRS adds nothing. :class:`LayerError` if the file cannot be read."""
+    try:
+        layers = pyogrio.list_layers(path)
+        found = {pyogrio.read_info(path, layer=str(name)).get("crs") for name, _ in layers}
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise LayerError(f"{path.name} is not a readable vector file ({_short(exc)})") from None
+    return tuple(sorted({crs_label(parse_crs(crs)) for crs in found if crs}))

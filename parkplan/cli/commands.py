@@ -51,6 +51,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "parkplan.cli.map:report_command",
         "Write the dossier for a mayors' conference (HTML or PDF).",
     ),
+    "export": (
+        "parkplan.cli.export:export_command",
+        "Export the current run's results as a self-describing folder.",
+    ),
     "serve": (
         "parkplan.cli.serve:serve",
         "Serve the API, the maps and the report of a study (docs at /docs).",
