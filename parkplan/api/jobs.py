@@ -1,8 +1,11 @@
 """Background runs: one at a time per study, in a worker thread, with progress.
 
 A run's state lives in memory (a restart forgets it; the files the run wrote stay). The
-status moves ``queued`` -> ``running`` -> ``done`` or ``failed``; ``progress`` goes from 0 to 1
-as the pipeline reports ``(done, total)``; a failure keeps a one-line message without paths.
+status moves ``queued`` -> ``running`` -> ``done``, ``failed`` or ``cancelled``; ``progress`` goes
+from 0 to 1 as the pipeline reports ``(done, total)``; a failure keeps a one-line message without
+paths. A cancel is cooperative: a queued run never starts, a running one stops at its next
+progress report (the scoring's blocks) and publishes nothing; a run past its last report ends
+``done`` with ``cancel_requested`` set.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from parkplan.errors import BusyError
 
 log = logging.getLogger(__name__)
 
-Status = Literal["queued", "running", "done", "failed"]
+Status = Literal["queued", "running", "done", "failed", "cancelled"]
 ACTIVE: tuple[Status, ...] = ("queued", "running")
 
 
@@ -41,6 +44,7 @@ class RunStatus(BaseModel):
     error: str | None
     warnings: list[str] = []
     run_id: str | None = None
+    cancel_requested: bool = False
     created_at: str
     started_at: str | None
     finished_at: str | None
@@ -59,6 +63,7 @@ class _Run:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     run_id: str | None = None
+    cancel_requested: bool = False
     created_at: str = field(default_factory=lambda: _now())
     started_at: str | None = None
     finished_at: str | None = None
@@ -66,6 +71,10 @@ class _Run:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class RunCancelledError(Exception):
+    """Raised inside a run's progress report once a cancel was requested."""
 
 
 class RunJobs:
@@ -113,14 +122,36 @@ class RunJobs:
             run = self._runs.get(run_id)
             return None if run is None else self._status(run)
 
+    def statuses(self) -> tuple[RunStatus, ...]:
+        """Every run this server remembers, newest first."""
+        with self._lock:
+            return tuple(self._status(run) for run in reversed(self._runs.values()))
+
+    def cancel(self, run_id: str) -> tuple[RunStatus, bool] | None:
+        """Ask run ``run_id`` to stop (a queued one is cancelled at once): its status and
+        whether it was still queued or running; ``None`` when unknown."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:
+                return None
+            active = run.status in ACTIVE
+            if active:
+                run.cancel_requested = True
+            if run.status == "queued":
+                run.status, run.finished_at = "cancelled", _now()
+            return self._status(run), active
+
     def shutdown(self) -> None:
         """Stop accepting runs; queued ones are cancelled, a running one finishes."""
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _execute(self, run: _Run, run_function: Callable[..., object], study_dir: Path) -> None:
-        self._update(run, status="running", started_at=_now())
+        if not self._begin(run):
+            return
 
         def progress(done: float, total: float) -> None:
+            if run.cancel_requested:
+                raise RunCancelledError
             if total > 0:
                 self._update(run, progress=min(1.0, max(0.0, done / total)))
 
@@ -132,6 +163,8 @@ class RunJobs:
                 lang=run.lang,
                 progress=progress,
             )
+        except RunCancelledError:
+            self._update(run, status="cancelled", finished_at=_now())
         except Exception as exc:
             self._update(run, status="failed", error=self._describe(exc), finished_at=_now())
         else:
@@ -144,6 +177,14 @@ class RunJobs:
                 warnings=tuple(self._redact(w) for w in getattr(outcome, "warnings", ())),
                 run_id=getattr(published, "run_id", None),
             )
+
+    def _begin(self, run: _Run) -> bool:
+        """Mark ``run`` running, unless it was cancelled while queued."""
+        with self._lock:
+            if run.status != "queued":
+                return False
+            run.status, run.started_at = "running", _now()
+            return True
 
     def _describe(self, exc: Exception) -> str:
         if status_of(exc) is not None:

@@ -6,7 +6,9 @@ Routes (OpenAPI docs at ``/docs``)::
     GET  /api/layers             read        POST /api/layers     write (multipart upload)
     GET  /api/sites[/{id}]       read        GeoJSON, EPSG:4326
     GET  /api/equalisation       read
-    POST /api/runs               write       GET  /api/runs/{id}  read
+    GET  /api/runs               read        POST /api/runs       write
+    GET  /api/runs/{job}[/events] read       DELETE /api/runs/{job} write (cancel)
+    GET  /api/runs/{run}/files/{name}, /api/runs/{run}/files.zip  read
     GET  /map, /compare, /report read        HTML pages
 """
 
@@ -24,7 +26,7 @@ from parkplan.api.errors import Redactor, install_error_handlers
 from parkplan.api.jobs import RunJobs
 from parkplan.api.limits import BodyLimitMiddleware
 from parkplan.api.results import SiteStore
-from parkplan.api.routers import docs, equalisation, health, layers, pages, runs, sites
+from parkplan.api.routers import docs, downloads, equalisation, health, layers, pages, runs, sites
 from parkplan.api.security import FailureLimiter, SecurityHeadersMiddleware
 from parkplan.api.settings import Settings
 from parkplan.api.uploads import UploadGate
@@ -83,6 +85,6 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
         limits_bytes={layers.router.prefix: settings.max_upload_bytes},
     )
     app.add_middleware(SecurityHeadersMiddleware)
-    for router in (health, layers, sites, equalisation, runs, pages, docs):
+    for router in (health, layers, sites, equalisation, runs, downloads, pages, docs):
         app.include_router(router.router)
     return app

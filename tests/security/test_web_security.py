@@ -84,11 +84,12 @@ def client_for(study: Path, **settings) -> TestClient:
 def routes(client: TestClient) -> list[tuple[str, str]]:
     """Every (method, path) of the OpenAPI schema, path parameters filled in, plus the docs."""
     spec = client.get("/openapi.json").json()
-    found = [
-        (method.upper(), path.replace("{site_id}", "S1").replace("{run_id}", "0" * 16))
-        for path, item in spec["paths"].items()
-        for method in item
-    ]
+    fill = {"{site_id}": "S1", "{run_id}": "0" * 16, "{name}": "run.json"}
+    found = []
+    for path, item in spec["paths"].items():
+        for key, value in fill.items():
+            path = path.replace(key, value)
+        found += [(method.upper(), path) for method in item]
     return found + [("GET", page) for page in HTML_PAGES]
 
 
@@ -116,10 +117,11 @@ def expected_status(method: str, path: str, mode: dict, who: str) -> set[int]:
         who = "wrong"
     if path in HTML_PAGES or path == "/api/health":
         return {200}
-    if method == "POST":
+    if method in ("POST", "DELETE"):
         if mode.get("read_only"):
             return {403}
-        return {"none": {401}, "wrong": {401}, "viewer": {403}, "operator": {201, 202, 409}}[who]
+        done = {201, 202, 409} if method == "POST" else {404}  # DELETE: no such run
+        return {"none": {401}, "wrong": {401}, "viewer": {403}, "operator": done}[who]
     if mode.get("viewer_tokens") and who in ("none", "wrong"):
         return {401}
     if path == "/api/equalisation/what-if":
@@ -132,7 +134,14 @@ def expected_status(method: str, path: str, mode: dict, who: str) -> set[int]:
 def test_authorisation_matrix_on_every_route(study, mode):
     with client_for(study, **MODES[mode]) as client:
         found = routes(client)
-        assert {("POST", "/api/layers"), ("POST", "/api/runs"), ("GET", "/map")} <= set(found)
+        assert {
+            ("POST", "/api/layers"),
+            ("POST", "/api/runs"),
+            ("GET", "/api/runs"),
+            ("DELETE", f"/api/runs/{'0' * 16}"),
+            ("GET", f"/api/runs/{'0' * 16}/files.zip"),
+            ("GET", "/map"),
+        } <= set(found)
         failures = []
         for method, path in found:
             for who, token in TOKENS.items():
