@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -107,3 +108,25 @@ def test_split_on_west_flanders_municipalities():
     crossing = split.groupby("site_id").size() > 1
     assert crossing.any() and (~crossing).sum() > crossing.sum()
     assert set(hosts(split)) <= set(municipalities["name"])
+
+
+def test_a_site_clipped_along_a_border_has_no_sliver_in_the_neighbour():
+    """Clipping to a partner's territory leaves floating-point contact with the neighbour: the
+    split names only the partner (as a real study's clipped sites must)."""
+    rng = np.random.default_rng(4)
+    border = [(0.0, 0.0), *((1_000.0 * i / 7, 137.3 * rng.random()) for i in range(1, 7))]
+    border.append((1_000.0, 0.0))
+    north = shapely.Polygon([*border, (1_000.0, 900.0), (0.0, 900.0)])
+    south = shapely.Polygon([*border, (1_000.0, -900.0), (0.0, -900.0)])
+    x0, y0 = 150_013.37, 201_017.11  # an origin that is no round number
+    north, south = (shapely.affinity.translate(p, x0, y0) for p in (north, south))
+    towns = gpd.GeoDataFrame({"name": ["Noord", "Zuid"]}, geometry=[north, south], crs="EPSG:31370")
+    discs = [
+        shapely.Point(x0 + x, y0 + 60.0).buffer(r)
+        for x, r in ((180.0, 170.0), (430.0, 250.0), (777.0, 190.0))
+    ]
+    clipped = [shapely.intersection(d, north) for d in discs]
+    sites = gpd.GeoDataFrame({"site_id": [1, 2, 3]}, geometry=clipped, crs="EPSG:31370")
+    table = split_by_municipality(sites, towns)
+    assert set(table["municipality"]) == {"Noord"}
+    assert np.allclose(table["share"], 1.0)
