@@ -23,6 +23,39 @@ DEMO_CRS = "EPSG:31370"
 NET_SHARE = 0.7
 
 
+#: The demo's finance and sharing keys (also the Flanders-sized benchmark's).
+DEMO_FINANCE_AND_KEYS = {
+    "finance": {
+        "horizon_years": 30,
+        "start_year": 2026,
+        "tax_year": 2022,
+        "provincial_opcentiemen": 0.0,
+    },
+    "keys": {
+        "population": {"costs": {"kind": "population"}, "revenues": {"kind": "population"}},
+        "demand": {"costs": {"kind": "demand"}, "revenues": {"kind": "demand"}},
+        "host_first": {
+            "costs": {
+                "kind": "stacked",
+                "host_share": 0.10,
+                "rest": [
+                    {"kind": "population", "weight": 0.5},
+                    {"kind": "land", "weight": 0.5},
+                ],
+            },
+            "revenues": {
+                "kind": "stacked",
+                "host_share": 0.10,
+                "rest": [
+                    {"kind": "population", "weight": 0.5},
+                    {"kind": "land", "weight": 0.5},
+                ],
+            },
+        },
+    },
+}
+
+
 def demo_model(partners: list[dict]) -> dict:
     """The suitability and equalisation model of the demo study, as ``study.toml`` tables."""
     pooled_net_ha = sum(p["demand_ha"] for p in partners)
@@ -171,34 +204,7 @@ def demo_model(partners: list[dict]) -> dict:
             },
         ],
         "partners": partners,
-        "finance": {
-            "horizon_years": 30,
-            "start_year": 2026,
-            "tax_year": 2022,
-            "provincial_opcentiemen": 0.0,
-        },
-        "keys": {
-            "population": {"costs": {"kind": "population"}, "revenues": {"kind": "population"}},
-            "demand": {"costs": {"kind": "demand"}, "revenues": {"kind": "demand"}},
-            "host_first": {
-                "costs": {
-                    "kind": "stacked",
-                    "host_share": 0.10,
-                    "rest": [
-                        {"kind": "population", "weight": 0.5},
-                        {"kind": "land", "weight": 0.5},
-                    ],
-                },
-                "revenues": {
-                    "kind": "stacked",
-                    "host_share": 0.10,
-                    "rest": [
-                        {"kind": "population", "weight": 0.5},
-                        {"kind": "land", "weight": 0.5},
-                    ],
-                },
-            },
-        },
+        **DEMO_FINANCE_AND_KEYS,
     }
 
 
