@@ -268,9 +268,6 @@ class ResultWriter(CogWriter):
     """A float32 raster on the grid written block by block (NaN nodata) that becomes a COG at
     ``path``, atomically, its band described by ``band`` and its statistics."""
 
-    dtype = "float32"
-    nodata: float | None = math.nan
-
     def __init__(
         self,
         path: str | os.PathLike[str],
@@ -284,27 +281,6 @@ class ResultWriter(CogWriter):
         self.band = band
         self.options = cog_options(compression, dtype=self.dtype)
         self.tally = BandTally(grid.width * grid.height)
-
-    def __enter__(self) -> ResultWriter:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = _temp_path(self.path, ".blocks.tif")
-        self._dst = rasterio.open(
-            self._tmp,
-            "w",
-            driver="GTiff",
-            width=self.grid.width,
-            height=self.grid.height,
-            count=1,
-            dtype=self.dtype,
-            crs=self.grid.crs,
-            transform=self.grid.transform,
-            nodata=self.nodata,
-            tiled=True,
-            blockxsize=self.block_size,
-            blockysize=self.block_size,
-            BIGTIFF="IF_SAFER",
-        )
-        return self
 
     def write(self, window: Window, values: np.ndarray) -> None:
         """Write one block (NaN = nodata) and tally it."""
@@ -347,12 +323,6 @@ class CodeWriter(ResultWriter):
 
     dtype = "uint8"
     nodata = None
-
-    def write(self, window: Window, values: np.ndarray) -> None:
-        """Write one block of codes and tally it."""
-        assert self._dst is not None, "CodeWriter.write outside its with-block"
-        self._dst.write(values.astype(np.uint8, copy=False), 1, window=window)
-        self.tally.add(values)
 
 
 def exclusion_band(names: Sequence[str]) -> Band:

@@ -253,6 +253,9 @@ class CogWriter:
     left as it was.
     """
 
+    dtype = "float32"
+    nodata: float | None = np.nan
+
     def __init__(self, path: str | os.PathLike[str], grid: Grid, *, block_size: int = 512) -> None:
         self.path = Path(path)
         self.grid = grid
@@ -270,10 +273,10 @@ class CogWriter:
             width=self.grid.width,
             height=self.grid.height,
             count=1,
-            dtype="float32",
+            dtype=self.dtype,
             crs=self.grid.crs,
             transform=self.grid.transform,
-            nodata=np.nan,
+            nodata=self.nodata,
             tiled=True,
             blockxsize=self.block_size,
             blockysize=self.block_size,
@@ -284,7 +287,7 @@ class CogWriter:
     def write(self, window: Window, values: np.ndarray) -> None:
         """Write one block (NaN = nodata)."""
         assert self._dst is not None, "CogWriter.write outside its with-block"
-        self._dst.write(values.astype(np.float32, copy=False), 1, window=window)
+        self._dst.write(values.astype(self.dtype, copy=False), 1, window=window)
 
     def __exit__(
         self,
