@@ -10,6 +10,7 @@ offline under the app's Content-Security-Policy cannot allow.
 from __future__ import annotations
 
 import logging
+from importlib import resources
 
 from fastapi import APIRouter, HTTPException
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -44,6 +45,22 @@ def asset(path: str) -> FileResponse:
     except AssetError:
         raise HTTPException(404, f"no web asset {path!r}") from None
     return FileResponse(local, headers={"Cache-Control": "public, max-age=86400"})
+
+
+#: The web app's own files (its layout's style sheet and the pages' scripts), by name.
+APP_STATIC = resources.files("parkplan.api") / "static"
+APP_STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
+
+
+@router.get("/app-static/{name}", include_in_schema=False)
+def app_static(name: str) -> FileResponse:
+    """A file of the app's own static folder: a plain name, no path (``app.css``)."""
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    known = {entry.name for entry in APP_STATIC.iterdir()}
+    if name not in known or suffix not in APP_STATIC_TYPES:
+        raise HTTPException(404, f"no app file {name!r}")
+    with resources.as_file(APP_STATIC / name) as path:
+        return FileResponse(path, media_type=APP_STATIC_TYPES[suffix])
 
 
 @router.get("/docs", include_in_schema=False)
