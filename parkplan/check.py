@@ -93,6 +93,21 @@ def check_study(root: Path) -> CheckReport:
     return CheckReport(path, tuple(by_line(checks.problems)), tuple(checks.notes))
 
 
+def equalisation_problems(root: Path) -> tuple[StudyProblem, ...]:
+    """The problems of the study's finance assumptions, keys and mechanisms, which a run
+    would otherwise meet only after the scoring; nothing is read but ``study.toml``."""
+    path = Path(root) / STUDY_FILE
+    text = path.read_bytes().decode("utf-8")
+    data = tomllib.loads(text)
+    validation = validate_study(data, text=text)
+    if validation.study is None:
+        return tuple(validation.problems)
+    checks = _Checks(Path(root), data, text, validation)
+    checks.problems.clear()
+    checks.equalisation(validation.study)
+    return tuple(by_line(checks.problems))
+
+
 def _syntax_problem(exc: Exception) -> StudyProblem:
     """The one problem of a file that is not TOML, at the line the parser names."""
     if isinstance(exc, RecursionError):
@@ -135,8 +150,7 @@ class _Checks:
         self._note_set_aside()
         self._check_crs(study)
         self._check_model(study)
-        self._check_finance(study)
-        self._check_keys(study)
+        self.equalisation(study)
         self._check_facts(study)
         workspace = self._workspace(study)
         if workspace is not None:
@@ -194,6 +208,11 @@ class _Checks:
             self.at(aggregation_at, str(exc), "see docs/study-toml.md#aggregation")
 
     # -- equalisation -----------------------------------------------------------------------
+
+    def equalisation(self, study: Study) -> None:
+        """The finance assumptions, the keys and the mechanisms."""
+        self._check_finance(study)
+        self._check_keys(study)
 
     def _check_finance(self, study: Study) -> None:
         known = [f.name for f in fields(FinanceAssumptions)]

@@ -24,7 +24,8 @@ from parkplan.engines import open_engine
 from parkplan.facts import ResolvedFacts, resolve_facts
 from parkplan.runs import RunIdentity, RunStore
 from parkplan.site_geojson import write_site_geojson
-from parkplan.study import STUDY_FILE, Study, read_study
+from parkplan.check import equalisation_problems
+from parkplan.study import STUDY_FILE, InvalidStudyError, Study, read_study
 from parkplan.workspace import Workspace
 from webmap.assets import AssetSource, all_asset_urls
 from webmap.maps import compare_html, map_html
@@ -66,6 +67,14 @@ def ensure_layers(study: Study, workspace: Workspace) -> None:
             )
 
 
+def refuse_equalisation_problems(root: Path) -> None:
+    """Stop before the scoring when the keys, mechanisms or finance assumptions are wrong
+    (:class:`InvalidStudyError` naming each problem and its line)."""
+    problems = equalisation_problems(root)
+    if problems:
+        raise InvalidStudyError(STUDY_FILE, problems)
+
+
 def input_hashes(study: Study, workspace: Workspace) -> dict[str, str]:
     """SHA-256 of the source of every layer the study reads."""
     used = {study.region.municipalities}
@@ -100,6 +109,8 @@ def run_study(
     new run, and publish it. A scenario ranks the sites of the current base run."""
     root = pipeline.study_root(root)
     study, raw = read_study(root)
+    if equalise and study.partners:
+        refuse_equalisation_problems(root)
     workspace = Workspace.open(root)
     store = RunStore(root, keep=study.runs.keep)
     engine_name = engine or study.engine

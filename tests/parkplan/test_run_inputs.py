@@ -132,3 +132,27 @@ def test_a_grid_too_fine_for_the_area_is_refused_before_computing(capsys, root):
     edited(root, fine)
     code, _, err = run(capsys, "run", root, "-q")
     assert code == 2 and "raise cell_size_m" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda data: data.setdefault("keys", {}).update(pop={"kind": "populaton"}), "populaton"),
+        (
+            lambda data: data["finance"].setdefault("assumptions", {}).update(discount=0.04),
+            "discount",
+        ),
+        (lambda data: data.update(mechanisms={"host_bonus": {"x": 1}}), "host_bonus"),
+    ],
+)
+def test_a_wrong_key_mechanism_or_assumption_is_refused_before_the_scoring(
+    capsys, root, monkeypatch, change, named
+):
+    before = RunStore(root).current_id()
+    scored = []
+    monkeypatch.setattr("parkplan.pipeline.score", lambda *a, **k: scored.append(1))
+    edited(root, change)
+    code, _, err = run(capsys, "run", root, "-q")
+    assert code == 2, err
+    assert err.count("\n") == 1 and named in err and "line " in err, err
+    assert scored == [] and RunStore(root).current_id() == before
