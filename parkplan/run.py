@@ -20,11 +20,11 @@ import pandas as pd
 from geo import scenarios, sensitivity
 from geo.robustness import RobustnessResult
 from parkplan import model, notices, outputs, pipeline, report, sanity, views
+from parkplan.check import equalisation_problems
 from parkplan.engines import open_engine
 from parkplan.facts import ResolvedFacts, resolve_facts
 from parkplan.runs import RunIdentity, RunStore
 from parkplan.site_geojson import write_site_geojson
-from parkplan.check import equalisation_problems
 from parkplan.study import STUDY_FILE, InvalidStudyError, Study, read_study
 from parkplan.workspace import Workspace
 from webmap.assets import AssetSource, all_asset_urls
