@@ -27,16 +27,19 @@ Generated with a seed, through the project's public API (``Workspace.create``,
 - robustness with 200 draws, the partners' facts, keys and finance (equalisation), the map
   and the dossier: the normal ``parkplan run``.
 
-Then ``parkplan -v run STUDY -q`` in a child process (cold: empty distance cache), the
-weights changed in ``study.toml``, and the same again (warm: the distance rasters are cached
-in the workspace). Wall time and the peak RSS of the process tree (psutil, every 0.2 s) of
-each run; the run's log lines with the seconds since its start; the load average. The last
-line is JSON: ``{scale, cells, cold_s, cold_peak_mb, warm_s, warm_peak_mb, ...}``.
+Then ``parkplan -v run STUDY -q`` in a child process (cold: empty caches), the weights
+changed in ``study.toml``, and the same again (warm: the standardised criterion rasters and
+the exclusion raster are linked from the workspace's cache, only the score raster is
+written). ``--compression`` sets ``[outputs] compression`` (default ``deflate``). Wall time
+and the peak RSS of the process tree (psutil, every 0.2 s) of each run; the run's log lines
+with the seconds since its start; the load average. The last line is JSON: ``{scale,
+compression, cells, cold_s, cold_peak_mb, warm_s, warm_peak_mb, ...}``.
 
 ``--profile`` runs the cold run under cProfile instead (in the child) and prints the top 15
 cumulative entries (use a small scale: the profiler slows the run down).
 
     .venv/bin/python benchmarks/flanders.py [--scale S] [--seed N] [--profile] [--keep DIR]
+        [--compression deflate|zstd|lzw]
 """
 
 from __future__ import annotations
@@ -188,7 +191,9 @@ def blobs(rng, centres: list[Point], r_min: float, r_max: float) -> list[Polygon
     return out
 
 
-def generate(root: Path, sources: Path, *, scale: float, seed: int) -> dict:
+def generate(
+    root: Path, sources: Path, *, scale: float, seed: int, compression: str = "deflate"
+) -> dict:
     """Write the layers, create the study at ``root`` and save ``study.toml``; its figures."""
     rng = np.random.default_rng(seed)
     n = counts(scale)
@@ -245,7 +250,8 @@ def generate(root: Path, sources: Path, *, scale: float, seed: int) -> dict:
                 "fiscal_capacity_eur": round(population * float(rng.uniform(600, 1_100)), 0),
             }
         )
-    save_study(parse_study(study_table(partners, WEIGHTS_COLD), source="generated"), root)
+    table = study_table(partners, WEIGHTS_COLD) | {"outputs": {"compression": compression}}
+    save_study(parse_study(table, source="generated"), root)
     bounds = region.bounds
     width = math.ceil((bounds[2] - bounds[0]) / CELL_M)
     height = math.ceil((bounds[3] - bounds[1]) / CELL_M)
@@ -375,6 +381,7 @@ def run_measured(command: list[str], label: str, log_path: Path) -> dict:
 MARKERS = (
     ("distances", "computing distances"),
     ("distances", "reusing the distance raster"),
+    ("distances", "parkplan.score_cache: "),
     ("score", "geo.engine: scoring"),
     ("sites", "geo.regions:"),
     ("robustness_done", "geo.robustness:"),
@@ -428,6 +435,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261203)
     parser.add_argument("--profile", action="store_true", help="cold run under cProfile only")
     parser.add_argument("--keep", type=Path, help="keep the study in this (new) folder")
+    parser.add_argument(
+        "--compression", default="deflate", help="[outputs] compression of the study"
+    )
     args = parser.parse_args()
 
     print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.1f} GB")
@@ -438,7 +448,9 @@ def main() -> None:
         sources = tmp / "sources"
         sources.mkdir()
         t0 = time.perf_counter()
-        facts = generate(study, sources, scale=args.scale, seed=args.seed)
+        facts = generate(
+            study, sources, scale=args.scale, seed=args.seed, compression=args.compression
+        )
         facts.pop("_partners")
         generate_s = time.perf_counter() - t0
         print(f"generated in {generate_s:.1f} s: {json.dumps(facts)}", flush=True)
@@ -465,6 +477,7 @@ def main() -> None:
         width, height = size or facts["grid_estimate"]
         line = {
             "scale": args.scale,
+            "compression": args.compression,
             "cells": width * height,
             "grid": [width, height],
             "cold_s": cold["seconds"],

@@ -14,6 +14,7 @@ projected CRS; a geographic CRS or another CRS is refused.
   below the exact distance, at most ``tolerance_m``, default 1 m, above it) and read from a
   stored raster, optionally cached across runs (``cache_dir``).
 - :class:`RasterCriterion`: the value of a raster already aligned to the grid.
+- :class:`StoredCriterion`: μ (and raw values) as an earlier run wrote them on the same grid.
 - :class:`ZoningCriterion`: the category of the zone under the cell centre, coded as the
   index into :attr:`ZoningCriterion.categories` (−1: outside every zone); its categorical
   transform maps category -> μ (categories not mapped, and no zone, give μ = 0).
@@ -33,8 +34,9 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -128,7 +130,7 @@ class Features:
         window: Window,
         *,
         geometries: np.ndarray | None = None,
-        values: Sequence[float] | None = None,
+        values: Sequence[float] | np.ndarray | None = None,
         fill: float = 0.0,
         add: bool = False,
     ) -> np.ndarray:
@@ -329,6 +331,57 @@ class RasterCriterion(Criterion):
         self._reader.close()
 
 
+class StoredCriterion(Criterion):
+    """A criterion as an earlier scoring run on the same grid wrote it: its μ raster
+    (``standardised``, float32, or float64 for OWA) and, when kept, its raw values (``raw``);
+    read window by window, never computed again.
+
+    ``transform`` is the transform of the raw values (the original criterion's
+    :attr:`Criterion.raw_transform`). μ is returned as stored: :meth:`standardised_block` gives
+    the stored values (converted to ``dtype``), so a run on stored μ aggregates the very numbers
+    the run that stored them aggregated when ``dtype`` is the stored one (:attr:`dtype`).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        transform: Transform,
+        *,
+        standardised: str | os.PathLike[str],
+        raw: str | os.PathLike[str] | None = None,
+    ) -> None:
+        super().__init__(name, transform)
+        self.standardised_path = Path(standardised)
+        self.raw_path = None if raw is None else Path(raw)
+        self._mu = ThreadLocalReader(self.standardised_path)
+        self._raw = None if self.raw_path is None else ThreadLocalReader(self.raw_path)
+        self.dtype: str | None = None
+
+    def check(self, grid: Grid) -> None:
+        what = f"stored raster of criterion {self.name!r}"
+        self.dtype = check_aligned(self.standardised_path, grid, what=what).dtype
+        if self.raw_path is not None:
+            check_aligned(self.raw_path, grid, what=f"stored raw values of {self.name!r}")
+
+    def standardised_block(
+        self, grid: Grid, window: Window, *, dtype: type = np.float64
+    ) -> np.ndarray:
+        return self._mu.read(window, smallest_float=True).astype(dtype, copy=False)
+
+    def raw_block(self, grid: Grid, window: Window) -> np.ndarray:
+        if self._raw is None:
+            raise ModelError(
+                f"criterion {self.name!r} is stored without its raw values; compute it again "
+                "to write them."
+            )
+        return self._raw.read(window)
+
+    def close(self) -> None:
+        self._mu.close()
+        if self._raw is not None:
+            self._raw.close()
+
+
 class ZoningCriterion(Criterion):
     """The zoning category under each cell centre, standardised by a categorical mapping."""
 
@@ -344,6 +397,7 @@ class ZoningCriterion(Criterion):
         self.features = Features(zones, what=f"zones of criterion {name!r}")
         self.column = column
         values = _column(self.features.frame, column, what=f"zones of criterion {name!r}")
+        assert transform.mapping is not None  # a categorical transform has its mapping
         self.categories: tuple[object, ...] = tuple(sorted(set(values), key=str))
         self._codes = np.array([self.categories.index(v) for v in values], dtype=np.float64)
         self._coded = Transform(
@@ -426,7 +480,7 @@ def _column(frame: gpd.GeoDataFrame, column: str, *, what: str) -> list[object]:
     return frame[column].tolist()
 
 
-def _lookup(mapping: dict[object, float] | None, category: object, name: str) -> float:
+def _lookup(mapping: Mapping[Any, float] | None, category: object, name: str) -> float:
     assert mapping is not None
     if category in mapping:
         return mapping[category]

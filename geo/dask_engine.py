@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing, contextmanager
 
 import geopandas as gpd
@@ -49,18 +49,21 @@ from geo.criteria import Criterion
 from geo.engine import (
     DEFAULT_COMPRESSION,
     BlockModel,
-    BlockWriters,
+    Closable,
     Progress,
     ScoredBlock,
     ScoreStats,
     StatsTally,
+    StoredExclusions,
     SuitabilityResult,
     block_model,
+    block_writers,
+    check_inputs,
     check_model,
-    coded_exclusions_path,
+    log_scoring,
     matched_weights,
-    raster_paths,
     scored_result,
+    scoring_plan,
 )
 from geo.errors import EngineError
 from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
@@ -164,6 +167,7 @@ def score_dask(
     exclusion_path: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     compression: str = DEFAULT_COMPRESSION,
+    stored_exclusions: StoredExclusions | None = None,
 ) -> SuitabilityResult:
     """:func:`geo.engine.score` with the blocks computed by the workers of ``client``.
 
@@ -175,37 +179,28 @@ def score_dask(
     engine's.
     """
     aggregation = aggregation or Aggregation()
-    names = check_model(criteria, exclusions)
+    names = check_model(criteria, exclusions, stored_exclusions)
     used = matched_weights(names, weights)
     windows = block_windows(grid, block_size)
-    criterion_paths, raw_paths = raster_paths(names, criterion_dir), raster_paths(names, raw_dir)
-    codes_path = coded_exclusions_path(exclusion_path, exclusions)
+    plan = scoring_plan(
+        criteria,
+        exclusions,
+        stored_exclusions,
+        criterion_dir=criterion_dir,
+        raw_dir=raw_dir,
+        exclusion_path=exclusion_path,
+    )
     with ExitStack() as stack:
         stack.enter_context(streaming_env())  # a small GDAL cache for the writers, as locally
-        for item in (*criteria, *exclusions):
+        opened: tuple[Closable, ...] = (*criteria, *exclusions)
+        for item in opened:
             stack.callback(item.close)
-            item.check(grid)  # on the driver: refuse a bad model before any task runs
-        model = block_model(
-            grid, criteria, exclusions, used, aggregation, criterion_paths, raw_paths, codes_path
-        )
-        log.info(
-            "scoring %d criteria on %d x %d cells in %d blocks on Dask",
-            len(names),
-            grid.width,
-            grid.height,
-            len(windows),
-        )
-        writers = BlockWriters(
-            stack,
-            grid,
-            out_path,
-            criterion_paths=criterion_paths,
-            raw_paths=raw_paths,
-            block_size=block_size,
-            exclusion_path=codes_path,
-            exclusion_names=model.exclusion_names,
-            compression=compression,
-        )
+        # on the driver: refuse a bad model before any task runs
+        check_inputs(grid, criteria, exclusions, stored_exclusions, aggregation)
+        model = block_model(grid, criteria, exclusions, used, aggregation, plan, stored_exclusions)
+        stack.callback(model.close)
+        log_scoring(grid, criteria, stored_exclusions, len(windows))
+        writers = block_writers(stack, grid, out_path, plan, model, block_size, compression)
         tallies = _GridTallies(model, len(windows))
         blocks = stack.enter_context(closing(_scored_blocks(client, model, windows)))
         for done, (index, block) in enumerate(blocks, start=1):
@@ -214,14 +209,12 @@ def score_dask(
             if progress is not None:
                 progress(done, len(windows))
     report, stats = tallies.results()
-    return scored_result(
-        model, out_path, report, stats, block_size, criterion_paths, raw_paths, codes_path
-    )
+    return scored_result(model, out_path, report, stats, block_size, plan)
 
 
 def _scored_blocks(
     client: Client, model: BlockModel, windows: Sequence[Window]
-) -> Iterator[tuple[int, ScoredBlock]]:
+) -> Generator[tuple[int, ScoredBlock], None, None]:
     """Blocks as they finish, in any order, with a bounded number in flight."""
     shipped = client.scatter(model, broadcast=True, hash=False)
     run = uuid.uuid4().hex[:12]
@@ -263,6 +256,7 @@ class _GridTallies:
 
     def __init__(self, model: BlockModel, blocks: int) -> None:
         self.grid = model.grid
+        self.model = model
         self.exclusions = ExclusionTally(model.exclusion_names, model.grid)
         self.block_stats: list[StatsTally | None] = [None] * blocks
 
@@ -274,8 +268,9 @@ class _GridTallies:
         assert None not in self.block_stats, "a block was never scored"
         stats = StatsTally(self.grid)
         for part in self.block_stats:
+            assert part is not None
             stats.merge(part)
-        return self.exclusions.report(), stats.result()
+        return self.model.exclusion_report(self.exclusions), stats.result()
 
 
 # ----------------------------------------------------------------------------- site scores

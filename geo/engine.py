@@ -9,6 +9,11 @@ statistics). On request, a uint8 COG tells for every cell which exclusion remove
 it: 0 where none applies, else 1 + the index of the first exclusion (in the order given) that
 excludes the cell (:func:`first_exclusion`).
 
+Rasters that do not depend on the weights can come from an earlier run on the same grid: a
+:class:`~geo.criteria.StoredCriterion` is read instead of computed (its μ is not written
+again), and :class:`StoredExclusions` (that run's exclusion raster and report) replace the
+exclusions; blocks that the stored exclusions exclude entirely are then not read at all.
+
 Examples
 --------
 >>> import numpy as np
@@ -29,7 +34,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 import rasterio
@@ -37,11 +42,18 @@ import rasterio.shutil
 from rasterio.windows import Window
 
 from geo.aggregation import Aggregation, aggregate
-from geo.criteria import Criterion
+from geo.criteria import Criterion, StoredCriterion
 from geo.errors import ModelError
 from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
 from geo.grid import Grid
-from geo.layers.blocks import CogWriter, _temp_path, block_windows, streaming_env
+from geo.layers.blocks import (
+    CogWriter,
+    ThreadLocalReader,
+    _temp_path,
+    block_windows,
+    check_aligned,
+    streaming_env,
+)
 from geo.transforms import Transform, standardise
 from geo.weights import direct_weights
 
@@ -54,9 +66,11 @@ T = TypeVar("T")
 MAX_CODED_EXCLUSIONS = 255
 #: Compression of the result rasters by name (``score(..., compression=...)``). DEFLATE, the
 #: default, opens in every GDAL, QGIS and ArcGIS; ZSTD is faster to write but older readers
-#: (GDAL < 2.3, ArcGIS before Pro 2.x) cannot open it.
+#: (GDAL < 2.3, ArcGIS before Pro 2.x) cannot open it. DEFLATE at level 3 writes a dense
+#: float32 COG 1.4-1.7 times as fast as at level 6 for 4 % more bytes (level 1: 1.7-2.3 times,
+#: 9 % more; measured in benchmarks/results/flanders.md).
 COMPRESSIONS: dict[str, dict[str, str]] = {
-    "DEFLATE": {"COMPRESS": "DEFLATE", "LEVEL": "6"},
+    "DEFLATE": {"COMPRESS": "DEFLATE", "LEVEL": "3"},
     "ZSTD": {"COMPRESS": "ZSTD", "LEVEL": "3"},
     "LZW": {"COMPRESS": "LZW"},
 }
@@ -65,6 +79,18 @@ DEFAULT_COMPRESSION = "DEFLATE"
 SCORE_UNITS = "score 0-1"
 #: The band metadata key naming the exclusion of a code of the exclusion raster.
 EXCLUSION_TAG = "EXCLUSION_{code}"
+
+
+class GridInput(Protocol):
+    """A criterion, an exclusion or stored exclusions: refused on a grid it cannot serve."""
+
+    def check(self, grid: Grid) -> None: ...
+
+
+class Closable(Protocol):
+    """A criterion, an exclusion or the block model: closed when the scoring ends."""
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -110,30 +136,34 @@ def score_array(
     return scores
 
 
+def mu_dtype(aggregation: Aggregation) -> type:
+    """The type μ is computed, aggregated and written in: float32 (about 1e-7 from float64;
+    the sum of the aggregation is taken in float64), except for OWA, which is discontinuous
+    where two criteria tie: float32 rounding could make or break a tie and move a score by a
+    visible step, so OWA gets float64."""
+    return np.float64 if aggregation.method == "owa" else np.float32
+
+
 def standardised_stack(
     criteria: Sequence[Criterion],
     grid: Grid,
     window: Window,
     aggregation: Aggregation,
     *,
-    raw: np.ndarray | None = None,
+    raw: Mapping[int, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The criteria's μ over ``window``, shape (n, rows, cols), from their ``raw`` values when
-    these are already at hand.
-
-    float32 (about 1e-7 from float64; the sum of the aggregation is taken in float64), except
-    for OWA, which is discontinuous where two criteria tie: float32 rounding could make or
-    break a tie and move a score by a visible step, so OWA gets float64.
-    """
-    dtype = np.float64 if aggregation.method == "owa" else np.float32
-    if raw is not None:
-        return np.stack(
-            [
-                standardise(r, c.raw_transform, dtype=dtype)
-                for c, r in zip(criteria, raw, strict=True)
-            ]
-        )
-    return np.stack([c.standardised_block(grid, window, dtype=dtype) for c in criteria])
+    """The criteria's μ over ``window`` as :func:`mu_dtype`, shape (n, rows, cols); criterion
+    ``i`` from its raw values ``raw[i]`` when these are already at hand."""
+    dtype = mu_dtype(aggregation)
+    raw = raw or {}
+    return np.stack(
+        [
+            standardise(raw[i], c.raw_transform, dtype=dtype)
+            if i in raw
+            else c.standardised_block(grid, window, dtype=dtype)
+            for i, c in enumerate(criteria)
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -163,39 +193,98 @@ def first_exclusion(masks: Sequence[np.ndarray], shape: tuple[int, ...]) -> np.n
 
 
 @dataclass(frozen=True)
+class StoredExclusions:
+    """The exclusions as an earlier scoring run on the same grid applied them: its raster of
+    each cell's first exclusion (``path``, codes as :func:`first_exclusion`) and its report."""
+
+    path: Path
+    report: ExclusionReport
+
+    def check(self, grid: Grid) -> None:
+        """Refuse a raster that is not on ``grid``, or not of uint8 codes."""
+        info = check_aligned(self.path, grid, what="stored exclusion raster")
+        if info.dtype != "uint8":
+            raise ModelError(
+                f"stored exclusion raster {self.path.name} holds {info.dtype}; expected the "
+                "uint8 codes of an exclusion raster."
+            )
+
+
+@dataclass(frozen=True)
 class BlockModel:
     """Everything needed to score any block of the grid (``weights``: normalised, in the
-    criteria's order); safe to use from several threads at once."""
+    criteria's order); safe to use from several threads at once.
+
+    ``layer_index`` and ``raw_index``: the criteria whose μ and raw values are kept (to be
+    written); ``stored_codes``: the reader of stored exclusion codes, which then replace
+    ``exclusions`` (``stored_report`` is their report)."""
 
     grid: Grid
     criteria: tuple[Criterion, ...]
     exclusions: tuple[Exclusion, ...]
     weights: np.ndarray
     aggregation: Aggregation
-    keep_layers: bool = False
-    keep_raw: bool = False
+    layer_index: tuple[int, ...] = ()
+    raw_index: tuple[int, ...] = ()
     keep_exclusions: bool = False
+    stored_codes: ThreadLocalReader | None = None
+    stored_report: ExclusionReport | None = None
 
     @property
     def exclusion_names(self) -> tuple[str, ...]:
+        if self.stored_report is not None:
+            return self.stored_report.names
         return tuple(e.name for e in self.exclusions)
+
+    def exclusion_report(self, tally: ExclusionTally) -> ExclusionReport:
+        """The report of the grid: the stored one, else the blocks' ``tally``."""
+        return self.stored_report if self.stored_report is not None else tally.report()
+
+    def close(self) -> None:
+        """Close the stored exclusion codes' readers, if any."""
+        if self.stored_codes is not None:
+            self.stored_codes.close()
 
     def score_block(self, window: Window) -> ScoredBlock:
         """Standardise, exclude and aggregate one window, and tally it."""
-        raw = None
-        if self.keep_raw:
-            raw = np.stack([c.raw_block(self.grid, window) for c in self.criteria])
-        z = standardised_stack(self.criteria, self.grid, window, self.aggregation, raw=raw)
         exclusions = ExclusionTally(self.exclusion_names, self.grid)
-        masks = [e.mask_block(self.grid, window) for e in self.exclusions]
-        excluded = exclusions.add(masks)
-        scores = score_array(z, self.weights, self.aggregation, excluded)
+        excluded, codes = self._excluded(window, exclusions)
+        shape = (int(window.height), int(window.width))
+        if excluded is not None and excluded.all() and not (self.layer_index or self.raw_index):
+            scores, layers, raw = np.full(shape, np.nan), None, None
+        else:
+            scores, layers, raw = self._scored(window, excluded)
         stats = StatsTally(self.grid)
         stats.add(scores, excluded)
-        layers = z.astype(np.float32, copy=False) if self.keep_layers else None
-        raw = raw.astype(np.float32) if raw is not None else None
-        codes = first_exclusion(masks, scores.shape) if self.keep_exclusions else None
-        return ScoredBlock(window, scores.astype(np.float32), layers, exclusions, stats, raw, codes)
+        scores = scores.astype(np.float32)
+        return ScoredBlock(window, scores, layers, exclusions, stats, raw, codes)
+
+    def _excluded(
+        self, window: Window, tally: ExclusionTally
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The union of the exclusions over ``window`` (tallied; ``None`` without any) and,
+        when kept, each cell's first exclusion."""
+        if self.stored_codes is not None:
+            codes = self.stored_codes.read(window, smallest_float=True).astype(np.uint8)
+            return codes > 0, None
+        masks = [e.mask_block(self.grid, window) for e in self.exclusions]
+        excluded = tally.add(masks)
+        shape = (int(window.height), int(window.width))
+        return excluded, first_exclusion(masks, shape) if self.keep_exclusions else None
+
+    def _scored(
+        self, window: Window, excluded: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """The scores of ``window``, with the kept μ (as :func:`mu_dtype`) and raw values."""
+        raw = {i: self.criteria[i].raw_block(self.grid, window) for i in self.raw_index}
+        z = standardised_stack(self.criteria, self.grid, window, self.aggregation, raw=raw)
+        scores = score_array(z, self.weights, self.aggregation, excluded)
+        layers = None
+        if self.layer_index:
+            every = len(self.layer_index) == len(self.criteria)
+            layers = z if every else z[list(self.layer_index)]
+        kept = np.stack([raw[i] for i in self.raw_index]).astype(np.float32) if raw else None
+        return scores, layers, kept
 
 
 @dataclass(frozen=True)
@@ -276,9 +365,11 @@ class ResultWriter(CogWriter):
         band: Band,
         block_size: int = 512,
         compression: str = DEFAULT_COMPRESSION,
+        dtype: str | None = None,
     ) -> None:
         super().__init__(path, grid, block_size=block_size)
         self.band = band
+        self.dtype = dtype or self.dtype
         self.options = cog_options(compression, dtype=self.dtype)
         self.tally = BandTally(grid.width * grid.height)
 
@@ -333,9 +424,9 @@ def exclusion_band(names: Sequence[str]) -> Band:
 
 class BlockWriters:
     """The rasters of a scoring run, written block by block as COGs: the score, and each
-    criterion's μ (``criterion_paths``), raw values (``raw_paths``) and the first exclusion of
-    each cell (``exclusion_path``, its codes named by ``exclusion_names``) when asked for;
-    compressed with ``compression`` (:data:`COMPRESSIONS`)."""
+    criterion's μ (``criterion_paths``, as ``layer_dtype``), raw values (``raw_paths``) and the
+    first exclusion of each cell (``exclusion_path``, its codes named by ``exclusion_names``)
+    when asked for; compressed with ``compression`` (:data:`COMPRESSIONS`)."""
 
     def __init__(
         self,
@@ -349,14 +440,19 @@ class BlockWriters:
         exclusion_path: Path | None = None,
         exclusion_names: Sequence[str] = (),
         compression: str = DEFAULT_COMPRESSION,
+        layer_dtype: str = "float32",
     ) -> None:
-        def opened(path: str | os.PathLike[str], band: Band, kind=ResultWriter) -> ResultWriter:
-            writer = kind(path, grid, band=band, block_size=block_size, compression=compression)
+        def opened(
+            path: str | os.PathLike[str], band: Band, kind=ResultWriter, dtype: str | None = None
+        ) -> ResultWriter:
+            writer = kind(
+                path, grid, band=band, block_size=block_size, compression=compression, dtype=dtype
+            )
             return stack.enter_context(writer)
 
         self.score = opened(out_path, Band("suitability score", SCORE_UNITS))
         self.layers = [
-            opened(path, Band(f"{name}: standardised", SCORE_UNITS))
+            opened(path, Band(f"{name}: standardised", SCORE_UNITS), dtype=layer_dtype)
             for name, path in criterion_paths.items()
         ]
         self.raw = [opened(path, Band(f"{name}: raw value")) for name, path in raw_paths.items()]
@@ -367,6 +463,7 @@ class BlockWriters:
     def write(self, block: ScoredBlock) -> None:
         self.score.write(block.window, block.scores)
         if self.codes is not None:
+            assert block.first_exclusion is not None  # kept when the codes are written
             self.codes.write(block.window, block.first_exclusion)
         for writers, layers in ((self.layers, block.layers), (self.raw, block.raw)):
             for writer, layer in zip(writers, () if layers is None else layers, strict=True):
@@ -376,6 +473,54 @@ class BlockWriters:
 def raster_paths(names: Sequence[str], folder: str | os.PathLike[str] | None) -> dict[str, Path]:
     """``folder/<name>.tif`` for each name, or none without a folder."""
     return {name: Path(folder) / f"{name}.tif" for name in names} if folder else {}
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """Where the rasters of a scoring run are: every criterion's μ and raw values and the
+    exclusion raster (``*_paths``, ``exclusion_path``), of which the run writes those in
+    ``written_*`` (a stored criterion or stored exclusions are read where they are)."""
+
+    criterion_paths: dict[str, Path]
+    raw_paths: dict[str, Path]
+    exclusion_path: Path | None
+    written_criteria: dict[str, Path]
+    written_raw: dict[str, Path]
+    written_exclusions: Path | None
+
+
+def scoring_plan(
+    criteria: Sequence[Criterion],
+    exclusions: Sequence[Exclusion],
+    stored_exclusions: StoredExclusions | None,
+    *,
+    criterion_dir: str | os.PathLike[str] | None,
+    raw_dir: str | os.PathLike[str] | None,
+    exclusion_path: str | os.PathLike[str] | None,
+) -> ScoringPlan:
+    """The rasters of a run: ``criterion_dir/<name>.tif``, ``raw_dir/<name>.tif`` and
+    ``exclusion_path``, except for a stored criterion (its own files) and stored exclusions."""
+    names = [c.name for c in criteria]
+    stored = {c.name: c for c in criteria if isinstance(c, StoredCriterion)}
+    written_mu, written_raw = raster_paths(names, criterion_dir), raster_paths(names, raw_dir)
+    mu, raw = dict(written_mu), dict(written_raw)
+    for name, criterion in stored.items():
+        written_mu.pop(name, None)
+        written_raw.pop(name, None)
+        if criterion_dir:
+            mu[name] = criterion.standardised_path
+        if raw_dir:
+            if criterion.raw_path is None:
+                raise ModelError(
+                    f"raw values asked for, but criterion {name!r} is stored without them; "
+                    "compute it again."
+                )
+            raw[name] = criterion.raw_path
+    codes = coded_exclusions_path(exclusion_path, exclusions)
+    if stored_exclusions is None:
+        return ScoringPlan(mu, raw, codes, written_mu, written_raw, codes)
+    kept = stored_exclusions.path if exclusion_path is not None else None
+    return ScoringPlan(mu, raw, kept, written_mu, written_raw, None)
 
 
 def score(
@@ -393,54 +538,45 @@ def score(
     progress: Progress | None = None,
     workers: int | None = None,
     compression: str = DEFAULT_COMPRESSION,
+    stored_exclusions: StoredExclusions | None = None,
 ) -> SuitabilityResult:
     """Score the grid block by block and write the score raster to ``out_path`` (COG).
 
     ``weights`` maps every criterion name to a weight (normalised here); ``criterion_dir``,
-    when given, also receives each criterion's standardised raster as ``<name>.tif``, and
-    ``raw_dir`` its raw values (metres, raster values, zone codes, shares; float32);
-    ``exclusion_path`` a uint8 raster of each cell's first exclusion (0: none, else 1 + its
-    index in ``exclusions``); every raster is compressed with ``compression``
-    (:data:`COMPRESSIONS`) and carries its band's description, units and statistics;
-    ``progress(done_blocks, total_blocks)`` is called after each block. Blocks are computed
-    (read, scored and tallied) by ``workers`` threads (default: up to 4, one per core), at
-    most ``workers + 1`` at a time, and written and tallied in order.
+    when given, also receives each criterion's standardised raster as ``<name>.tif`` (as
+    :func:`mu_dtype`), and ``raw_dir`` its raw values (metres, raster values, zone codes,
+    shares; float32); ``exclusion_path`` a uint8 raster of each cell's first exclusion (0:
+    none, else 1 + its index in ``exclusions``); every raster is compressed with
+    ``compression`` (:data:`COMPRESSIONS`) and carries its band's description, units and
+    statistics. A :class:`~geo.criteria.StoredCriterion` is read, not written: the result
+    names its own files; ``stored_exclusions`` (with no ``exclusions``) likewise stand for the
+    exclusions and their raster. ``progress(done_blocks, total_blocks)`` is called after each
+    block. Blocks are computed (read, scored and tallied) by ``workers`` threads (default: up
+    to 4, one per core), at most ``workers + 1`` at a time, and written and tallied in order.
     """
     aggregation = aggregation or Aggregation()
-    names = check_model(criteria, exclusions)
+    names = check_model(criteria, exclusions, stored_exclusions)
     used = matched_weights(names, weights)
-    for item in (*criteria, *exclusions):
-        item.check(grid)
+    check_inputs(grid, criteria, exclusions, stored_exclusions, aggregation)
     windows = block_windows(grid, block_size)
-    criterion_paths, raw_paths = raster_paths(names, criterion_dir), raster_paths(names, raw_dir)
-    codes_path = coded_exclusions_path(exclusion_path, exclusions)
-    model = block_model(
-        grid, criteria, exclusions, used, aggregation, criterion_paths, raw_paths, codes_path
+    plan = scoring_plan(
+        criteria,
+        exclusions,
+        stored_exclusions,
+        criterion_dir=criterion_dir,
+        raw_dir=raw_dir,
+        exclusion_path=exclusion_path,
     )
+    model = block_model(grid, criteria, exclusions, used, aggregation, plan, stored_exclusions)
     tally = ExclusionTally(model.exclusion_names, grid)
     stats = StatsTally(grid)
-    log.info(
-        "scoring %d criteria on %d x %d cells in %d blocks",
-        len(names),
-        grid.width,
-        grid.height,
-        len(windows),
-    )
+    log_scoring(grid, criteria, stored_exclusions, len(windows))
     with ExitStack() as stack:
         stack.enter_context(streaming_env())
-        for item in (*criteria, *exclusions):
+        opened: tuple[Closable, ...] = (*criteria, *exclusions, model)
+        for item in opened:
             stack.callback(item.close)
-        writers = BlockWriters(
-            stack,
-            grid,
-            out_path,
-            criterion_paths=criterion_paths,
-            raw_paths=raw_paths,
-            block_size=block_size,
-            exclusion_path=codes_path,
-            exclusion_names=model.exclusion_names,
-            compression=compression,
-        )
+        writers = block_writers(stack, grid, out_path, plan, model, block_size, compression)
         workers = workers or min(4, os.cpu_count() or 1)
         blocks = _in_order(model.score_block, windows, workers)
         for done, block in enumerate(blocks, start=1):
@@ -450,14 +586,70 @@ def score(
             if progress is not None:
                 progress(done, len(windows))
     return scored_result(
-        model,
+        model, out_path, model.exclusion_report(tally), stats.result(), block_size, plan
+    )
+
+
+def check_inputs(
+    grid: Grid,
+    criteria: Sequence[Criterion],
+    exclusions: Sequence[Exclusion],
+    stored_exclusions: StoredExclusions | None,
+    aggregation: Aggregation,
+) -> None:
+    """Refuse a grid the criteria or exclusions cannot be computed on, and stored μ of
+    another type than the aggregation computes in (:func:`mu_dtype`)."""
+    inputs: tuple[GridInput, ...] = (*criteria, *exclusions, *filter(None, [stored_exclusions]))
+    for item in inputs:
+        item.check(grid)
+    wanted = np.dtype(mu_dtype(aggregation)).name
+    for c in criteria:
+        if isinstance(c, StoredCriterion) and c.dtype != wanted:
+            raise ModelError(
+                f"criterion {c.name!r} is stored as {c.dtype}; aggregation "
+                f"{aggregation.method!r} computes μ as {wanted}: compute it again."
+            )
+
+
+def log_scoring(
+    grid: Grid,
+    criteria: Sequence[Criterion],
+    stored_exclusions: StoredExclusions | None,
+    blocks: int,
+) -> None:
+    stored = sum(isinstance(c, StoredCriterion) for c in criteria)
+    log.info(
+        "scoring %d criteria (%d stored, exclusions %s) on %d x %d cells in %d blocks",
+        len(criteria),
+        stored,
+        "stored" if stored_exclusions is not None else "computed",
+        grid.width,
+        grid.height,
+        blocks,
+    )
+
+
+def block_writers(
+    stack: ExitStack,
+    grid: Grid,
+    out_path: str | os.PathLike[str],
+    plan: ScoringPlan,
+    model: BlockModel,
+    block_size: int,
+    compression: str,
+) -> BlockWriters:
+    """The writers of the rasters ``plan`` says the run writes."""
+    return BlockWriters(
+        stack,
+        grid,
         out_path,
-        tally.report(),
-        stats.result(),
-        block_size,
-        criterion_paths,
-        raw_paths,
-        codes_path,
+        criterion_paths=plan.written_criteria,
+        raw_paths=plan.written_raw,
+        block_size=block_size,
+        exclusion_path=plan.written_exclusions,
+        exclusion_names=model.exclusion_names,
+        compression=compression,
+        layer_dtype=np.dtype(mu_dtype(model.aggregation)).name,
     )
 
 
@@ -481,20 +673,23 @@ def block_model(
     exclusions: Sequence[Exclusion],
     weights: dict[str, float],
     aggregation: Aggregation,
-    criterion_paths: Mapping[str, Path],
-    raw_paths: Mapping[str, Path],
-    exclusion_path: Path | None = None,
+    plan: ScoringPlan,
+    stored_exclusions: StoredExclusions | None = None,
 ) -> BlockModel:
-    """The model of a scoring run, keeping the layers that will be written."""
+    """The model of a scoring run, keeping the layers that ``plan`` writes."""
+    names = [c.name for c in criteria]
+    stored = stored_exclusions
     return BlockModel(
         grid,
         tuple(criteria),
         tuple(exclusions),
-        np.array([weights[c.name] for c in criteria]),
+        np.array([weights[name] for name in names]),
         aggregation,
-        keep_layers=bool(criterion_paths),
-        keep_raw=bool(raw_paths),
-        keep_exclusions=exclusion_path is not None,
+        layer_index=tuple(names.index(name) for name in plan.written_criteria),
+        raw_index=tuple(names.index(name) for name in plan.written_raw),
+        keep_exclusions=plan.written_exclusions is not None,
+        stored_codes=None if stored is None else ThreadLocalReader(stored.path),
+        stored_report=None if stored is None else stored.report,
     )
 
 
@@ -504,9 +699,7 @@ def scored_result(
     exclusions: ExclusionReport,
     stats: ScoreStats,
     block_size: int,
-    criterion_paths: dict[str, Path],
-    raw_paths: dict[str, Path],
-    exclusion_path: Path | None = None,
+    plan: ScoringPlan,
 ) -> SuitabilityResult:
     """The :class:`SuitabilityResult` of a finished scoring run."""
     names = tuple(c.name for c in model.criteria)
@@ -518,11 +711,11 @@ def scored_result(
         criteria=names,
         exclusions=exclusions,
         stats=stats,
-        criterion_paths=criterion_paths,
+        criterion_paths=plan.criterion_paths,
         block_size=block_size,
-        raw_paths=raw_paths,
+        raw_paths=plan.raw_paths,
         raw_transforms={c.name: c.raw_transform for c in model.criteria},
-        exclusion_path=exclusion_path,
+        exclusion_path=plan.exclusion_path,
     )
 
 
@@ -544,12 +737,21 @@ def _in_order(
             yield pending.popleft().result()
 
 
-def check_model(criteria: Sequence[Criterion], exclusions: Sequence[Exclusion]) -> tuple[str, ...]:
+def check_model(
+    criteria: Sequence[Criterion],
+    exclusions: Sequence[Exclusion],
+    stored_exclusions: StoredExclusions | None = None,
+) -> tuple[str, ...]:
     """The criterion names, in order; refuses an empty model and names used twice."""
     names = tuple(c.name for c in criteria)
     if not names:
         raise ModelError("no criteria given; expected at least one criterion to score.")
-    for what, listed in (("criterion", names), ("exclusion", [e.name for e in exclusions])):
+    excluded = [e.name for e in exclusions]
+    if stored_exclusions is not None:
+        if exclusions:
+            raise ModelError("exclusions given with stored exclusions; expected one or the other.")
+        excluded += stored_exclusions.report.names
+    for what, listed in (("criterion", names), ("exclusion", excluded)):
         duplicates = sorted({n for n in listed if list(listed).count(n) > 1})
         if duplicates:
             raise ModelError(f"{what} names {duplicates} used twice; expected unique names.")

@@ -26,11 +26,12 @@ from geo import regions, sensitivity, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
 from geo.robustness import RobustnessResult, TransformJitter
-from parkplan import model
+from parkplan import model, score_cache
 from parkplan.engines import LOCAL, Engine
 from parkplan.errors import StudyError
 from parkplan.facts import Assumption, resolve_facts
 from parkplan.notices import Notice
+from parkplan.stages import begin as begin_stage
 from parkplan.study import Study
 from parkplan.workspace import Workspace
 
@@ -70,29 +71,25 @@ def score(
 ) -> Scoring:
     """Score suitability, find candidate sites, score and rank them, split them by municipality.
 
-    The score raster (``out_dir/suitability.tif``) and the criterion rasters (``criteria/``,
-    ``raw/``) are written into ``out_dir``, the folder of the run. ``candidates`` (``site_id`` +
-    polygons) are scored instead of finding sites anew: a scenario ranks the base model's
-    sites, so that the rankings can be compared site by site.
+    The score raster (``out_dir/suitability.tif``), the criterion rasters (``criteria/``,
+    ``raw/``) and the exclusion raster are written into ``out_dir``, the folder of the run;
+    those whose inputs an earlier run had are linked from the workspace's cache instead of
+    computed (:mod:`parkplan.score_cache`). ``candidates`` (``site_id`` + polygons) are scored
+    instead of finding sites anew: a scenario ranks the base model's sites, so that the
+    rankings can be compared site by site.
     """
     variant = study.scenario(scenario)
     area = model.study_area(variant, workspace)
     grid = model.study_grid(variant, workspace, area)
     weighting = model.weighting(variant)
     jitter = model.transform_jitter(variant)
-    exclusions = [model.exclusion(e, workspace, grid) for e in variant.exclusions]
-    suitability = engine.score(
-        grid,
-        [model.criterion(c, workspace, grid) for c in variant.criteria],
-        weighting.weights,
-        aggregation=model.aggregation(variant),
-        exclusions=[area.exclusion(), *exclusions],
-        out_path=out_dir / SCORE_RASTER,
-        criterion_dir=out_dir / "criteria",
-        raw_dir=out_dir / "raw" if jitter else None,
-        exclusion_path=out_dir / "exclusions.tif",
-        progress=progress,
+    rasters = score_cache.RunRasters(
+        out_dir / "criteria", out_dir / "raw" if jitter else None, out_dir / "exclusions.tif"
     )
+    suitability = score_raster(
+        variant, workspace, grid, area, weighting, engine, rasters, out_dir / SCORE_RASTER, progress
+    )
+    begin_stage(progress, "sites")
     notes: list[Notice] = []
     if candidates is None:
         found = candidate_sites(variant, workspace, grid, suitability)
@@ -108,6 +105,7 @@ def score(
     )
     municipalities = model.municipalities(variant, workspace)
     parts = split.split_by_municipality(candidates, municipalities, id_column="site_id")
+    begin_stage(progress, "robustness")
     stability = _robustness(variant, weighting, table, engine, candidates, suitability, jitter)
     sweep = None
     if len(table) >= 2:
@@ -116,6 +114,50 @@ def score(
     return Scoring(
         scenario, grid, weighting, suitability, sites, parts, stability, sweep, area, tuple(notes)
     )
+
+
+def score_raster(
+    study: Study,
+    workspace: Workspace,
+    grid: Grid,
+    area: model.StudyArea,
+    weighting: model.Weighting,
+    engine: Engine,
+    rasters: score_cache.RunRasters,
+    out_path: Path,
+    progress: Progress | None,
+) -> SuitabilityResult:
+    """The score raster of ``study`` (a variant) at ``out_path``, with its criterion and
+    exclusion rasters (``rasters``): those the workspace's cache holds for the same inputs
+    are linked from it, the others computed, then cached."""
+    cache = workspace.scoring_cache()
+    keys = score_cache.scoring_keys(study, workspace, grid, area)
+    reused = score_cache.reuse(cache, keys, study, workspace, grid, rasters)
+    begin_stage(progress, "exclusions")
+    exclusions = []
+    if reused.exclusions is None:
+        exclusions = [model.exclusion(e, workspace, grid) for e in study.exclusions]
+        exclusions.insert(0, area.exclusion())
+    begin_stage(progress, "criteria")
+    stored = reused.criteria
+    criteria = [stored.get(c.name) or model.criterion(c, workspace, grid) for c in study.criteria]
+    begin_stage(progress, "score")
+    result = engine.score(
+        grid,
+        criteria,
+        weighting.weights,
+        aggregation=model.aggregation(study),
+        exclusions=exclusions,
+        stored_exclusions=reused.exclusions,
+        out_path=out_path,
+        criterion_dir=rasters.criterion_dir,
+        raw_dir=rasters.raw_dir,
+        exclusion_path=rasters.exclusion_path,
+        progress=progress,
+        compression=study.outputs.compression,
+    )
+    score_cache.keep(cache, keys, result, reused)
+    return result
 
 
 def keep_to_partners(
@@ -164,6 +206,7 @@ def candidate_sites(
     """Candidate sites: polygons of a layer, or regions extracted from the score raster."""
     config = study.sites
     if config.source == "layer":
+        assert config.layer is not None  # required with source = 'layer'
         layer = workspace.read_vector(config.layer)
         if config.id_column not in layer.columns:
             raise StudyError(
@@ -372,12 +415,12 @@ def candidate_options(sites: pd.DataFrame, parts: pd.DataFrame) -> list[dict]:
     }
     return [
         {
-            "site_id": str(row.site_id),
-            "score": float(row.score),
-            "area_ha": float(row.area_ha),
-            "area_ha_by_municipality": by_site.get(row.site_id, {}),
+            "site_id": str(row["site_id"]),
+            "score": float(row["score"]),
+            "area_ha": float(row["area_ha"]),
+            "area_ha_by_municipality": by_site.get(row["site_id"], {}),
         }
-        for row in sites.itertuples()
+        for row in sites.to_dict("records")
     ]
 
 

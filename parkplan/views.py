@@ -27,7 +27,7 @@ from rasterio.windows import Window
 
 from geo.grid import Grid
 from geo.layers.blocks import block_windows, streaming_env
-from parkplan import model, outputs, pipeline
+from parkplan import model, outputs, pipeline, score_cache
 from parkplan.errors import StudyError
 from parkplan.runs import RunStore, read_run_json
 from parkplan.study import Study, load_study
@@ -49,6 +49,8 @@ SURFACE_MAX_CELLS = 360_000
 RAW_UNITS = {"distance": "m", "zone_share": "share", "raster": "", "zoning": ""}
 #: Criterion kinds whose raw values mean something on their own (a zoning's are codes).
 RAW_SHOWN = ("distance", "zone_share", "raster")
+#: Tiles side by side that :func:`read_cells` reads at once (GDAL decodes them in parallel).
+CELL_READ_TILES = 8
 
 
 def map_data(
@@ -76,7 +78,7 @@ def map_data(
         municipalities=model.municipalities(study, workspace),
         sites=sites,
         site_municipalities=parts,
-        score=outputs.score_overlay(score_path) if has_score else None,
+        score=outputs.score_overlay(score_path) if has_score and score_path else None,
         exclusions=excluded_land(variant, workspace, vectors, grid),
         criteria_layers={
             c.name: clipped(workspace.read_vector(c.layer), grid)
@@ -95,7 +97,11 @@ def map_data(
         or variant.aggregation.method,
         criterion_info=criterion_info(variant),
         exclusion_info=exclusion_info(variant),
-        lookup=cell_lookup(folder, variant, facts) if folder and has_score else None,
+        lookup=(
+            cell_lookup(folder, variant, facts, cache=workspace.scoring_cache())
+            if folder and has_score
+            else None
+        ),
         ramp=study.map.ramp,
     )
 
@@ -196,6 +202,7 @@ def excluded_land(
             continue
         features = clipped(workspace.read_vector(e.layer), grid)
         if e.kind == "buffer":
+            assert e.buffer_m is not None  # required of a buffer exclusion
             features = buffered(features, e.buffer_m)
         elif e.kind == "zoning":
             features = zones_not_allowed(features, e.column, e.allowed or [])
@@ -278,30 +285,57 @@ def criterion_surfaces(folder: Path, study: Study) -> dict[str, ScoreOverlay]:
 
 def read_cells(path: Path, rows: np.ndarray, cols: np.ndarray, inside: np.ndarray) -> np.ndarray:
     """The values of the cells ``(rows, cols)`` of a raster where ``inside`` (float64, NaN for
-    nodata and elsewhere), read one band of block rows at a time."""
+    nodata and elsewhere).
+
+    The cells are read by :func:`cell_windows`, in the raster's own type and with GDAL's
+    small streaming cache, and only the sampled cells are converted: memory stays at a few MB
+    whatever the size of the raster."""
     values = np.full(rows.shape, np.nan)
     r, c = rows[inside], cols[inside]
     found = np.full(r.shape, np.nan)
-    with rasterio.open(path) as src:
-        band = src.block_shapes[0][0]
-        for top in np.unique(r // band) * band:
-            pick = (r >= top) & (r < top + band)
-            r0, r1, c0, c1 = r[pick].min(), r[pick].max() + 1, c[pick].min(), c[pick].max() + 1
-            window = Window(int(c0), int(r0), int(c1 - c0), int(r1 - r0))
-            block = src.read(1, window=window, masked=True).astype(np.float64).filled(np.nan)
-            found[pick] = block[r[pick] - r0, c[pick] - c0]
+    with streaming_env(), rasterio.open(path, NUM_THREADS="ALL_CPUS") as src:
+        for window, picked in cell_windows(src.block_shapes[0], r, c):
+            block = src.read(1, window=window, masked=True)
+            cells = block[r[picked] - window.row_off, c[picked] - window.col_off]
+            found[picked] = cells.astype(np.float64).filled(np.nan)
     values[inside] = found
     return values
 
 
-def cell_lookup(folder: Path, study: Study, facts: Mapping[str, Any] | None) -> CellLookup:
+def cell_windows(
+    tile: tuple[int, int], rows: np.ndarray, cols: np.ndarray
+) -> list[tuple[Window, np.ndarray]]:
+    """Windows over the cells ``(rows, cols)`` of a raster tiled in ``tile`` (rows, cols): one
+    per row of tiles and run of :data:`CELL_READ_TILES` tiles that holds cells, spanning just
+    those cells, each with the indices of its cells."""
+    height, span = tile[0], tile[1] * CELL_READ_TILES
+    groups = (rows // height) * (int(cols.max(initial=0)) // span + 1) + cols // span
+    order = np.argsort(groups, kind="stable")
+    starts = np.flatnonzero(np.diff(groups[order])) + 1
+    windows = []
+    for picked in np.split(order, starts) if order.size else []:
+        r0, c0 = int(rows[picked].min()), int(cols[picked].min())
+        r1, c1 = int(rows[picked].max()) + 1, int(cols[picked].max()) + 1
+        windows.append((Window(c0, r0, c1 - c0, r1 - r0), picked))
+    return windows
+
+
+def cell_lookup(
+    folder: Path, study: Study, facts: Mapping[str, Any] | None, *, cache: Path | None = None
+) -> CellLookup:
     """The run's rasters sampled on the lookup grid (:mod:`webmap.lookup`): score, each
-    criterion's standardised and (when kept) raw values, and the first exclusion per cell."""
+    criterion's standardised and (when kept) raw values, and the first exclusion per cell.
+    The samples of a raster linked from the workspace's scoring ``cache`` are kept there
+    (:func:`parkplan.score_cache.sampled_cells`)."""
     score_path = folder / pipeline.SCORE_RASTER
     with rasterio.open(score_path) as src:
         crs, transform, shape = src.crs.to_string(), src.transform, (src.height, src.width)
     grid, grid_shape = lookup_grid(crs, transform, shape)
     cells = sample_cells(grid, grid_shape, crs, transform, shape)
+
+    def sampled(path: Path) -> np.ndarray:
+        return score_cache.sampled_cells(cache, path, cells, lambda: read_cells(path, *cells))
+
     standardised, raw = {}, {}
     for c in study.criteria:
         z_path, raw_path = (
@@ -309,13 +343,13 @@ def cell_lookup(folder: Path, study: Study, facts: Mapping[str, Any] | None) -> 
             folder / RAW_DIR / f"{c.name}.tif",
         )
         if z_path.is_file():
-            standardised[c.name] = read_cells(z_path, *cells)
+            standardised[c.name] = sampled(z_path)
         if raw_path.is_file() and c.kind in RAW_SHOWN:
-            raw[c.name] = read_cells(raw_path, *cells)
+            raw[c.name] = sampled(raw_path)
     codes_path = folder / EXCLUSION_RASTER
     codes = None
     if codes_path.is_file():
-        codes = np.nan_to_num(read_cells(codes_path, *cells), nan=0.0).astype(np.uint8)
+        codes = np.nan_to_num(sampled(codes_path), nan=0.0).astype(np.uint8)
     names = ((facts or {}).get("exclusions") or {}).get("names") or [
         model.OUTSIDE_STUDY_AREA,
         *(e.name for e in study.exclusions),

@@ -8,8 +8,9 @@ module is where those rasters are opened:
   grid (reproject and resample it onto the grid first);
 - :class:`RasterReader` keeps a raster open and reads windows as float64 with NaN as nodata
   (the raster's nodata value, and cells outside the raster when ``boundless``);
-- :class:`CogWriter` writes float32 blocks to a tiled temporary GeoTIFF, then turns it into a
-  Cloud Optimized GeoTIFF with overviews and moves it into place with :func:`os.replace`, so a
+- :class:`CogWriter` writes float32 blocks to a tiled temporary GeoTIFF (sparse: a block that
+  is all nodata is not written, and reads back as nodata), then turns it into a Cloud
+  Optimized GeoTIFF with overviews and moves it into place with :func:`os.replace`, so a
   reader never sees a half-written file.
 """
 
@@ -104,6 +105,7 @@ class RasterInfo:
     height: int
     count: int
     nodata: float | None
+    dtype: str = "float64"
 
 
 def raster_info(path: str | os.PathLike[str]) -> RasterInfo:
@@ -111,7 +113,14 @@ def raster_info(path: str | os.PathLike[str]) -> RasterInfo:
     with _open(path) as src:
         crs = CRS.from_user_input(src.crs) if src.crs else None
         return RasterInfo(
-            Path(path), crs, src.transform, src.width, src.height, src.count, src.nodata
+            Path(path),
+            crs,
+            src.transform,
+            src.width,
+            src.height,
+            src.count,
+            src.nodata,
+            src.dtypes[0],
         )
 
 
@@ -174,7 +183,7 @@ class RasterReader:
         return values
 
     def _read_boundless(self, window: Window, dtype: type) -> np.ndarray:
-        out = np.full((int(window.height), int(window.width)), np.nan, dtype=dtype)
+        out: np.ndarray = np.full((int(window.height), int(window.width)), np.nan, dtype=dtype)
         row0, col0 = int(window.row_off), int(window.col_off)
         rows = slice(max(row0, 0), min(row0 + out.shape[0], self._src.height))
         cols = slice(max(col0, 0), min(col0 + out.shape[1], self._src.width))
@@ -281,12 +290,20 @@ class CogWriter:
             blockxsize=self.block_size,
             blockysize=self.block_size,
             BIGTIFF="IF_SAFER",
+            SPARSE_OK=self._nan_nodata,
         )
         return self
 
+    @property
+    def _nan_nodata(self) -> bool:
+        return self.nodata is not None and bool(np.isnan(self.nodata))
+
     def write(self, window: Window, values: np.ndarray) -> None:
-        """Write one block (NaN = nodata)."""
+        """Write one block (NaN = nodata); a block of NaN only is left out of the sparse
+        temporary file, which reads it back as nodata."""
         assert self._dst is not None, "CogWriter.write outside its with-block"
+        if self._nan_nodata and np.isnan(values).all():
+            return
         self._dst.write(values.astype(self.dtype, copy=False), 1, window=window)
 
     def __exit__(

@@ -390,6 +390,13 @@ class Workspace:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
+    def scoring_cache(self) -> Path:
+        """The folder that keeps the rasters of runs that do not depend on the weights, by the
+        hash of their inputs (see :mod:`parkplan.score_cache`)."""
+        folder = self.folder / CACHE_DIR / "scoring"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     def aligned_raster(self, name: str, grid: Grid, *, resampling: str | None = None) -> Path:
         """The raster ``name`` resampled onto ``grid`` (cached; see :mod:`geo.layers.raster`).
 

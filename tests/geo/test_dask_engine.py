@@ -13,7 +13,13 @@ import shapely
 from rasterio.windows import Window
 
 from geo.aggregation import Aggregation
-from geo.criteria import DistanceCriterion, RasterCriterion, ZoneShareCriterion, ZoningCriterion
+from geo.criteria import (
+    DistanceCriterion,
+    RasterCriterion,
+    StoredCriterion,
+    ZoneShareCriterion,
+    ZoningCriterion,
+)
 from geo.dask_engine import (
     dask_client,
     score_dask,
@@ -21,7 +27,7 @@ from geo.dask_engine import (
     weight_monte_carlo_dask,
     zonal_scores_dask,
 )
-from geo.engine import score
+from geo.engine import StoredExclusions, score
 from geo.errors import EngineError, ModelError
 from geo.exclusions import BufferExclusion, InsideExclusion, RasterExclusion, ZoningExclusion
 from geo.grid import Grid
@@ -261,6 +267,47 @@ def test_owa_scores_equal_the_local_engine(model, client, tmp_path):
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
     assert np.nanmax(np.abs(ours - theirs)) <= 1e-6
     assert distributed.exclusions == local.exclusions
+
+
+def test_stored_rasters_score_as_the_local_engine_computing_them(model, scored, client, tmp_path):
+    """The μ and raw rasters and the exclusions of the local run, stored, with other weights."""
+    local, *_ = scored
+    criteria, exclusions = model
+    stored = [
+        StoredCriterion(
+            c.name,
+            c.raw_transform,
+            standardised=local.criterion_paths[c.name],
+            raw=local.raw_paths[c.name],
+        )
+        for c in criteria
+    ]
+    other = {**WEIGHTS, "slope": 0.5}
+    computed = score(
+        GRID,
+        criteria,
+        other,
+        exclusions=exclusions,
+        out_path=tmp_path / "local.tif",
+        block_size=BLOCK,
+    )
+    distributed = score_dask(
+        GRID,
+        stored,
+        other,
+        client=client,
+        stored_exclusions=StoredExclusions(local.exclusion_path, local.exclusions),
+        out_path=tmp_path / "dask.tif",
+        block_size=BLOCK,
+        criterion_dir=tmp_path / "criteria",
+        raw_dir=tmp_path / "raw",
+        exclusion_path=tmp_path / "exclusions.tif",
+    )
+    np.testing.assert_array_equal(_read(distributed.path), _read(computed.path))
+    assert (distributed.stats, distributed.exclusions) == (computed.stats, computed.exclusions)
+    assert distributed.criterion_paths == local.criterion_paths
+    assert distributed.exclusion_path == local.exclusion_path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dask.tif", "local.tif"]
 
 
 def test_a_bad_model_is_refused_before_any_task(model, client, tmp_path):

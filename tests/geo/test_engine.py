@@ -15,9 +15,16 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from geo.aggregation import Aggregation
-from geo.criteria import DistanceCriterion, RasterCriterion, ZoningCriterion
-from geo.engine import EXCLUSION_TAG, SCORE_UNITS, BandTally, score, score_array
-from geo.errors import CRSError, ModelError
+from geo.criteria import DistanceCriterion, RasterCriterion, StoredCriterion, ZoningCriterion
+from geo.engine import (
+    EXCLUSION_TAG,
+    SCORE_UNITS,
+    BandTally,
+    StoredExclusions,
+    score,
+    score_array,
+)
+from geo.errors import CRSError, ModelError, RasterError
 from geo.exclusions import InsideExclusion, RasterExclusion
 from geo.grid import Grid
 from geo.transforms import Transform, standardise
@@ -307,3 +314,154 @@ def test_threads_give_the_same_raster(grid, tmp_path, model, read_raster):
         for workers in (1, 3)
     ]
     np.testing.assert_array_equal(rasters[0], rasters[1])
+
+
+# -- stored rasters: a run on the μ and exclusions an earlier run wrote ----------------------
+
+AGGREGATIONS = [
+    Aggregation("wlc"),
+    Aggregation("wgm"),
+    Aggregation("min"),
+    Aggregation("owa", andness=0.7),
+]
+
+
+def scored(grid, criteria, weights, folder, aggregation, **given):
+    """A scoring run writing every raster into ``folder``."""
+    return score(
+        grid,
+        criteria,
+        weights,
+        aggregation=aggregation,
+        out_path=folder / "score.tif",
+        block_size=48,
+        criterion_dir=folder / "criteria",
+        raw_dir=folder / "raw",
+        exclusion_path=folder / "exclusions.tif",
+        **given,
+    )
+
+
+def stored_of(result, criteria) -> list[StoredCriterion]:
+    return [
+        StoredCriterion(
+            c.name,
+            c.raw_transform,
+            standardised=result.criterion_paths[c.name],
+            raw=result.raw_paths[c.name],
+        )
+        for c in criteria
+    ]
+
+
+@pytest.mark.parametrize("aggregation", AGGREGATIONS, ids=lambda a: a.method)
+def test_stored_rasters_score_as_computing_them_again(grid, tmp_path, model, aggregation):
+    criteria, exclusions, *_ = model
+    first = scored(grid, criteria, WEIGHTS, tmp_path / "first", aggregation, exclusions=exclusions)
+    other = {**WEIGHTS, "slope": 0.5, "zoning": 4.0}
+    cold = scored(grid, criteria, other, tmp_path / "cold", aggregation, exclusions=exclusions)
+    warm = scored(
+        grid,
+        stored_of(first, criteria),
+        other,
+        tmp_path / "warm",
+        aggregation,
+        stored_exclusions=StoredExclusions(first.exclusion_path, first.exclusions),
+    )
+    with rasterio.open(warm.path) as w, rasterio.open(cold.path) as c:
+        np.testing.assert_array_equal(w.read(1), c.read(1))  # bit for bit, NaN where NaN
+        assert w.tags(1) == c.tags(1)  # the same statistics
+    assert (warm.stats, warm.exclusions) == (cold.stats, cold.exclusions)
+    assert warm.criterion_paths == first.criterion_paths
+    assert (warm.raw_paths, warm.exclusion_path) == (first.raw_paths, first.exclusion_path)
+    assert sorted(os.listdir(tmp_path / "warm")) == ["score.tif"]  # nothing else written
+    with rasterio.open(first.criterion_paths["slope"]) as src:
+        assert src.dtypes[0] == ("float64" if aggregation.method == "owa" else "float32")
+
+
+def test_stored_and_computed_criteria_mix(grid, tmp_path, model, read_raster):
+    criteria, exclusions, *_ = model
+    first = scored(
+        grid, criteria, WEIGHTS, tmp_path / "first", Aggregation(), exclusions=exclusions
+    )
+    mixed = [*stored_of(first, criteria[:2]), *criteria[2:]]
+    again = scored(grid, mixed, WEIGHTS, tmp_path / "again", Aggregation(), exclusions=exclusions)
+    np.testing.assert_array_equal(read_raster(again.path), read_raster(first.path))
+    written = sorted(os.listdir(tmp_path / "again" / "criteria"))
+    assert written == ["price.tif", "zoning.tif"]  # the stored two are not written again
+    assert again.criterion_paths["slope"] == first.criterion_paths["slope"]
+
+
+class CountingCriterion(StoredCriterion):
+    """A stored criterion that records the windows it is read in."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.windows: list[tuple[int, int]] = []
+
+    def standardised_block(self, grid, window, *, dtype=np.float64):
+        self.windows.append((int(window.row_off), int(window.col_off)))
+        return super().standardised_block(grid, window, dtype=dtype)
+
+
+def test_blocks_excluded_whole_are_not_read(grid, tmp_path, model, read_raster):
+    criteria, *_ = model
+    x0, y0, _, y1 = grid.bounds
+    west = gpd.GeoDataFrame(
+        geometry=[shapely.box(x0 - 10, y0 - 10, x0 + 1000, y1 + 10)], crs=grid.crs
+    )
+    exclusions = [InsideExclusion("west", west)]  # columns 0..99 of 203
+    first = scored(
+        grid, criteria, WEIGHTS, tmp_path / "first", Aggregation(), exclusions=exclusions
+    )
+    counting = [
+        CountingCriterion(c.name, c.raw_transform, standardised=first.criterion_paths[c.name])
+        for c in criteria
+    ]
+    warm = score(
+        grid,
+        counting,
+        WEIGHTS,
+        out_path=tmp_path / "warm.tif",
+        block_size=48,
+        stored_exclusions=StoredExclusions(first.exclusion_path, first.exclusions),
+    )
+    np.testing.assert_array_equal(read_raster(warm.path), read_raster(first.path))
+    read_columns = {col for _, col in counting[0].windows}
+    assert read_columns == {96, 144, 192}  # the blocks at columns 0 and 48 are excluded whole
+    assert warm.stats == first.stats
+
+
+def test_stored_rasters_that_would_be_wrong_are_refused(grid, tmp_path, model):
+    criteria, exclusions, *_ = model
+    first = scored(
+        grid, criteria, WEIGHTS, tmp_path / "first", Aggregation(), exclusions=exclusions
+    )
+    stored = stored_of(first, criteria)
+    codes = StoredExclusions(first.exclusion_path, first.exclusions)
+    owa = Aggregation("owa", andness=0.7)
+    with pytest.raises(
+        ModelError, match="stored as float32; aggregation 'owa' computes μ as float64"
+    ):
+        score(grid, stored, WEIGHTS, aggregation=owa, out_path=tmp_path / "a.tif")
+    with pytest.raises(ModelError, match="exclusions given with stored exclusions"):
+        score(
+            grid,
+            stored,
+            WEIGHTS,
+            exclusions=exclusions,
+            stored_exclusions=codes,
+            out_path=tmp_path / "b.tif",
+        )
+    bare = [
+        StoredCriterion(c.name, c.raw_transform, standardised=c.standardised_path) for c in stored
+    ]
+    with pytest.raises(ModelError, match="stored without them"):
+        score(grid, bare, WEIGHTS, out_path=tmp_path / "c.tif", raw_dir=tmp_path / "raw")
+    with pytest.raises(ModelError, match="holds float32; expected the uint8 codes"):
+        wrong = StoredExclusions(first.criterion_paths["slope"], first.exclusions)
+        score(grid, stored, WEIGHTS, stored_exclusions=wrong, out_path=tmp_path / "d.tif")
+    smaller = Grid(grid.crs, grid.x_min, grid.y_max, grid.cell_size_m, 100, 100)
+    with pytest.raises(RasterError, match="Resample it onto the study grid"):
+        score(smaller, stored, WEIGHTS, out_path=tmp_path / "e.tif")
+    assert not any((tmp_path / f"{n}.tif").exists() for n in "abcde")
