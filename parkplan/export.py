@@ -26,6 +26,7 @@ from pyproj import CRS
 
 from geo.errors import LayerError
 from geo.layers.crs import crs_label
+from geo.layers.provenance import ServiceProvenance
 from geo.layers.read import layer_crs_labels
 from parkplan import outputs, pipeline
 from parkplan.errors import ParkplanError
@@ -58,11 +59,11 @@ KINDS: Mapping[str, Kind] = {
     "sites.gpkg": Kind(
         "vector",
         "Kandidaat-locaties gerangschikt volgens geschiktheid (laag sites), per gemeente "
-        "opgedeeld (site_pieces) en de uitgesloten gebieden (exclusion_mask), met hun "
-        "QGIS-stijlen (layer_styles)",
+        "opgedeeld (site_pieces), de uitgesloten gebieden (exclusion_mask) en de gemeenten "
+        "(municipalities), met hun QGIS-stijlen (layer_styles)",
         "Candidate sites ranked by suitability (layer sites), cut by municipality "
-        "(site_pieces) and the excluded land (exclusion_mask), with their QGIS styles "
-        "(layer_styles)",
+        "(site_pieces), the excluded land (exclusion_mask) and the municipalities "
+        "(municipalities), with their QGIS styles (layer_styles)",
     ),
     "sites.csv": Kind(
         "table",
@@ -121,6 +122,13 @@ KINDS: Mapping[str, Kind] = {
     "suitability.qml": Kind(
         "style", "QGIS-stijl van de geschiktheidskaart", "QGIS style of the suitability map"
     ),
+    "project.qgz": Kind(
+        "project",
+        "QGIS-project: gemeenten, geschiktheidskaart, criteria, uitsluitingen, locaties en hun "
+        "delen per gemeente, opgemaakt zoals op de kaart; paden relatief aan deze map",
+        "QGIS project: municipalities, suitability map, criteria, exclusions, sites and their "
+        "pieces per municipality, styled as on the map; paths relative to this folder",
+    ),
     "exclusions.tif": Kind(
         "raster",
         "Uitsluitingen: per cel de code van het eerste uitsluitingscriterium dat ze uitsluit",
@@ -153,12 +161,14 @@ KINDS: Mapping[str, Kind] = {
 @dataclass(frozen=True)
 class LayerSource:
     """Where a layer the run read came from: the run's SHA-256 of its source and, while the
-    workspace's catalogue still holds that version, the source file's name and load time."""
+    workspace's catalogue still holds that version, the source file's name (or the web
+    service) and load time, and for a web service its provenance (URL, layer, request...)."""
 
     name: str
     sha256: str
     file_name: str | None
     loaded_at: str | None
+    service: ServiceProvenance | None = None
 
 
 @dataclass(frozen=True)
@@ -355,12 +365,10 @@ def layer_sources(workspace: Workspace, used: Mapping[str, str]) -> tuple[LayerS
     sources = []
     for name, sha256 in sorted(used.items()):
         info = catalogue.get(name)
-        same = info is not None and info.sha256 == sha256
-        file_name = None
-        if same:
-            member = f" ({info.source_member})" if info.source_member else ""
-            file_name = Path(info.source).name + member
-        sources.append(LayerSource(name, sha256, file_name, info.loaded_at if same else None))
+        if info is None or info.sha256 != sha256:
+            sources.append(LayerSource(name, sha256, None, None))
+            continue
+        sources.append(LayerSource(name, sha256, info.source_name(), info.loaded_at, info.service))
     return tuple(sources)
 
 
@@ -399,7 +407,7 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "from_layer": "laag {layer}",
         "layers_title": "Bronlagen",
         "layers_intro": "De lagen die de berekening las, met de SHA-256 van hun bron.",
-        "layers": "| laag | bronbestand | geladen op | SHA-256 |",
+        "layers": "| laag | bronbestand of webdienst | geladen op | SHA-256 |",
         "unknown": "niet meer in de werkruimte",
         "none": "geen",
     },
@@ -415,7 +423,7 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "from_layer": "layer {layer}",
         "layers_title": "Source layers",
         "layers_intro": "The layers the run read, with the SHA-256 of their source.",
-        "layers": "| layer | source file | loaded at | SHA-256 |",
+        "layers": "| layer | source file or web service | loaded at | SHA-256 |",
         "unknown": "no longer in the workspace",
         "none": "none",
     },

@@ -1,12 +1,13 @@
 """The result GeoPackage of a run, styled for QGIS, and the style of the score raster.
 
-``sites.gpkg`` holds three layers, each with the run's id:
+``sites.gpkg`` holds four layers, each with the run's id:
 
 - ``sites``: the ranked sites, graduated by score on the map's ramp, labelled by rank;
 - ``site_pieces``: each site cut by the municipalities (``municipality``, ``area_ha`` and
   ``share`` of the site; the part outside every municipality as ``"(outside)"``);
 - ``exclusion_mask``: the excluded land, one polygon per patch of cells that the same
-  exclusion removed first (``exclusion``, ``code``, ``area_ha``), from ``exclusions.tif``.
+  exclusion removed first (``exclusion``, ``code``, ``area_ha``), from ``exclusions.tif``;
+- ``municipalities``: the study's municipalities (``name``), outlined and named.
 
 Their styles are in the GeoPackage's ``layer_styles`` table, which QGIS applies on opening a
 layer; the score raster gets its style as ``suitability.qml`` beside it. The GeoPackage is
@@ -16,6 +17,7 @@ version 1.2 (:data:`geo.layers.write.GPKG_OPTIONS`), which older GDAL opens with
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +31,7 @@ import rasterio.features
 import shapely
 
 from geo.engine import EXCLUSION_TAG
+from geo.layers.blocks import streaming_env
 from geo.layers.write import GPKG_OPTIONS, atomic_path
 from geo.split import OUTSIDE
 from parkplan import styles
@@ -38,6 +41,7 @@ from parkplan.pipeline import SCORE_RASTER
 SITES_LAYER = "sites"
 PIECES_LAYER = "site_pieces"
 MASK_LAYER = "exclusion_mask"
+MUNICIPALITIES_LAYER = "municipalities"
 STYLES_TABLE = "layer_styles"
 #: The geometry column of every layer (the one its style names).
 GEOMETRY_COLUMN = "geom"
@@ -88,12 +92,16 @@ def _pieces_of(shape, tree: shapely.STRtree, names: np.ndarray) -> list[tuple[st
 
 def exclusion_mask(path: Path) -> gpd.GeoDataFrame:
     """The excluded cells of the exclusion raster at ``path`` as polygons: ``code``,
-    ``exclusion`` (its name from the raster's metadata) and ``area_ha``."""
-    with rasterio.open(path) as src:
+    ``exclusion`` (its name from the raster's metadata) and ``area_ha``.
+
+    Every code is polygonised and code 0 (no exclusion) dropped: the same polygons as with a
+    mask of the excluded cells, without the mask's copies of the grid (the grid is held twice,
+    one byte a cell: the codes and GDAL's copy; GDAL's cache stays small)."""
+    with streaming_env(), rasterio.open(path) as src:
         codes = src.read(1)
         tags = src.tags(1)
-        found = rasterio.features.shapes(codes, mask=codes > 0, transform=src.transform)
-        shapes = [(int(value), shapely.geometry.shape(geom)) for geom, value in found]
+        found = rasterio.features.shapes(codes, transform=src.transform)
+        shapes = [(int(value), shapely.geometry.shape(geom)) for geom, value in found if value]
         crs = src.crs
     code = [c for c, _ in shapes]
     names = [tags.get(EXCLUSION_TAG.format(code=c), f"exclusion {c}") for c in code]
@@ -141,6 +149,9 @@ def layer_styles(
     if MASK_LAYER in layers:
         values = layers[MASK_LAYER]["exclusion"]
         chosen[MASK_LAYER] = styles.category_style("exclusion mask", "exclusion", values)
+    if MUNICIPALITIES_LAYER in layers:
+        values = layers[MUNICIPALITIES_LAYER]["name"]
+        chosen[MUNICIPALITIES_LAYER] = styles.border_style("municipalities", "name", values)
     return chosen
 
 
@@ -180,14 +191,51 @@ def result_layers(
     run_id: str,
     municipalities: gpd.GeoDataFrame | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
-    """The layers of ``sites.gpkg``: the sites, their pieces (given the municipalities) and
-    the exclusion mask (when the run wrote ``exclusions.tif``), each with ``run_id``."""
+    """The layers of ``sites.gpkg``, each with ``run_id``: the sites; given the
+    municipalities, the sites' pieces and the municipalities themselves; the exclusion mask
+    (when the run wrote ``exclusions.tif``)."""
     layers = {SITES_LAYER: sites}
     if municipalities is not None:
         layers[PIECES_LAYER] = site_pieces(sites, municipalities)
     if (folder / EXCLUSION_RASTER).is_file():
         layers[MASK_LAYER] = exclusion_mask(folder / EXCLUSION_RASTER)
+    if municipalities is not None:
+        layers[MUNICIPALITIES_LAYER] = municipality_layer(municipalities, sites.crs)
     return {name: frame.assign(run_id=run_id) for name, frame in layers.items()}
+
+
+def municipality_layer(municipalities: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
+    """The municipalities' ``name`` and outline, in ``crs``."""
+    names = municipalities["name"].astype(str).to_numpy()
+    layer = gpd.GeoDataFrame(
+        {"name": names}, geometry=municipalities.geometry.values, crs=municipalities.crs
+    )
+    return layer.to_crs(crs)
+
+
+@dataclass(frozen=True)
+class StoredLayer:
+    """A layer of a result GeoPackage: its name, CRS and default QML style (if any)."""
+
+    name: str
+    crs: str | None
+    qml: str | None
+
+
+def stored_layers(path: Path) -> tuple[StoredLayer, ...]:
+    """The layers with geometry of the GeoPackage at ``path`` (in file order), with their
+    default style from its ``layer_styles`` table."""
+    listed = pyogrio.list_layers(path)
+    qml = {}
+    if STYLES_TABLE in {str(name) for name, _ in listed}:
+        rows = pyogrio.read_dataframe(path, layer=STYLES_TABLE, read_geometry=False)
+        defaults = rows[rows["useAsDefault"].astype(bool)]
+        qml = dict(zip(defaults["f_table_name"], defaults["styleQML"], strict=True))
+    return tuple(
+        StoredLayer(str(name), pyogrio.read_info(path, layer=name)["crs"], qml.get(name))
+        for name, geometry in listed
+        if geometry
+    )
 
 
 def write_score_style(folder: Path, ramp: str = styles.DEFAULT_RAMP) -> Path | None:

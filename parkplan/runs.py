@@ -45,7 +45,9 @@ BUILDING_PREFIX = ".building-"
 REMOVING_PREFIX = ".removing-"
 RUN_JSON = "run.json"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
-#: The outputs a run may write that keep a stable path in the study folder (README).
+#: The outputs a run may write that keep a stable path in the study folder (README). Not
+#: ``project.qgz``: QGIS reads its relative paths from where it is opened, and the rasters it
+#: names are only in the run's folder (open ``runs/latest/project.qgz``).
 STABLE_OUTPUTS = (
     "sites.gpkg",
     "sites.csv",
@@ -147,8 +149,10 @@ class RunStore:
 
     def visible_path(self, scenario: str | None, name: str) -> Path:
         """Where a user finds output ``name`` of the current run of the base model or a
-        scenario."""
-        return self.root / name if scenario is None else self.link(scenario) / name
+        scenario (an output without a stable path, such as the QGIS project that names the
+        rasters beside it, in the run's folder through its link)."""
+        stable = scenario is None and name in STABLE_OUTPUTS
+        return self.root / name if stable else self.link(scenario) / name
 
     def folder(self, scenario: str | None = None) -> Path:
         """The folder of the current run of the base model or of ``scenario``, resolved once

@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from webmap.colours import CATEGORY_COLOURS, DEFAULT_RAMP, RAMPS, check_ramp, hex_to_rgb
+from webmap.colours import (
+    CATEGORY_COLOURS,
+    CRITERION_RAMP,
+    DEFAULT_RAMP,
+    RAMPS,
+    check_ramp,
+    hex_to_rgb,
+)
 
 #: The QGIS version the QML documents declare (any QGIS 3 reads them).
 QGIS_VERSION = "3.28.0"
@@ -24,6 +31,8 @@ SLD_NS = "http://www.opengis.net/sld"
 OGC_NS = "http://www.opengis.net/ogc"
 #: The dark outline of the sites (the map's site outline).
 OUTLINE = "#232323"
+#: The grey outline of the municipalities (the map's municipality outline).
+BORDER = "#555555"
 
 
 @dataclass(frozen=True)
@@ -39,8 +48,9 @@ class FillClass:
 
 @dataclass(frozen=True)
 class VectorStyle:
-    """How a polygon layer is drawn: filled by ``field`` (graduated or categorised), outlined,
-    and labelled by ``label_field`` when given."""
+    """How a polygon layer is drawn: filled by ``field`` (graduated or categorised; only
+    outlined when not ``filled``), outlined, and labelled by ``label_field`` when given; an
+    ``obstacle`` keeps the labels of other layers off its polygons."""
 
     name: str
     field: str
@@ -50,6 +60,8 @@ class VectorStyle:
     outline: str = OUTLINE
     outline_mm: float = 0.5
     opacity: float = 1.0
+    filled: bool = True
+    obstacle: bool = False
 
 
 def ramp_anchors(ramp: str = DEFAULT_RAMP) -> tuple[str, ...]:
@@ -72,7 +84,9 @@ def score_classes(ramp: str = DEFAULT_RAMP) -> tuple[FillClass, ...]:
 
 def sites_style(ramp: str = DEFAULT_RAMP) -> VectorStyle:
     """The sites: graduated by score on the map's ramp, outlined dark, labelled by rank."""
-    return VectorStyle("sites", "score", score_classes(ramp), True, label_field="rank")
+    return VectorStyle(
+        "sites", "score", score_classes(ramp), True, label_field="rank", obstacle=True
+    )
 
 
 def category_style(
@@ -85,6 +99,13 @@ def category_style(
         for i, value in enumerate(distinct)
     )
     return VectorStyle(name, field, classes, False, label_field, outline_mm=0.26, opacity=0.6)
+
+
+def border_style(name: str, field: str, values: Iterable[object]) -> VectorStyle:
+    """Borders (the municipalities): outlined in the map's grey, not filled, labelled by
+    ``field``; one category per value, so that the legend lists them."""
+    categories = category_style(name, field, values, label_field=field)
+    return replace(categories, outline=BORDER, outline_mm=0.4, opacity=1.0, filled=False)
 
 
 def _rgba(colour: str, alpha: float = 1.0) -> str:
@@ -112,12 +133,12 @@ def _fill_symbol(parent: ET.Element, name: str, fill: FillClass, style: VectorSt
     layer = ET.SubElement(symbol, "layer", {"class": "SimpleFill", "enabled": "1", "pass": "0"})
     options = ET.SubElement(layer, "Option", type="Map")
     for key, value in (
-        ("color", _rgba(fill.colour)),
+        ("color", _rgba(fill.colour, 1.0 if style.filled else 0.0)),
         ("outline_color", _rgba(style.outline)),
         ("outline_style", "solid"),
         ("outline_width", _number(style.outline_mm)),
         ("outline_width_unit", "MM"),
-        ("style", "solid"),
+        ("style", "solid" if style.filled else "no"),
     ):
         ET.SubElement(options, "Option", type="QString", name=key, value=value)
 
@@ -163,13 +184,20 @@ def _renderer(style: VectorStyle) -> ET.Element:
     return renderer
 
 
-def _labeling(field: str) -> ET.Element:
+#: QGIS's label placements of polygons: over the centroid; horizontal anywhere inside.
+OVER_CENTROID, HORIZONTAL_INSIDE = "1", "4"
+
+
+def _labeling(style: VectorStyle) -> ET.Element:
+    """Labels by ``label_field``: a filled polygon's over its centroid, borders' anywhere
+    inside (their centroid may lie under a site, which keeps labels off)."""
+    placement = OVER_CENTROID if style.filled else HORIZONTAL_INSIDE
     labeling = ET.Element("labeling", type="simple")
     settings = ET.SubElement(labeling, "settings", calloutType="simple")
     ET.SubElement(
         settings,
         "text-style",
-        fieldName=field,
+        fieldName=style.label_field or "",
         isExpression="0",
         fontSize="10",
         fontSizeUnit="Point",
@@ -186,8 +214,9 @@ def _labeling(field: str) -> ET.Element:
         bufferColor="255,255,255,255",
         bufferOpacity="1",
     )
-    ET.SubElement(settings, "placement", placement="1", centroidInside="1", centroidWhole="0")
-    ET.SubElement(settings, "rendering", obstacle="1", drawLabels="1", labelPerPart="0")
+    ET.SubElement(settings, "placement", placement=placement, centroidInside="1", centroidWhole="0")
+    obstacle = str(int(style.obstacle))
+    ET.SubElement(settings, "rendering", obstacle=obstacle, drawLabels="1", labelPerPart="0")
     return labeling
 
 
@@ -197,7 +226,7 @@ def vector_qml(style: VectorStyle) -> str:
     root.append(_renderer(style))
     if style.label_field:
         root.set("labelsEnabled", "1")
-        root.append(_labeling(style.label_field))
+        root.append(_labeling(style))
     ET.SubElement(root, "layerGeometryType").text = "2"
     return _qml_text(root)
 
@@ -234,9 +263,10 @@ def _sld_rule(style: VectorStyle, fill: FillClass, last: bool) -> ET.Element:
     _sld("Name", rule, fill.label)
     _sld_filter(rule, style.field, fill, last)
     symbolizer = _sld("PolygonSymbolizer", rule)
-    paint = _sld("Fill", symbolizer)
-    _sld("CssParameter", paint, fill.colour, name="fill")
-    _sld("CssParameter", paint, _number(style.opacity), name="fill-opacity")
+    if style.filled:
+        paint = _sld("Fill", symbolizer)
+        _sld("CssParameter", paint, fill.colour, name="fill")
+        _sld("CssParameter", paint, _number(style.opacity), name="fill-opacity")
     stroke = _sld("Stroke", symbolizer)
     _sld("CssParameter", stroke, style.outline, name="stroke")
     _sld("CssParameter", stroke, _number(style.outline_mm * 96 / 25.4), name="stroke-width")
@@ -283,6 +313,18 @@ def _ramp_items(parent: ET.Element, anchors: Sequence[str]) -> None:
 def score_raster_qml(ramp: str = DEFAULT_RAMP) -> str:
     """The QML of the score raster: the ramp's anchors interpolated over 0..1 (fixed, not
     stretched to the data), nodata transparent."""
+    return ramp_raster_qml(ramp_anchors(ramp))
+
+
+def criterion_raster_qml() -> str:
+    """The QML of a standardised criterion surface (0..1): the map's criterion ramp, so that
+    it never looks like the score."""
+    return ramp_raster_qml(CRITERION_RAMP)
+
+
+def ramp_raster_qml(anchors: Sequence[str]) -> str:
+    """The QML of a 0..1 raster coloured by ``anchors`` interpolated over 0..1 (fixed, not
+    stretched to the data), nodata transparent."""
     root = _qml_root("Symbology")
     pipe = ET.SubElement(root, "pipe")
     renderer = ET.SubElement(
@@ -309,7 +351,7 @@ def score_raster_qml(ramp: str = DEFAULT_RAMP) -> str:
         maximumValue="1",
         labelPrecision="2",
     )
-    _ramp_items(shader, ramp_anchors(ramp))
+    _ramp_items(shader, anchors)
     ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
     ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
     ET.SubElement(root, "blendMode").text = "0"

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from postgis_support import drop_schema, new_schema, postgres_url, unreachable_reason
 from shapely.geometry import Point, box
 
 from geo.grid import Grid
 from webmap.assets import AssetSource, default_cache_dir, fetch_assets, map_asset_urls
 from webmap.browser import DEFAULT_CHROMIUM, chromium_browser
 from webmap.errors import AssetError
+
+#: Run by the system Python that has QGIS (see the QGIS project tests), never imported here.
+collect_ignore = ["qgis_check.py"]
 
 LAMBERT72 = "EPSG:31370"
 REPO = Path(__file__).resolve().parents[1]
@@ -80,3 +85,17 @@ def browser():
         pytest.skip(f"headless Chromium is not installed at {DEFAULT_CHROMIUM}")
     with chromium_browser() as running:
         yield running
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def account_workspace(request) -> Iterator[str | None]:
+    """The ``workspace`` of a study for each account store: none (the folder, so SQLite) or
+    a fresh schema of the test PostGIS server (skipped, with the reason, without one)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    if reason := unreachable_reason():
+        pytest.skip(reason)
+    schema = new_schema()
+    yield f"{postgres_url()}?schema={schema}"
+    drop_schema(schema)

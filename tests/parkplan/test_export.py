@@ -77,6 +77,7 @@ def test_every_listed_file_exists_with_its_sha256_and_size(exported):
     on_disk = {p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file()}
     assert on_disk == listed | {README_MD, MANIFEST_JSON}
     assert {"sites.gpkg", "ledger.xlsx", "suitability.tif", "suitability.qml", "run.json"} <= listed
+    assert "project.qgz" in listed
     assert any(name.startswith("criteria/") for name in listed)
 
 

@@ -101,10 +101,10 @@ def fill_colours(qml: ET.Element) -> list[str]:
 def test_every_layer_carries_its_qgis_style(run):
     gpkg = run.folder / outputs.SITES_GPKG
     layers = [name for name, _ in pyogrio.list_layers(gpkg)]
-    assert layers == ["sites", "site_pieces", "exclusion_mask", "layer_styles"]
+    assert layers == ["sites", "site_pieces", "exclusion_mask", "municipalities", "layer_styles"]
     rows = style_table(gpkg)
     assert list(rows[0])[1:] == STYLE_COLUMNS
-    assert [r["f_table_name"] for r in rows] == layers[:3]
+    assert [r["f_table_name"] for r in rows] == layers[:4]
     assert all(r["useAsDefault"] == 1 and r["f_geometry_column"] == "geom" for r in rows)
     qml = {r["f_table_name"]: ET.fromstring(r["styleQML"]) for r in rows}
     for row in rows:

@@ -24,6 +24,7 @@ import re
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -211,6 +212,10 @@ def valid_result(path: Path) -> None:
         json.loads(path.read_text(encoding="utf-8"))
     elif suffix == ".xlsx":
         assert openpyxl.load_workbook(path, read_only=True).sheetnames
+    elif suffix == ".qgz":
+        with zipfile.ZipFile(path) as archive:
+            (name,) = archive.namelist()
+            ElementTree.fromstring(archive.read(name))
     elif suffix == ".toml":
         pass
     else:
