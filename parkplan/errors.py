@@ -21,5 +21,13 @@ class BusyError(ParkplanError, RuntimeError):
     """Another process holds the study's lock."""
 
 
+class BasemapError(ParkplanError, OSError):
+    """The base map's service gives no picture: refused address, unreachable, error, no image."""
+
+
+class AccountError(ParkplanError, ValueError):
+    """An account of the web app cannot be added, found or changed as asked."""
+
+
 class ParkplanWarning(UserWarning):
     """Root of the warnings issued by :mod:`parkplan`."""

@@ -23,6 +23,8 @@ CODES = {
     "hypothetical_parks": ("grand", "using", "coalitions"),
     "facts_assumed": ("count", "facts"),
     "no_partners": (),
+    # said by the dossier when it cannot fetch the base map (parkplan.report), not in run.json
+    "basemap_unavailable": ("service", "host"),
 }
 
 

@@ -3,7 +3,8 @@
 Every figure is read from the run's folder (its ``study.toml``, ``run.json``, the site tables,
 ``equalisation.json``) and the workspace's catalogue, gathered into the typed
 :class:`webmap.report_model.ReportData` that :mod:`webmap.report` renders as HTML (and PDF
-through Chromium).
+through Chromium). With a ``[basemap]``, the picture under each of its maps is fetched from the
+service when the dossier is made (:mod:`parkplan.basemap_images`).
 """
 
 from __future__ import annotations
@@ -11,16 +12,27 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from equalisation.advisor import advise_cooperation_form
 from geo.weights import AHPResult, ahp_weights
 from parkplan import model, outputs, pipeline
+from parkplan.basemap_images import DEFAULT_FETCH, Extent, FetchPolicy, map_backgrounds
+from parkplan.notices import Notice
 from parkplan.runs import RunStore
-from parkplan.study import STUDY_FILE, Study, load_study, read_study
+from parkplan.study import STUDY_FILE, BasemapConfig, Study, load_study, read_study
 from parkplan.workspace import Workspace
-from webmap.report import report_html, top_sheets
+from webmap.report import (
+    BASEMAP_NOTICE,
+    OVERVIEW_MAP,
+    map_views,
+    report_html,
+    sheet_map,
+    top_sheets,
+)
 from webmap.report_model import (
     AssumedFact,
     Cooperation,
@@ -41,24 +53,43 @@ from webmap.report_model import (
 
 #: How many of the best sites get a sheet of their own.
 TOP_SITES = 3
+#: Pixels of a map's background picture per pixel of the map.
+BACKGROUND_SCALE = 2
 
 
-def render_report(root: Path, *, scenario: str | None = None, lang: str = "nl") -> str:
+def render_report(
+    root: Path,
+    *,
+    scenario: str | None = None,
+    lang: str = "nl",
+    fetch: FetchPolicy = DEFAULT_FETCH,
+) -> str:
     """The dossier of the current run of the study at ``root``, as one HTML page."""
     root = pipeline.study_root(root)
     study = load_study(root)
     folder = RunStore(root).folder(scenario)
-    return report_of_run(study, Workspace.open(root), folder, lang=lang)
+    return report_of_run(study, Workspace.open(root), folder, lang=lang, fetch=fetch)
 
 
-def report_of_run(study: Study, workspace: Workspace, folder: Path, *, lang: str) -> str:
-    """The dossier of the published run in ``folder`` (every result read from that folder)."""
-    return report_html(report_data(study, workspace, folder), lang=lang)
+def report_of_run(
+    study: Study,
+    workspace: Workspace,
+    folder: Path,
+    *,
+    lang: str,
+    fetch: FetchPolicy = DEFAULT_FETCH,
+) -> str:
+    """The dossier of the published run in ``folder`` (every result read from that folder);
+    ``fetch`` bounds what fetching the base map under its maps may cost."""
+    return report_html(report_data(study, workspace, folder, fetch=fetch), lang=lang)
 
 
-def report_data(study: Study, workspace: Workspace, folder: Path) -> ReportData:
+def report_data(
+    study: Study, workspace: Workspace, folder: Path, *, fetch: FetchPolicy = DEFAULT_FETCH
+) -> ReportData:
     """Everything the dossier shows of the run in ``folder``; the study is the run's own copy
-    of ``study.toml`` when the folder keeps one (else ``study``), with the run's scenario."""
+    of ``study.toml`` when the folder keeps one (else ``study``), with the run's scenario. With
+    a ``[basemap]``, its pictures under the maps are fetched now (:func:`with_backgrounds`)."""
     facts = outputs.read_json(folder / outputs.RUN_JSON) or {}
     ran = read_study(folder)[0] if (folder / STUDY_FILE).is_file() else study
     variant = ran.scenario(facts.get("scenario"))
@@ -67,7 +98,7 @@ def report_data(study: Study, workspace: Workspace, folder: Path) -> ReportData:
     towns = model.municipalities(variant, workspace)
     robustness = robustness_of(facts)
     equalised = outputs.read_json(folder / outputs.EQUALISATION_JSON) or {}
-    return ReportData(
+    data = ReportData(
         title=variant.name,
         sites=sites,
         municipalities=towns,
@@ -94,7 +125,7 @@ def report_data(study: Study, workspace: Workspace, folder: Path) -> ReportData:
         assumed=tuple(AssumedFact(**a) for a in equalised.get("assumed_facts", ())),
         assumption_effects=assumption_effects(equalised),
         partners=tuple(
-            PartnerFacts(p.name, {f: getattr(p, f) for f in FACTS}, dict(p.sources))
+            PartnerFacts(p.name, {f: getattr(p, f) for f in FACTS}, dict(p.sources.items()))
             for p in variant.partners
         ),
         layers=layer_provenance(workspace, facts),
@@ -105,6 +136,32 @@ def report_data(study: Study, workspace: Workspace, folder: Path) -> ReportData:
         answers=CooperationAnswers(**variant.cooperation.model_dump()),
         run=outputs.stored_stamp(folder),
         warnings=notices(facts),
+    )
+    return with_backgrounds(data, variant.basemap, fetch)
+
+
+def with_backgrounds(
+    data: ReportData, basemap: BasemapConfig | None, fetch: FetchPolicy
+) -> ReportData:
+    """``data`` with the base map's picture under each of its maps (at twice their size in
+    pixels); when some cannot be fetched, those maps stay without one and the dossier's
+    warnings say so (the reason is logged)."""
+    if basemap is None:
+        return data
+    extents = {}
+    for name, (view, crs) in map_views(data).items():
+        side_px = round(view.size * BACKGROUND_SCALE)  # the views are square
+        extents[name] = Extent(view.bounds, crs, side_px, side_px)
+    found = map_backgrounds(basemap, extents, policy=fetch)
+    sheets = tuple(replace(s, background=found.pictures.get(sheet_map(s))) for s in data.sheets)
+    said = data.warnings
+    if found.missing:
+        figures = {"service": basemap.kind.upper(), "host": urlsplit(basemap.url).hostname or ""}
+        text = f"the base map could not be loaded for the dossier's maps: {found.reason}"
+        notice = Notice(BASEMAP_NOTICE, text, figures)
+        said += (RunNotice(notice.code, notice.text, dict(notice.figures)),)
+    return replace(
+        data, sheets=sheets, overview_background=found.pictures.get(OVERVIEW_MAP), warnings=said
     )
 
 
@@ -270,18 +327,18 @@ def assumption_effects(
 
 
 def layer_provenance(workspace: Workspace, facts: Mapping[str, Any]) -> tuple[LayerProvenance, ...]:
-    """The catalogue entries of the layers the run read: source file name (never its folder),
-    SHA-256, load time, CRS."""
+    """The catalogue entries of the layers the run read: source file name (never its folder)
+    or web service and its request, SHA-256, load time, CRS."""
     used = set((facts.get("run") or {}).get("inputs_sha256") or ())
     return tuple(
         LayerProvenance(
             name=info.name,
             kind=info.kind,
-            file_name=Path(info.source).name
-            + (f" ({info.source_member})" if info.source_member else ""),
+            file_name=info.source_name(),
             sha256=info.sha256,
             loaded_at=info.loaded_at,
             crs=info.crs,
+            request=info.service.request if info.service else None,
         )
         for info in workspace.list_layers()
         if not used or info.name in used

@@ -262,6 +262,10 @@ DOSSIER: Mapping[str, tuple[str, str]] = {
     # 6 site sheets
     "sheet": ("Fiche {site}", "Sheet {site}"),
     "location": ("Ligging", "Location"),
+    "background_missing": (
+        "Zonder achtergrondkaart: die kon niet geladen worden (zie de waarschuwingen).",
+        "Without the background map: it could not be loaded (see the warnings).",
+    ),
     "nearby": ("Uitsluitingen binnen {distance}", "Exclusions within {distance}"),
     "contributions": ("Score als som van gewicht × waarde", "Score as the sum of weight × value"),
     "contributions_other": (
@@ -534,14 +538,17 @@ DOSSIER: Mapping[str, tuple[str, str]] = {
     "key_in_text": ("verdeelsleutel ‘{key}’", "sharing key ‘{key}’"),
     "layers_provenance": ("Herkomst van de lagen", "Provenance of the layers"),
     "layers_intro": (
-        "Elke laag met het bronbestand waaruit ze geladen werd, de SHA-256 van dat bestand, "
-        "wanneer ze geladen werd en het coördinatenstelsel.",
-        "Each layer with the source file it was loaded from, the SHA-256 of that file, when it "
-        "was loaded and its coordinate reference system.",
+        "Elke laag met het bronbestand of de webdienst waaruit ze geladen werd (van een "
+        "webdienst ook de bevraging), de SHA-256 van wat geladen werd, wanneer ze geladen werd "
+        "en het coördinatenstelsel.",
+        "Each layer with the source file or web service it was loaded from (for a web service "
+        "also the request), the SHA-256 of what was loaded, when it was loaded and its "
+        "coordinate reference system.",
     ),
     "layer": ("Laag", "Layer"),
     "file": ("Bestand", "File"),
     "loaded_at": ("Geladen op", "Loaded at"),
+    "service_request": ("Bevraging", "Request"),
     "crs": ("Coördinatenstelsel", "Coordinate system"),
     "run_provenance": ("Herkomst van deze berekening", "Provenance of this run"),
     "run_id": ("Berekening", "Run"),
@@ -655,6 +662,14 @@ DOSSIER: Mapping[str, tuple[str, str]] = {
         "grootboek of overdrachten. Voeg de partners toe om te verevenen.",
         "study.toml has no partners ({setting}): this run has no equalisation, ledger or "
         "transfers. Add the partners to equalise.",
+    ),
+    "notice_basemap_unavailable": (
+        "De achtergrondkaart ({service} van {host}) kon niet geladen worden toen dit dossier "
+        "gemaakt werd; de kaarten van het dossier tonen ze niet. Controleer {setting} en de "
+        "internetverbinding, en maak het dossier opnieuw.",
+        "The background map ({service} of {host}) could not be loaded when this dossier was "
+        "made; the dossier's maps lack it. Check {setting} and the network connection, and "
+        "make the dossier again.",
     ),
     "notice_untranslated": (
         "Waarschuwing van een oudere berekening, in het Engels: {text}",

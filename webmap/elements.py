@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
+from folium.plugins import MiniMap
+from folium.raster_layers import TileLayer, WmsTileLayer
 from folium.template import Template
 from folium.utilities import JsCode
 
@@ -56,12 +59,21 @@ class DataSlots:
         return pattern.sub(lambda match: self._values[int(match[1])], page)
 
 
+def page_header(element: Element) -> Element:
+    """The header of the page ``element`` is on (the :class:`~branca.element.Figure` at its
+    root)."""
+    root = element.get_root()
+    assert isinstance(root, Figure)
+    return root.header
+
+
 class LeafletMap(folium.Map):
     """A Folium map that links only Leaflet (the maps here need neither jQuery nor Bootstrap)
     and carries the :class:`DataSlots` of its page."""
 
-    default_js: ClassVar = [js for js in folium.Map.default_js if js[0] == "leaflet"]
-    default_css: ClassVar = [css for css in folium.Map.default_css if css[0] == "leaflet_css"]
+    # class-wide, though folium declares them without ClassVar (so they cannot be one here)
+    default_js = [js for js in folium.Map.default_js if js[0] == "leaflet"]  # noqa: RUF012
+    default_css = [css for css in folium.Map.default_css if css[0] == "leaflet_css"]  # noqa: RUF012
 
     def __init__(self, *, slots: DataSlots, **options: Any) -> None:
         super().__init__(**options)
@@ -82,8 +94,9 @@ class Verbatim(Element):
 class StaticFiles(MacroElement):
     """Puts parkplan's map script and styles once into the page header."""
 
-    def render(self, **kwargs: Any) -> None:
-        header = self.get_root().header
+    # branca's MacroElement.render returns None, its base Element.render is annotated str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        header = page_header(self)
         header.add_child(Verbatim(f"<style>{static_text('parkplan.css')}</style>"), name="pp_css")
         script = static_text("parkplan.js").replace("</", "<\\/")
         header.add_child(Verbatim(f"<script>{script}</script>"), name="pp_js")
@@ -139,6 +152,27 @@ class TileNotice(MacroElement):
         self._name = "TileNotice"
         self.layer = layer
         self.message = slots.script(message)
+
+
+class OverviewMap(MiniMap):
+    """Folium's minimap over a copy of the background: tiles (XYZ, WMTS) or a WMS."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.tile_layer.get_name() }} = "
+        "{% if this.wms %}L.tileLayer.wms({{ this.tile_layer.url|tojson }}, "
+        "{% else %}L.tileLayer({{ this.tile_layer.tiles|tojson }}, {% endif %}"
+        "{{ this.tile_layer.options|tojson }});"
+        "var {{ this.get_name() }} = new L.Control.MiniMap({{ this.tile_layer.get_name() }}, "
+        "{{ this.options|tojavascript }});"
+        "{{ this._parent.get_name() }}.addControl({{ this.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, layer: TileLayer | WmsTileLayer, **options: Any):
+        super().__init__(tile_layer=layer if isinstance(layer, TileLayer) else None, **options)
+        self.tile_layer = layer
+        self.wms = isinstance(layer, WmsTileLayer)
 
 
 class SyncViews(MacroElement):
@@ -307,7 +341,7 @@ class LayerSwitcher(folium.LayerControl):
         self,
         *,
         collapsed: bool,
-        groups: list[tuple[str, Layer]] = (),
+        groups: Sequence[tuple[str, Layer]] = (),
         slots: DataSlots,
     ):
         super().__init__(collapsed=collapsed)

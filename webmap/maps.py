@@ -23,19 +23,22 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import folium
 import geopandas as gpd
 import shapely
 from branca.element import Figure
 from folium.map import CustomPane, Layer
-from folium.plugins import Fullscreen, MiniMap
+from folium.plugins import Fullscreen
 from folium.raster_layers import ImageOverlay
 from folium.utilities import JsCode
 
 from webmap.assets import AssetSource, inline_assets, use_local_files
+from webmap.basemap_urls import WMS_VERSION, service_endpoint, tile_template
 from webmap.colours import CRITERION_RAMP, category_colour, gradient_stops, legend_stops, ramp_lut
+from webmap.difference import TEXT as DIFFERENCE_TEXT
+from webmap.difference import ScoreDifference, difference_image, difference_legend
 from webmap.display import (
     bounds_latlon,
     display_tolerance_m,
@@ -54,6 +57,7 @@ from webmap.elements import (
     LeafletMap,
     Legend,
     MapContext,
+    OverviewMap,
     ParkplanCall,
     SitesLayer,
     StaticFiles,
@@ -61,6 +65,7 @@ from webmap.elements import (
     TileNotice,
     Verbatim,
     constant_style,
+    page_header,
 )
 from webmap.i18n import check_lang, label, labels, locale, term
 from webmap.lookup import encode_lookup
@@ -153,9 +158,10 @@ def site_map(
         CustomPane(pane, z_index=z_index, pointer_events=pane != "ppNames").add_to(fmap)
     if data.basemap is not None:
         add_basemap(fmap, data.basemap, lang=lang)
-    context = MapContext(map_context(data, lang), slots=fmap.slots).add_to(fmap)
+    context = MapContext(map_context(data, lang), slots=fmap.slots)
+    context.add_to(fmap)
     add_buttons(fmap, lang=lang, title=data.title if title is None else title, run=data.run)
-    towns = add_municipalities(fmap, data, lang=lang, tolerance_m=tolerance_m)
+    towns = add_municipalities(fmap, data.municipalities, lang=lang, tolerance_m=tolerance_m)
     sites = add_sites(fmap, data, lang=lang, tolerance_m=tolerance_m, context=context)
     legend: list[tuple[dict[str, Any], Layer | None]] = [
         ({"kind": "sites", "title": label("legend_site", lang)}, sites),
@@ -177,7 +183,7 @@ def site_map(
         groups=layer_groups(legend, lang),
     )
     if data.run is not None:
-        fmap.get_root().header.add_child(run_meta(data.run))
+        page_header(fmap).add_child(run_meta(data.run))
     if assets is not None:
         use_local_files(fmap, assets)
     return fmap
@@ -261,32 +267,50 @@ def is_outside(data: MapData, name: str) -> bool:
     return info is not None and info.kind == "outside"
 
 
-def basemap_layer(fmap: LeafletMap, basemap: Basemap) -> folium.TileLayer:
-    """The background tiles as a Leaflet tile layer (URL and attribution through the slots)."""
+def basemap_layer(fmap: LeafletMap, basemap: Basemap) -> folium.TileLayer | folium.WmsTileLayer:
+    """The background as a Leaflet layer: XYZ and WMTS tiles by their template
+    (:func:`webmap.basemap_urls.tile_template`), a WMS as ``L.tileLayer.wms`` (version 1.3.0
+    in the map's Web Mercator). Every text of the study reaches the page through the slots;
+    the attribution, which Leaflet shows as HTML, is escaped."""
+    attribution = fmap.slots.string(html.escape(basemap.attribution, quote=True))
+    name = layer_name(fmap, basemap.label)
+    if basemap.kind == "wms":
+        return folium.WmsTileLayer(
+            url=fmap.slots.string(service_endpoint(basemap.url)),
+            layers=fmap.slots.string(basemap.layers or ""),
+            styles=fmap.slots.string(basemap.style),
+            fmt=fmap.slots.string(basemap.format),
+            transparent=basemap.format == "image/png",
+            version=WMS_VERSION,
+            attr=attribution,
+            name=name,
+            overlay=False,
+            max_zoom=19,
+        )
     return folium.TileLayer(
-        tiles=fmap.slots.string(basemap.url),
-        attr=fmap.slots.string(basemap.attribution),
-        name=layer_name(fmap, basemap.label),
-        max_zoom=19,
+        tiles=fmap.slots.string(tile_template(basemap)), attr=attribution, name=name, max_zoom=19
     )
 
 
 def add_basemap(fmap: LeafletMap, basemap: Basemap, *, lang: str) -> None:
     """The background tiles, with a notice on the map when they cannot load."""
-    layer = basemap_layer(fmap, basemap).add_to(fmap)
+    layer = basemap_layer(fmap, basemap)
+    layer.add_to(fmap)
     TileNotice(layer, label("basemap_offline", lang), slots=fmap.slots).add_to(fmap)
 
 
 def add_municipalities(
-    fmap: LeafletMap, data: MapData, *, lang: str, tolerance_m: float
+    fmap: LeafletMap, municipalities: gpd.GeoDataFrame, *, lang: str, tolerance_m: float
 ) -> FeatureLayer:
-    return FeatureLayer(
-        named_features(data.municipalities, tolerance_m=tolerance_m),
+    layer = FeatureLayer(
+        named_features(municipalities, tolerance_m=tolerance_m),
         name=layer_name(fmap, label("municipalities", lang)),
         style=constant_style(MUNICIPALITY_STYLE),
         on_each_feature=JsCode("function (f, l) { parkplan.bindName(f, l, '', true); }"),
         slots=fmap.slots,
-    ).add_to(fmap)
+    )
+    layer.add_to(fmap)
+    return layer
 
 
 def view_bounds(data: MapData, image: OverlayImage | None) -> list[list[float]] | None:
@@ -303,7 +327,9 @@ def view_bounds(data: MapData, image: OverlayImage | None) -> list[list[float]] 
     return [[south, west], [north, east]]
 
 
-def image_layer(image: OverlayImage, *, name: str, pane: str, opacity: float, **kw) -> ImageOverlay:
+def image_layer(
+    image: OverlayImage, *, name: str | None, pane: str, opacity: float, **kw: Any
+) -> ImageOverlay:
     """A Leaflet image overlay of a warped raster image in one of the map's panes."""
     return ImageOverlay(
         png_data_url(image.rgba),
@@ -318,10 +344,12 @@ def image_layer(image: OverlayImage, *, name: str, pane: str, opacity: float, **
 
 
 def add_score_overlay(fmap: LeafletMap, image: OverlayImage, *, lang: str) -> ImageOverlay:
-    return image_layer(
+    layer = image_layer(
         image, name=layer_name(fmap, label("suitability", lang)), pane="ppScore",
         opacity=OVERLAY_OPACITY,
-    ).add_to(fmap)  # fmt: skip
+    )  # fmt: skip
+    layer.add_to(fmap)
+    return layer
 
 
 def score_entry(data: MapData, lang: str) -> dict[str, Any]:
@@ -357,7 +385,8 @@ def add_outside(
         on_each_feature=JsCode("function (f, l) {}"),
         slots=fmap.slots,
         options={"interactive": False},
-    ).add_to(fmap)
+    )
+    layer.add_to(fmap)
     return [({"kind": "outside", "title": text}, layer)]
 
 
@@ -365,7 +394,8 @@ def add_exclusions(
     fmap: LeafletMap, data: MapData, *, lang: str, tolerance_m: float
 ) -> list[tuple[dict[str, Any], Layer]]:
     """Each exclusion as the land it removes: hatched polygons, or a hatched raster mask."""
-    added = []
+    added: list[tuple[dict[str, Any], Layer]] = []
+    layer: Layer
     for entry in exclusion_entries(data, lang):
         name = entry["name"]
         text = entry["label"]
@@ -384,7 +414,7 @@ def exclusion_polygons(
 ) -> FeatureLayer:
     """Hatched polygons of one exclusion (the hatch is the exclusion's own pattern)."""
     hatch = {"pattern": entry["pattern"], "colour": entry["colour"]}
-    return FeatureLayer(
+    layer = FeatureLayer(
         named_features(frame, tolerance_m=tolerance_m),
         name=layer_name(fmap, text),
         style=JsCode(f"parkplan.exclusionStyle({fmap.slots.script(hatch)})"),
@@ -393,14 +423,17 @@ def exclusion_polygons(
         ),
         slots=fmap.slots,
         options={"renderer": JsCode("L.svg()")},  # hatch patterns are SVG (even on canvas maps)
-    ).add_to(fmap)
+    )
+    layer.add_to(fmap)
+    return layer
 
 
 def exclusion_mask(fmap: LeafletMap, mask: ScoreOverlay, entry: dict, text: str) -> ImageOverlay:
     """A raster exclusion (1 where it excludes) as a hatched image in its colour."""
     image = mask_image(mask, entry["colour"], max_pixels=SURFACE_PIXELS)
     layer = image_layer(image, name=layer_name(fmap, text), pane="ppMasks", opacity=1.0)
-    return layer.add_to(fmap)
+    layer.add_to(fmap)
+    return layer
 
 
 def add_criteria_layers(
@@ -408,7 +441,7 @@ def add_criteria_layers(
 ) -> list[tuple[dict[str, Any], Layer]]:
     """Each criterion, off by default: its standardised surface and the features it measures,
     switched as one entry of the layer control."""
-    added = []
+    added: list[tuple[dict[str, Any], Layer]] = []
     lut = ramp_lut(CRITERION_RAMP)
     names = list(dict.fromkeys([*data.criteria_surfaces, *data.criteria_layers]))
     for name in names:
@@ -416,13 +449,14 @@ def add_criteria_layers(
         members: list[Layer] = []
         if name in data.criteria_surfaces:
             image = overlay_image(data.criteria_surfaces[name], max_pixels=SURFACE_PIXELS, lut=lut)
-            members.append(
-                image_layer(image, name=None, pane="ppCriteria", opacity=SURFACE_OPACITY,
-                            control=False, show=False).add_to(fmap)
-            )  # fmt: skip
+            surface = image_layer(image, name=None, pane="ppCriteria", opacity=SURFACE_OPACITY,
+                                  control=False, show=False)  # fmt: skip
+            surface.add_to(fmap)
+            members.append(surface)
         if name in data.criteria_layers:
             members.append(criterion_features(fmap, data.criteria_layers[name], name, tolerance_m))
-        group = LayerGroup(members, name=layer_name(fmap, text)).add_to(fmap)
+        group = LayerGroup(members, name=layer_name(fmap, text))
+        group.add_to(fmap)
         entry = {"kind": "criterion", "title": label("legend_criterion", lang), "name": text}
         added.append(({**entry, "stops": gradient_stops(CRITERION_RAMP)}, group))
     return added
@@ -433,7 +467,7 @@ def criterion_features(
 ) -> FeatureLayer:
     """The features a criterion measures (e.g. motorway exits), named in a tooltip."""
     fallback = fmap.slots.script(str(name))
-    return FeatureLayer(
+    layer = FeatureLayer(
         named_features(frame, tolerance_m=tolerance_m),
         name=layer_name(fmap, str(name)),
         show=False,
@@ -443,19 +477,23 @@ def criterion_features(
             f"function (f, l) {{ parkplan.bindName(f, l, {fallback}, false); }}"
         ),
         slots=fmap.slots,
-    ).add_to(fmap)
+    )
+    layer.add_to(fmap)
+    return layer
 
 
 def add_sites(
     fmap: LeafletMap, data: MapData, *, lang: str, tolerance_m: float, context: MapContext
 ) -> SitesLayer:
     """The sites: outlines, rank markers and the list of the best (see ``parkplan.siteLayer``)."""
-    return SitesLayer(
+    layer = SitesLayer(
         site_features(data, tolerance_m=tolerance_m),
         name=layer_name(fmap, label("map_sites", lang)),
         context=context,
         slots=fmap.slots,
-    ).add_to(fmap)
+    )
+    layer.add_to(fmap)
+    return layer
 
 
 def run_meta(run: RunStamp) -> Verbatim:
@@ -514,7 +552,7 @@ def add_controls(
     ).add_to(fmap)
     if basemap is not None:
         overview = basemap_layer(fmap, basemap)
-        MiniMap(tile_layer=overview, position="bottomleft", toggle_display=True).add_to(fmap)
+        OverviewMap(overview, position="bottomleft", toggle_display=True).add_to(fmap)
     LayerSwitcher(collapsed=collapsed, groups=groups, slots=fmap.slots).add_to(fmap)
 
 
@@ -530,6 +568,30 @@ def map_html(
     return inline_assets(page, assets) if assets is not None else page
 
 
+#: Where the maps of a comparison sit: side by side (with the difference: three of the same
+#: shape, so that on one view they show the same land).
+class _Place(TypedDict):
+    """Where a map of a comparison sits on the page (CSS lengths)."""
+
+    left: str
+    top: str
+    width: str
+    height: str
+
+
+PAIR_PLACES: tuple[_Place, ...] = (
+    {"left": "0%", "top": "0%", "width": "50%", "height": "100%"},
+    {"left": "50%", "top": "0%", "width": "50%", "height": "100%"},
+)
+TRIO_PLACES: tuple[_Place, _Place, _Place] = (
+    {"left": "0%", "top": "0%", "width": "33.33%", "height": "100%"},
+    {"left": "33.33%", "top": "0%", "width": "33.33%", "height": "100%"},
+    {"left": "66.67%", "top": "0%", "width": "33.33%", "height": "100%"},
+)
+#: Below this page width the three maps of a comparison are stacked.
+STACK_BELOW_PX = 720
+
+
 def compare_html(
     left: MapData,
     right: MapData,
@@ -538,29 +600,79 @@ def compare_html(
     right_title: str,
     lang: str = "nl",
     assets: AssetSource | None = None,
+    difference: ScoreDifference | None = None,
 ) -> str:
-    """Two scenarios side by side on maps that keep the same view (pan or zoom either)."""
+    """Two scenarios side by side on maps that keep the same view (pan or zoom either); with
+    ``difference`` (right − left), a third map beside them on the same view shows it (on
+    narrow pages the three are stacked)."""
     figure = Figure()
     slots = DataSlots()
-    halves = []
-    for data, title, left_pct in ((left, left_title, "0%"), (right, right_title, "50%")):
+    places = PAIR_PLACES if difference is None else TRIO_PLACES
+    maps = []
+    for data, title, place in zip((left, right), (left_title, right_title), places, strict=False):
         half = site_map(
-            data,
-            lang=lang,
-            title=title,
-            collapsed=True,
-            slots=slots,
-            width="50%",
-            height="100%",
-            left=left_pct,
-            top="0%",
-            position="absolute",
+            data, lang=lang, title=title, collapsed=True, slots=slots, position="absolute", **place
         )
         figure.add_child(half)
-        halves.append(half)
-    figure.add_child(SyncViews(*halves))
+        maps.append(half)
+    figure.add_child(SyncViews(*maps))
+    if difference is not None:
+        below = difference_map(
+            difference, left.municipalities, lang=lang, slots=slots, position="absolute",
+            **TRIO_PLACES[2],
+        )  # fmt: skip
+        figure.add_child(below)
+        figure.add_child(SyncViews(maps[1], below))
+        maps.append(below)
+        figure.header.add_child(Verbatim(stacked_style(maps)))
     for data in (left, right):
         if data.run is not None:
             figure.header.add_child(run_meta(data.run))
     page = slots.fill(figure.render())
     return inline_assets(page, assets) if assets is not None else page
+
+
+def stacked_style(maps: list[LeafletMap]) -> str:
+    """CSS that stacks the maps of a comparison one below the other on narrow pages."""
+    share = 100 / len(maps)
+    rules = " ".join(
+        f"#{m.get_name()} {{ left: 0 !important; width: 100% !important; "
+        f"top: {i * share:.2f}% !important; height: {share:.2f}% !important; }}"
+        for i, m in enumerate(maps)
+    )
+    return f"<style>@media (max-width: {STACK_BELOW_PX}px) {{ {rules} }}</style>"
+
+
+def difference_map(
+    difference: ScoreDifference,
+    municipalities: gpd.GeoDataFrame,
+    *,
+    lang: str,
+    slots: DataSlots,
+    **map_options: Any,
+) -> LeafletMap:
+    """The score difference of two runs over the municipalities, with its legend."""
+    lang = check_lang(lang)
+    image = difference_image(difference)
+    fmap = LeafletMap(slots=slots, tiles=None, control_scale=False, **map_options)
+    fmap.fit_bounds([list(corner) for corner in image.bounds_latlon])
+    StaticFiles().add_to(fmap)
+    for pane in ("ppScore", "ppNames"):
+        CustomPane(pane, z_index=PANES[pane], pointer_events=pane != "ppNames").add_to(fmap)
+    context = {"labels": labels(lang), "locale": locale(lang), "exclusions": []}
+    context_element = MapContext(context, slots=fmap.slots)
+    context_element.add_to(fmap)
+    add_buttons(fmap, lang=lang, title=DIFFERENCE_TEXT[lang]["title"], run=None)
+    tolerance_m = display_tolerance_m([municipalities])
+    towns = add_municipalities(fmap, municipalities, lang=lang, tolerance_m=tolerance_m)
+    title = layer_name(fmap, DIFFERENCE_TEXT[lang]["title"])
+    layer = image_layer(image, name=title, pane="ppScore", opacity=OVERLAY_OPACITY)
+    layer.add_to(fmap)
+    legend: list[tuple[dict[str, Any], Layer | None]] = [
+        (difference_legend(difference.limit, lang), layer),
+        ({"kind": "municipalities", "title": label("municipalities", lang)}, towns),
+    ]
+    add_controls(
+        fmap, basemap=None, collapsed=True, legend=legend, context=context_element, groups=[]
+    )
+    return fmap

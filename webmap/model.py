@@ -42,13 +42,24 @@ class RunStamp:
 
 @dataclass(frozen=True)
 class Basemap:
-    """Background tiles: an XYZ URL template with ``{z}``, ``{x}`` and ``{y}``, its attribution,
-    and the name the layer control shows. The browser fetches the tiles; without a network the
-    map says so and shows everything else."""
+    """The background of the maps, its attribution and the name the layer control shows.
+
+    ``kind`` "xyz": ``url`` is a tile template with ``{z}``, ``{x}`` and ``{y}``; "wms": ``url``
+    is the endpoint and ``layers`` the layer names, comma-separated; "wmts": ``url`` is the
+    endpoint of a KVP WMTS, ``layers`` the layer and ``tile_matrix_set`` a Web Mercator set
+    whose matrices are named by zoom level. ``format`` is the image type asked for, ``style``
+    the style (WMTS: empty means "default"). The browser fetches the tiles; without a network
+    the map says so and shows everything else (see :mod:`webmap.basemap_urls`).
+    """
 
     url: str
     attribution: str
     label: str = "basemap"
+    kind: str = "xyz"
+    layers: str | None = None
+    format: str = "image/png"
+    tile_matrix_set: str | None = None
+    style: str = ""
 
 
 @dataclass(frozen=True)

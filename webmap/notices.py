@@ -24,6 +24,7 @@ SETTINGS = {
     "hypothetical_parks": "[sites] target_area_ha",
     "facts_assumed": "[[partners]]",
     "no_partners": "[[partners]]",
+    "basemap_unavailable": "[basemap]",
 }
 
 
@@ -128,6 +129,16 @@ def _no_partners(f: dict, names: Names, fmt: Formats, setting: Markup) -> Markup
     return say("notice_no_partners", names.lang, setting=setting)
 
 
+def _basemap(f: dict, names: Names, fmt: Formats, setting: Markup) -> Markup:
+    return say(
+        "notice_basemap_unavailable",
+        names.lang,
+        service=verbatim(f["service"]),
+        host=verbatim(f["host"]),
+        setting=setting,
+    )
+
+
 NOTICES: Mapping[str, Callable[[dict, Names, Formats, Markup], Markup]] = {
     "weights_rescaled": _weights_rescaled,
     "sites_beyond_partners": _sites_beyond,
@@ -138,4 +149,5 @@ NOTICES: Mapping[str, Callable[[dict, Names, Formats, Markup], Markup]] = {
     "hypothetical_parks": _hypothetical,
     "facts_assumed": _assumed,
     "no_partners": _no_partners,
+    "basemap_unavailable": _basemap,
 }

@@ -49,7 +49,7 @@ from webmap.prose import (
     sweep_sentence,
     transform_words,
 )
-from webmap.report_model import Criterion, ReportData, SiteSheet
+from webmap.report_model import Criterion, MapBackground, ReportData, SiteSheet
 from webmap.report_money import (
     Context,
     alone_together_view,
@@ -66,13 +66,20 @@ from webmap.report_sources import (
     partner_facts_view,
     run_view,
 )
-from webmap.svg import overview_map, site_snapshot
+from webmap.svg import SnapshotView, overview_frame, overview_map, site_snapshot
 
-__all__ = ["Formats", "report_html", "site_sheet", "top_sheets"]
+__all__ = ["Formats", "map_views", "report_html", "sheet_map", "site_sheet", "top_sheets"]
 
 logger = logging.getLogger(__name__)
 
 NEARBY_M = 2_000.0
+#: Sizes (pixels) of a site sheet's map and of the overview map; how far a sheet's map
+#: reaches beyond its site (times the site's largest side).
+SNAPSHOT_PX, OVERVIEW_PX, SNAPSHOT_MARGIN = 300, 640, 1.5
+#: The name of the overview map in :func:`map_views`.
+OVERVIEW_MAP = "overview"
+#: The code of the warning that the base map could not be loaded (see webmap.notices).
+BASEMAP_NOTICE = "basemap_unavailable"
 #: Raw-value units of the criterion kinds, for the standardisation curves.
 RAW_UNITS = {"distance": "m"}
 
@@ -416,13 +423,18 @@ def overview_view(data: ReportData, ctx: Context) -> dict[str, Any]:
                 fmt.number(r.get("area_ha"), 1),
             ]
         )
-    has_map = isinstance(data.sites, GeoDataFrame) and len(data.municipalities)
     return {
         "map": overview_map(
-            data.municipalities, data.method.partners, data.sites, title=ctx.w("overview")
+            data.municipalities,
+            data.method.partners,
+            data.sites,
+            title=ctx.w("overview"),
+            size=OVERVIEW_PX,
+            background=data.overview_background,
         )
-        if has_map
+        if has_overview(data)
         else "",
+        "map_note": map_note(data, data.overview_background, ctx),
         "columns": [
             ctx.w("rank"),
             ctx.w("site"),
@@ -434,6 +446,39 @@ def overview_view(data: ReportData, ctx: Context) -> dict[str, Any]:
         ],
         "rows": rows,
     }
+
+
+def has_overview(data: ReportData) -> bool:
+    """Whether the dossier draws the overview map (sites with geometry, municipalities)."""
+    return isinstance(data.sites, GeoDataFrame) and bool(len(data.municipalities))
+
+
+def map_note(data: ReportData, background: MapBackground | None, ctx: Context) -> str:
+    """What a map's caption adds: that its base map could not be loaded, when the run has
+    that warning and the map has no background."""
+    missing = any(n.code == BASEMAP_NOTICE for n in data.warnings)
+    return ctx.w("background_missing") if missing and background is None else ""
+
+
+def map_views(data: ReportData) -> dict[str, tuple[SnapshotView, str]]:
+    """Each map of the dossier that a base map can lie under, with what it shows and its CRS:
+    ``"overview"`` and ``"site:<site_id>"`` per sheet (the caller fetches the pictures)."""
+    views = {}
+    if has_overview(data):
+        crs = data.sites.crs
+        views[OVERVIEW_MAP] = (
+            overview_frame(data.municipalities, data.method.partners, crs, size=OVERVIEW_PX),
+            str(crs),
+        )
+    for sheet in data.sheets:
+        view = SnapshotView.around(sheet.geometry, size=SNAPSHOT_PX, margin_factor=SNAPSHOT_MARGIN)
+        views[sheet_map(sheet)] = (view, sheet.crs)
+    return views
+
+
+def sheet_map(sheet: SiteSheet) -> str:
+    """The name of a site sheet's map in :func:`map_views`."""
+    return f"site:{plain(sheet.site_id)}"
 
 
 # --- 6 site sheets ---------------------------------------------------------------------------
@@ -455,7 +500,7 @@ def sheet_view(sheet: SiteSheet, data: ReportData, ctx: Context) -> dict[str, An
     ]
     summary = data.equalisation
     equalised = summary is not None and str(summary.site_id) == str(sheet.site_id)
-    if equalised:
+    if equalised and summary is not None:
         facts += [
             (ctx.w("npv"), fmt.euro_of_cents(summary.npv_cents)),
             (ctx.w("payback"), str(summary.payback_year or ctx.w("no_payback"))),
@@ -466,8 +511,15 @@ def sheet_view(sheet: SiteSheet, data: ReportData, ctx: Context) -> dict[str, An
         "title": say("sheet", ctx.lang, site=names.site(plain(sheet.site_id))),
         "facts": facts,
         "snapshot": site_snapshot(
-            sheet.geometry, sheet.crs, sheet.municipalities, title=ctx.w("location"), size=300
+            sheet.geometry,
+            sheet.crs,
+            sheet.municipalities,
+            title=ctx.w("location"),
+            size=SNAPSHOT_PX,
+            margin_factor=SNAPSHOT_MARGIN,
+            background=sheet.background,
         ),
+        "map_note": map_note(data, sheet.background, ctx),
         "contributions": [
             (p.label, fmt.number(p.value, 2), fmt.percent(p.weight, 1), fmt.number(p.part, 3))
             for p in parts
@@ -507,7 +559,12 @@ def split_rows(sheet: SiteSheet, ctx: Context) -> list[tuple[str, str, str]]:
     if sheet.split is None or not len(sheet.split):
         return []
     ordered = sheet.split.sort_values(["share", "municipality"], ascending=[False, True])
-    shares = percentages({str(r.municipality): float(r.share) for r in ordered.itertuples()})
+    shares = percentages(
+        {
+            str(municipality): float(share)
+            for municipality, share in zip(ordered["municipality"], ordered["share"], strict=True)
+        }
+    )
     return [
         (
             ctx.names.municipality(str(r.municipality)),

@@ -23,12 +23,24 @@ from webmap.model import RunStamp
 
 
 @dataclass(frozen=True)
+class MapBackground:
+    """A picture under one of the dossier's maps: a PNG whose edges are ``bounds``
+    (x_min, y_min, x_max, y_max in the map's CRS), north up, and the ``attribution`` its
+    licence asks for (printed on the map)."""
+
+    png: bytes
+    bounds: tuple[float, float, float, float]
+    attribution: str
+
+
+@dataclass(frozen=True)
 class SiteSheet:
     """One page of the dossier about one site.
 
     ``breakdown`` maps criterion -> mean standardised value 0..1; ``split`` has
     ``municipality``, ``area_ha``, ``share``; ``exclusions_nearby`` lists
-    ``{"name": ..., "distance_m": ...}``. ``geometry`` is in ``crs``, like ``municipalities``.
+    ``{"name": ..., "distance_m": ...}``. ``geometry`` is in ``crs``, like ``municipalities``;
+    ``background`` is the base map under the sheet's map (``None``: none).
     """
 
     site_id: Any
@@ -44,6 +56,7 @@ class SiteSheet:
     exclusions_nearby: Sequence[Mapping[str, Any]] = ()
     p_first: float | None = None
     p_top: float | None = None
+    background: MapBackground | None = None
 
 
 @dataclass(frozen=True)
@@ -184,8 +197,9 @@ class PartnerFacts:
 
 @dataclass(frozen=True)
 class LayerProvenance:
-    """Where a workspace layer came from: the source file's name (never its folder), its
-    SHA-256, when it was loaded, and the CRS it is stored in."""
+    """Where a workspace layer came from: the source file's name (never its folder) or the
+    web service, its SHA-256, when it was loaded, the CRS it is stored in, and for a web
+    service the first request made."""
 
     name: str
     kind: str
@@ -193,6 +207,7 @@ class LayerProvenance:
     sha256: str
     loaded_at: str
     crs: str
+    request: str | None = None
 
 
 @dataclass(frozen=True)
@@ -236,7 +251,8 @@ class ReportData:
     ``area_ha``, ``host``, ``c_<criterion>``, ``p_first``, ``p_top<k>``);
     ``municipalities`` every municipality of the region (``name``); ``equalisation`` the typed
     summary of the equalised site; ``assumption_effects[key][partner]`` the net present value
-    (euros) at the assumed value, the low and the high end of the assumed facts' ranges.
+    (euros) at the assumed value, the low and the high end of the assumed facts' ranges;
+    ``overview_background`` the base map under the overview map (``None``: none).
     """
 
     title: str
@@ -263,3 +279,4 @@ class ReportData:
     answers: CooperationAnswers | None = None
     run: RunStamp | None = None
     warnings: tuple[RunNotice, ...] = ()
+    overview_background: MapBackground | None = None

@@ -6,7 +6,9 @@ template can place as is.
 
 from __future__ import annotations
 
+import base64
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -19,8 +21,14 @@ from markupsafe import Markup
 from shapely.geometry.base import BaseGeometry
 
 from webmap.colours import score_hex
+from webmap.report_model import MapBackground
 
 FONT = "font-family='system-ui, sans-serif' font-size='11'"
+#: A white outline behind a text, so that it stays legible over a base map.
+HALO = "paint-order='stroke' stroke='#fff' stroke-width='3' stroke-linejoin='round'"
+#: Font size of a base map's attribution, and about the width of one of its characters.
+ATTRIBUTION_PX, ATTRIBUTION_CHAR_PX = 9, 4.6
+ATTRIBUTION_MAX_LINES = 4
 #: About half the width of one character, and half the height, of an 11 px label.
 LABEL_HALF_CHAR_PX, LABEL_HALF_PX = 3.5, 6.0
 SERIES_COLOURS = ("#2b83ba", "#fdae61", "#abdda4", "#d7191c", "#7b3294", "#1a9641")
@@ -148,6 +156,11 @@ class SnapshotView:
         """The side of the view in map units."""
         return self.size / self.scale
 
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """The view in map coordinates: (x_min, y_min, x_max, y_max)."""
+        return (self.x_min, self.y_max - self.extent, self.x_min + self.extent, self.y_max)
+
     def box(self, inset_x_px: float = 0.0, inset_y_px: float = 0.0) -> BaseGeometry:
         """The view in map coordinates, shrunk by the given pixels on each side (may be empty)."""
         dx, dy = inset_x_px / self.scale, inset_y_px / self.scale
@@ -200,9 +213,11 @@ def site_snapshot(
     title: str,
     size: float = 360,
     margin_factor: float = 1.5,
+    background: MapBackground | None = None,
 ) -> Markup:
     """A static map of ``site`` (in ``crs``) among the municipalities, north up, each named
-    inside its own outline (see :class:`SnapshotView` and :func:`town_labels`)."""
+    inside its own outline (see :class:`SnapshotView` and :func:`town_labels`); over the
+    ``background`` picture, with its attribution, when one is given."""
     towns = municipalities.to_crs(crs) if municipalities.crs is not None else municipalities
     view = SnapshotView.around(site, size=size, margin_factor=margin_factor)
 
@@ -210,29 +225,72 @@ def site_snapshot(
         return svg_path(geometry, origin=(view.x_min, view.y_max), scale=view.scale)
 
     body = [f"<rect width='{size}' height='{size}' fill='#f4f4f0'/>"]
+    body += background_image(view, background)
+    halo = f" {HALO}" if background is not None else ""
     for geometry in shapely.intersection(towns.geometry.to_numpy(), view.box()):
         if not geometry.is_empty:
-            body.append(
-                f"<path d='{to_svg(geometry)}' fill='none' stroke='#666' stroke-width='1'/>"
-            )
+            body.append(outline(to_svg(geometry), "#666", on_picture=background is not None))
+    opacity = 0.35 if background is not None else 0.6
     body.append(
-        f"<path d='{to_svg(site)}' fill='#1a9641' fill-opacity='0.6' stroke='#0b3d1b' "
+        f"<path d='{to_svg(site)}' fill='#1a9641' fill-opacity='{opacity}' stroke='#0b3d1b' "
         "stroke-width='1.5'/>"
     )
     for name, point in town_labels(towns, view):
         x, y = view.to_px(point.x, point.y)
         body.append(
             f"<text x='{x:.1f}' y='{y:.1f}' text-anchor='middle' fill='#333' "
-            f"font-weight='600'>{text(name)}</text>"
+            f"font-weight='600'{halo}>{text(name)}</text>"
         )
     bar_m = nice_length(view.extent / 4)
     bar_px = bar_m * view.scale
     body.append(
         f"<line x1='10' x2='{10 + bar_px:.1f}' y1='{size - 12}' y2='{size - 12}' "
-        f"stroke='#000' stroke-width='3'/><text x='10' y='{size - 18}'>"
+        f"stroke='#000' stroke-width='3'/><text x='10' y='{size - 18}'{halo}>"
         f"{text(_kilometres(bar_m))}</text>"
     )
+    body += attribution_lines(background, size)
     return svg_root(size, size, body, label=title)
+
+
+def outline(path: str, colour: str, *, on_picture: bool) -> str:
+    """A municipality's outline; on a picture, drawn over a white line that keeps it legible."""
+    line = f"<path d='{path}' fill='none' stroke='{colour}' stroke-width='1'/>"
+    if not on_picture:
+        return line
+    return f"<path d='{path}' fill='none' stroke='#fff' stroke-width='3' opacity='0.8'/>{line}"
+
+
+def background_image(view: SnapshotView, background: MapBackground | None) -> list[str]:
+    """The ``background`` picture as an SVG ``<image>`` stretched over its bounds in ``view``
+    (a PNG data URI: the page needs no network), or nothing."""
+    if background is None:
+        return []
+    x0, y0, x1, y1 = background.bounds
+    left, top = view.to_px(x0, y1)
+    right, bottom = view.to_px(x1, y0)
+    data = base64.b64encode(background.png).decode("ascii")
+    return [
+        f"<image x='{left:.2f}' y='{top:.2f}' width='{right - left:.2f}' "
+        f"height='{bottom - top:.2f}' preserveAspectRatio='none' "
+        f"href='data:image/png;base64,{data}'/>"
+    ]
+
+
+def attribution_lines(background: MapBackground | None, size: float) -> list[str]:
+    """The background's attribution at the bottom right, wrapped to about 60 % of the map's
+    width (at most :data:`ATTRIBUTION_MAX_LINES` lines), on a white outline; shown as given
+    (``translate="no"``)."""
+    if background is None:
+        return []
+    width = max(int(size * 0.6 / ATTRIBUTION_CHAR_PX), 12)
+    lines = textwrap.wrap(background.attribution, width, max_lines=ATTRIBUTION_MAX_LINES)
+    bottom = size - 4
+    return [
+        f"<text x='{size - 4:.1f}' y='{bottom - (len(lines) - 1 - i) * (ATTRIBUTION_PX + 1):.1f}' "
+        f"text-anchor='end' font-size='{ATTRIBUTION_PX}' fill='#222' translate='no' {HALO}>"
+        f"{text(line)}</text>"
+        for i, line in enumerate(lines)
+    ]
 
 
 def svg_path(geometry: BaseGeometry, *, origin: tuple[float, float], scale: float) -> str:
@@ -274,22 +332,24 @@ def overview_map(
     *,
     title: str,
     size: float = 640,
+    background: MapBackground | None = None,
 ) -> Markup:
     """The region north up: the partners (light green, the study area outlined), the other
     municipalities (grey), every site (dark green) with its rank in a circle, and each
-    municipality's name inside its outline. ``sites`` carry ``rank``; both frames are drawn in
-    the CRS of ``sites``."""
+    municipality's name inside its outline; over the ``background`` picture, with its
+    attribution, when one is given (the municipalities then let it show through). ``sites``
+    carry ``rank``; both frames are drawn in the CRS of ``sites`` (see :func:`overview_frame`)."""
     towns = municipalities.to_crs(sites.crs) if municipalities.crs is not None else municipalities
     inside = towns[towns["name"].isin(list(partners))] if len(partners) else towns
-    x0, y0, x1, y1 = inside.total_bounds
-    side = max(x1 - x0, y1 - y0, 1.0) * 1.08
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    view = SnapshotView(cx - side / 2, cy + side / 2, size / side, size)
+    view = overview_frame(municipalities, partners, sites.crs, size=size)
 
     def to_svg(geometry: BaseGeometry) -> str:
         return svg_path(geometry, origin=(view.x_min, view.y_max), scale=view.scale)
 
     body = [f"<rect width='{size}' height='{size}' fill='#fbfbf8'/>"]
+    body += background_image(view, background)
+    shade = " fill-opacity='0.4'" if background is not None else ""
+    halo = f" {HALO}" if background is not None else ""
     member = towns["name"].isin(list(partners)).to_numpy() if len(partners) else None
     visible = shapely.intersection(towns.geometry.to_numpy(), view.box())
     for i, geometry in enumerate(visible):
@@ -297,7 +357,7 @@ def overview_map(
             continue
         fill = "#e5f2d9" if member is None or member[i] else "#e6e6e6"
         body.append(
-            f"<path d='{to_svg(geometry)}' fill='{fill}' stroke='#888' stroke-width='0.8'/>"
+            f"<path d='{to_svg(geometry)}' fill='{fill}'{shade} stroke='#888' stroke-width='0.8'/>"
         )
     area = shapely.intersection(inside.union_all(), view.box())
     body.append(f"<path d='{to_svg(area)}' fill='none' stroke='#1a9641' stroke-width='2.5'/>")
@@ -305,7 +365,7 @@ def overview_map(
         x, y = view.to_px(point.x, point.y)
         body.append(
             f"<text x='{x:.1f}' y='{y:.1f}' text-anchor='middle' fill='#555' "
-            f"font-size='10'>{text(name)}</text>"
+            f"font-size='10'{halo}>{text(name)}</text>"
         )
     ordered = sites.sort_values("rank")
     for geometry in ordered.geometry:
@@ -321,10 +381,24 @@ def overview_map(
     bar_m = nice_length(view.extent / 5)
     body.append(
         f"<line x1='12' x2='{12 + bar_m * view.scale:.1f}' y1='{size - 14}' y2='{size - 14}' "
-        f"stroke='#000' stroke-width='3'/><text x='12' y='{size - 20}'>"
+        f"stroke='#000' stroke-width='3'/><text x='12' y='{size - 20}'{halo}>"
         f"{text(_kilometres(bar_m))}</text>"
     )
+    body += attribution_lines(background, size)
     return svg_root(size, size, body, label=title)
+
+
+def overview_frame(
+    municipalities: GeoDataFrame, partners: Sequence[str], crs: object, *, size: float = 640
+) -> SnapshotView:
+    """What the overview map shows: the partners (all municipalities when none are given),
+    drawn in ``crs``, in a square 8 % larger than their bounding box."""
+    towns = municipalities.to_crs(crs) if municipalities.crs is not None else municipalities
+    inside = towns[towns["name"].isin(list(partners))] if len(partners) else towns
+    x0, y0, x1, y1 = inside.total_bounds
+    side = max(x1 - x0, y1 - y0, 1.0) * 1.08
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return SnapshotView(cx - side / 2, cy + side / 2, size / side, size)
 
 
 #: Where a site's rank badge may go, relative to the site (pixels), first choice first.

@@ -477,10 +477,11 @@ var parkplan = (function () {
     return bar_;
   }
 
-  function ticks(values, ctx) {
+  /* Ticks at positions 0..1 of a ramp, labelled with their value or with `names`. */
+  function ticks(values, ctx, names) {
     var box = el("div", "pp-legend-ticks");
-    values.forEach(function (t) {
-      var tick = el("span", null, fmt(t, 1, ctx));
+    values.forEach(function (t, i) {
+      var tick = el("span", null, names ? names[i] : fmt(t, 1, ctx));
       tick.style.left = (100 * t) + "%";
       box.appendChild(tick);
     });
@@ -526,7 +527,7 @@ var parkplan = (function () {
         if (entry.kind === "ramp") {
           section.appendChild(el("div", "pp-legend-title", entry.title));
           section.appendChild(gradient(entry.stops));
-          section.appendChild(ticks(entry.ticks, ctx));
+          section.appendChild(ticks(entry.ticks, ctx, entry.labels));
         } else {
           if (entry.kind === "exclusion" && !exclusionsShown) {
             body.appendChild(el("div", "pp-legend-title", ctx.labels.legend_exclusions));
@@ -623,7 +624,7 @@ var parkplan = (function () {
     });
   }
 
-  /* Keep two maps on the same view, whichever one moves. */
+  /* Keep two maps on the same view, whichever one moves (b starts at a's view). */
   function sync(a, b) {
     var busy = false;
     function follow(source, target) {
@@ -636,6 +637,7 @@ var parkplan = (function () {
     }
     follow(a, b);
     follow(b, a);
+    b.setView(a.getCenter(), a.getZoom(), { animate: false });
   }
 
   /* Properties arrive as arrays in the order of `fields`; make them objects again. */
