@@ -3,16 +3,16 @@
 :func:`check_study` reads ``study.toml`` and the workspace's catalogue and reports every
 problem a run would stop at, each with its place in ``study.toml`` and how to fix it: the
 schema; the layers the study names (in the workspace, or declared under ``[[layers]]`` with a
-source that exists) and their kind; the columns it reads from them; the partners' names in the
-municipalities layer; the transforms, weights and aggregation of the model and of each
-scenario; the sharing keys and mechanisms (by the rules of :mod:`equalisation`); the partner
-facts a run needs (:mod:`parkplan.facts`); the finance assumptions. What a run would assume
-or adjust is reported as notes.
+source that exists, or a web service with an area to request) and their kind; the columns
+it reads from them; the partners' names in the municipalities layer; the transforms,
+weights and aggregation of the model and of each scenario; the sharing keys and mechanisms
+(by the rules of :mod:`equalisation`); the partner facts a run needs (:mod:`parkplan.facts`);
+the finance assumptions. What a run would assume or adjust is reported as notes.
 
 It reads no more than layer metadata (:meth:`Workspace.layer_columns`,
 :func:`~parkplan.workspace.source_columns`) and the column of municipality names
 (:meth:`Workspace.read_attributes`), so it takes seconds on a real study; it opens no layer
-file itself.
+file itself and asks no web service (a run asks those it declares).
 """
 
 from __future__ import annotations
@@ -33,12 +33,14 @@ from equalisation.keys import KINDS, Partner, build_key_pair
 from equalisation.mechanisms import build_mechanisms
 from geo.errors import GeoError
 from geo.grid import projected_crs
+from geo.layers.services import SERVICES
 from parkplan import model
 from parkplan.errors import ParkplanError, StudyError
 from parkplan.facts import Assumption, assumption_rule, key_kinds, needed_facts
 from parkplan.study import (
     PARTNER_FACTS,
     STUDY_FILE,
+    LayerSource,
     RegionConfig,
     Study,
     StudyValidation,
@@ -302,7 +304,9 @@ class _Checks:
 
     def _check_layers(self, study: Study, workspace: Workspace) -> None:
         for at, layer in enumerate(study.layers):
-            if layer.name not in self.stored and not Path(layer.source).exists():
+            if layer.service is not None:
+                self._check_service_layer(at, layer, study)
+            elif layer.name not in self.stored and not Path(layer.source).exists():
                 self.at(
                     ("layers", at, "source"),
                     f"layer {layer.name!r} is not in the workspace, and its source "
@@ -312,6 +316,28 @@ class _Checks:
                 )
         for use in _layer_uses(study):
             self._check_use(use, workspace, study)
+
+    def _check_service_layer(self, at: int, layer: LayerSource, study: Study) -> None:
+        """A declared web-service layer the workspace lacks: its area can be known (the
+        service itself is asked only by a run)."""
+        assert layer.service is not None  # a web-service layer
+        if layer.name in self.stored:
+            return
+        towns = study.region.municipalities
+        declared = {item.name for item in study.layers if item.service is None}
+        if layer.bbox is None and towns not in self.stored and towns not in declared:
+            self.at(
+                ("layers", at, "source"),
+                f"layer {layer.name!r} is requested for the study area, but there is no "
+                f"municipalities layer {towns!r} to take it from",
+                "give bbox = [minx, miny, maxx, maxy] in the study CRS, or load the "
+                "municipalities first",
+            )
+            return
+        self.notes.append(
+            f"layer {layer.name!r} is loaded by the next run from the "
+            f"{SERVICES[layer.service]} at {layer.source} (not contacted by check)"
+        )
 
     def _check_use(self, use: _LayerUse, workspace: Workspace, study: Study) -> None:
         """One setting that names a layer: the layer is there, of the kind, with the column."""
@@ -423,7 +449,7 @@ def _read_columns(
         if name in stored:
             return [column.name for column in workspace.layer_columns(name)]
         for layer in study.layers:
-            if layer.name == name and Path(layer.source).is_file():
+            if layer.name == name and layer.service is None and Path(layer.source).is_file():
                 found = source_columns(Path(layer.source), source_layer=layer.source_layer)
                 return [column.name for column in found]
     except _READ_ERRORS:

@@ -6,37 +6,58 @@ when the study has no municipalities yet. The features are checked and reproject
 file's (:func:`geo.layers.load.prepare_vector`) and committed in one step under the study's
 lock, so any failure (service, data, lock) leaves the study as it was. The catalogue entry
 records the service URL (without credentials) as its source and the service provenance
-(:class:`geo.layers.services.ServiceProvenance`) beside it.
+(:class:`geo.layers.provenance.ServiceProvenance`) as its ``service``.
+
+One implementation serves every way in: ``parkplan layers add --service``
+(:func:`add_service_layer`), a service layer declared under ``[[layers]]`` of ``study.toml``
+(:func:`load_declared_layer`, called by ``parkplan run``) and the web app (with a
+:class:`~geo.layers.service_hosts.HostPolicy`). Errors name the command line's options;
+:func:`in_terms` words them for the other two.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import shapely
 
-from geo.layers.crs import Bounds, Region
+from geo.errors import GeoError
+from geo.layers.crs import Bounds, Region, as_bounds
 from geo.layers.load import PreparedVector, prepare_vector
 from geo.layers.provenance import LayerInfo
 from geo.layers.read import Dataset, VectorRead
+from geo.layers.service_hosts import HostPolicy
 from geo.layers.services import (
     SERVICES,
     ServiceFeatures,
-    ServiceLayerInfo,
     ServiceLimits,
     check_service_url,
     fetch_features,
 )
-from parkplan.errors import WorkspaceError
+from parkplan.errors import BusyError, ParkplanError, WorkspaceError
 from parkplan.model import study_area
-from parkplan.study import load_study
+from parkplan.study import LayerSource, Study, load_study
 from parkplan.workspace import Workspace, check_layer_name
 from parkplan.workspace.folder import collect_garbage, forget_cached
 from parkplan.workspace.workspace import REGION
 
-__all__ = ["ServiceSource", "add_service_layer", "parse_bbox", "study_bbox"]
+__all__ = [
+    "STUDY_TERMS",
+    "ServiceSource",
+    "add_service_layer",
+    "in_terms",
+    "load_declared_layer",
+    "parse_bbox",
+    "study_bbox",
+]
+
+#: The keys of ``[[layers]]`` that stand for the command line's options in messages.
+STUDY_TERMS = {"--layer": "source_layer", "--service": "service", "--bbox": "bbox"}
+_OPTION = re.compile(r"--(layer|service|bbox)\b")
 
 logger = logging.getLogger(__name__)
 
@@ -65,19 +86,28 @@ def parse_bbox(text: str, crs: str) -> Bounds:
     return values
 
 
+def in_terms(message: str, terms: Mapping[str, str]) -> str:
+    """``message`` with the command line's options (``--layer``...) named by ``terms``."""
+    return _OPTION.sub(lambda found: terms.get(found[0], found[0]), message)
+
+
 def study_bbox(root: Path, workspace: Workspace) -> Bounds:
     """The bounds of the study area in the study CRS; a clear error when the study has no
     municipalities layer yet (then a bbox must be given)."""
-    study = load_study(root)
+    return _area_bbox(load_study(root), workspace)
+
+
+def _area_bbox(study: Study, workspace: Workspace) -> Bounds:
+    """The bounds of ``study``'s area in ``workspace`` (see :func:`study_bbox`)."""
     names = {info.name for info in workspace.list_layers()}
     if study.region.municipalities not in names:
         raise WorkspaceError(
-            f"the study {root} has no municipalities layer {study.region.municipalities!r} "
-            "yet, so there is no study area to request; give --bbox minx,miny,maxx,maxy in "
-            f"the study CRS {workspace.crs}, or load the municipalities first."
+            f"the study {workspace.root} has no municipalities layer "
+            f"{study.region.municipalities!r} yet, so there is no study area to request; give "
+            f"--bbox minx,miny,maxx,maxy in the study CRS {workspace.crs}, or load the "
+            "municipalities first."
         )
-    bounds = study_area(study, workspace).area.total_bounds
-    return tuple(float(v) for v in bounds)
+    return as_bounds(study_area(study, workspace).area.total_bounds)
 
 
 def add_service_layer(
@@ -89,17 +119,69 @@ def add_service_layer(
     replace: bool = False,
     allow_outside: bool = False,
     limits: ServiceLimits | None = None,
+    hosts: HostPolicy | None = None,
 ) -> LayerInfo:
     """Load ``source``'s features within the study area (or ``bbox``, study CRS) as layer
-    ``name`` of the study at ``root``; return its catalogue entry."""
+    ``name`` of the study at ``root``; return its catalogue entry. ``hosts``: the hosts the
+    requests may reach (default: any)."""
     workspace = Workspace.open(root)
-    check_layer_name(name)
-    check_service_url(source.url, source.service)
-    _check_free(workspace, name, replace)
+    _check_request(workspace, source, name, replace, hosts)
     area = bbox if bbox is not None else study_bbox(root, workspace)
+    fetch = _Fetch(source, area, limits, hosts)
+    return _load(workspace, fetch, name, replace=replace, allow_outside=allow_outside)
+
+
+def load_declared_layer(study: Study, workspace: Workspace, layer: LayerSource) -> LayerInfo:
+    """Load the web-service layer that ``[[layers]]`` of ``study`` declares (``layer``) into
+    ``workspace``, as ``parkplan layers add --service`` would; a failure is one line naming
+    the layer and the keys of ``[[layers]]``, and leaves the workspace as it was."""
+    # a service layer: the caller checked ``service``, the schema requires ``source_layer``
+    assert layer.service is not None and layer.source_layer is not None
+    source = ServiceSource(layer.source, layer.service, layer.source_layer)
+    try:
+        _check_request(workspace, source, layer.name, False, None)
+        area = layer.bbox if layer.bbox is not None else _area_bbox(study, workspace)
+        limits = ServiceLimits(page_size=layer.page_size) if layer.page_size else None
+        fetch = _Fetch(source, area, limits, None)
+        outside = layer.allow_outside
+        return _load(workspace, fetch, layer.name, replace=False, allow_outside=outside)
+    except BusyError:
+        raise
+    except (ParkplanError, GeoError) as exc:
+        raise WorkspaceError(
+            f"layer {layer.name!r} of [[layers]] in study.toml: {in_terms(str(exc), STUDY_TERMS)}"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    """What to ask which service: the source, the area (study CRS), limits and hosts."""
+
+    source: ServiceSource
+    area: Bounds
+    limits: ServiceLimits | None
+    hosts: HostPolicy | None
+
+
+def _check_request(
+    workspace: Workspace,
+    source: ServiceSource,
+    name: str,
+    replace: bool,
+    hosts: HostPolicy | None,
+) -> None:
+    check_layer_name(name)
+    check_service_url(source.url, source.service, hosts)
+    _check_free(workspace, name, replace)
+
+
+def _load(
+    workspace: Workspace, fetch: _Fetch, name: str, *, replace: bool, allow_outside: bool
+) -> LayerInfo:
+    source, area = fetch.source, fetch.area
     fetched = fetch_features(
         source.url, source.service, source.layer, bbox=area, bbox_crs=workspace.crs,
-        limits=limits,
+        limits=fetch.limits, hosts=fetch.hosts,
     )  # fmt: skip
     if fetched.frame.empty:
         raise WorkspaceError(
@@ -158,7 +240,7 @@ def _commit(
     store, provenance = workspace.store, fetched.provenance
     with store.transaction():
         with store.write_vector(prepared.frame, name) as stored:
-            info = ServiceLayerInfo(
+            info = LayerInfo(
                 name=name,
                 kind="vector",
                 crs=workspace.crs,

@@ -196,8 +196,34 @@ def _section(name: str, documented: dict[type[BaseModel], str]) -> list[str]:
     out.append(_docstring(model))
     documented[model] = name
     out.append(_table(model, list(model.model_fields), name, documented))
+    if name in EXAMPLES:
+        out.append(f"Example:\n\n```toml\n{EXAMPLES[name]}```\n")
     out += _nested(model, name, documented)
     return out
+
+
+#: Examples shown under a section (each a valid piece of ``study.toml``).
+EXAMPLES = {
+    "layers": """\
+[[layers]]
+name = "nature"
+source = "data/nature.gpkg"
+
+[[layers]]  # a WFS layer: only the study area's bounding box is requested
+name = "stations"
+service = "wfs"
+source = "https://geo.example.org/wfs"
+source_layer = "stations"
+
+[[layers]]  # an OGC API Features collection, in a box of its own, 500 features per request
+name = "parcels"
+service = "ogcapi"
+source = "https://geo.example.org/ogc"
+source_layer = "parcels"
+bbox = [60000.0, 170000.0, 80000.0, 190000.0]
+page_size = 500
+""",
+}
 
 
 def _nested(model: type[BaseModel], prefix: str, documented: dict) -> list[str]:
@@ -503,6 +529,7 @@ def _toml_example(spec: str) -> str:
 def _mechanisms() -> str:
     def rows() -> Iterator[tuple[str, ...]]:
         for name, cls in mechanisms.REGISTRY.items():
+            assert dataclasses.is_dataclass(cls)  # every registered mechanism is a dataclass
             parameters = ", ".join(
                 f"`{f.name}`" + ("" if f.default is dataclasses.MISSING else f" = {f.default!r}")
                 for f in dataclasses.fields(cls)

@@ -11,13 +11,16 @@ The reference of every setting, ``docs/study-toml.md``, is generated from these 
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 import tomli_w
 from pydantic import (
@@ -32,8 +35,8 @@ from pydantic import (
 
 from equalisation import tax
 from geo import transforms
-from geo.aggregation import METHODS as AGGREGATION_METHODS
-from geo.weights import RANK_METHODS
+from geo.aggregation import Method as AggregationMethod
+from geo.weights import RankMethod
 from parkplan.errors import StudyError
 from parkplan.study_problems import (
     PlacedValueError,
@@ -46,8 +49,10 @@ from parkplan.study_problems import (
     summary,
 )
 from parkplan.template import new_study_toml
+from parkplan.toml_lines import Path as DataPath
 from parkplan.toml_lines import toml_lines
-from webmap.colours import DEFAULT_RAMP, RAMP_NAMES
+from webmap.colours import DEFAULT_RAMP
+from webmap.colours import RampName as ScoreRamp
 
 SCHEMA_VERSION = 1
 STUDY_FILE = "study.toml"
@@ -71,11 +76,14 @@ Judgement = Annotated[float, Field(ge=1e-3, le=1e3, allow_inf_nan=False)]
 Euros = Annotated[float, Field(ge=0.0, le=1e13, allow_inf_nan=False)]
 Opcentiemen = Annotated[float, Field(ge=0.0, le=100_000.0, allow_inf_nan=False)]
 # The option sets the libraries declare once: a schema value names one of them.
-TransformKind = Literal[transforms.KINDS]
-Direction = Literal[transforms.DIRECTIONS]
-WeightMethod = Literal[("direct", *RANK_METHODS, "ahp")]
-ScoreRamp = Literal[RAMP_NAMES]
-AggregationMethod = Literal[AGGREGATION_METHODS]
+TransformKind = transforms.TransformKind
+Direction = transforms.Direction
+WeightMethod = Literal["direct", RankMethod, "ahp"]
+#: The web services a layer may come from (the keys of ``geo.layers.services.SERVICES``).
+ServiceKind = Literal["wfs", "ogcapi"]
+#: ``1`` allows http service URLs on a loopback host in ``[[layers]]`` (tests, a local server).
+LOOPBACK_SERVICES_VARIABLE = "PARKPLAN_LOOPBACK_SERVICES"
+URL_MAX_CHARS = 2000
 
 
 class Section(BaseModel):
@@ -98,24 +106,125 @@ class RegionConfig(Section):
 
 
 class LayerSource(Section):
-    """A layer declared with its source, loaded by ``parkplan run`` when the workspace lacks it."""
+    """A layer declared with its source, loaded by ``parkplan run`` when the workspace lacks it:
+    a file, or with ``service`` a layer of a WFS 2.0 or OGC API Features service, of which only
+    the study area's bounding box (or ``bbox``) is requested, page by page, as ``parkplan layers
+    add --service`` does; its URL, request and time are recorded with the layer. A service URL
+    is https and holds no credentials (``study.toml`` is shared); http is accepted only for a
+    loopback host while the environment variable ``PARKPLAN_LOOPBACK_SERVICES`` is ``1``."""
 
     name: Name = Field(description="Name of the layer in the workspace.")
     source: str = Field(
         description="File to load it from (GeoPackage, Shapefile, GeoJSON, CSV, GeoTIFF...); "
-        "a relative path is taken from the folder 'parkplan run' is started in."
+        "a relative path is taken from the folder 'parkplan run' is started in. With service: "
+        "the https URL of the service."
+    )
+    service: ServiceKind | None = Field(
+        None,
+        description="wfs: source is a WFS 2.0; ogcapi: source is the landing page of an OGC API "
+        "Features service (default: source is a file).",
     )
     source_layer: str | None = Field(
-        None, description="Layer to take from a source that holds several."
+        None,
+        description="Layer to take from a source that holds several; with service: the feature "
+        "type or collection (required).",
     )
     assume_crs: str | None = Field(
         None, description="CRS of a source that declares none, e.g. EPSG:31370."
+    )
+    bbox: tuple[Finite, Finite, Finite, Finite] | None = Field(
+        None,
+        description="service: the area requested, [minx, miny, maxx, maxy] in the study CRS "
+        "(default: the bounding box of the study area).",
+    )
+    page_size: Annotated[int, Field(ge=1, le=10_000)] | None = Field(
+        None, description="service: features asked for per request (default 1000)."
     )
     allow_outside: bool = Field(
         False,
         description="Load it even when it lies entirely outside the study region "
         "(e.g. features far away that a distance criterion measures to).",
     )
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> LayerSource:
+        found = _service_problem(self) if self.service else _file_problem(self)
+        if found:
+            raise ValueError(found)
+        return self
+
+
+def _file_problem(layer: LayerSource) -> str | None:
+    """What a file layer of ``[[layers]]`` must not have."""
+    if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", layer.source):
+        return (
+            f"layer {layer.name!r} has a URL as its source but no service; expected a file, or "
+            'service = "wfs" or "ogcapi" with source_layer = the layer to load'
+        )
+    given = [key for key in ("bbox", "page_size") if getattr(layer, key) is not None]
+    if given:
+        return (
+            f"layer {layer.name!r} sets {', '.join(given)}, which apply to web services only; "
+            'add service = "wfs" or "ogcapi", or remove them'
+        )
+    return None
+
+
+def _service_problem(layer: LayerSource) -> str | None:
+    """What a web-service layer of ``[[layers]]`` needs."""
+    named = f"layer {layer.name!r} (service = {layer.service!r})"
+    if not layer.source_layer:
+        return f"{named} needs source_layer: the feature type or collection to load"
+    if layer.assume_crs:
+        return f"{named} sets assume_crs, but a web service declares its CRS; remove it"
+    box = layer.bbox
+    if box is not None and not (box[0] < box[2] and box[1] < box[3]):
+        return (
+            f"{named} has bbox {list(box)}; expected [minx, miny, maxx, maxy] in the study CRS "
+            "with min < max"
+        )
+    return _service_url_problem(layer.source, named)
+
+
+def _service_url_problem(url: str, named: str) -> str | None:
+    """Why ``url`` may not be a service URL of ``study.toml``, ``None`` when it may."""
+    from geo.layers.services import redacted_url, url_credentials  # only for service layers
+
+    if len(url) > URL_MAX_CHARS or not re.fullmatch(r"[^\s\"'<>\\]+", url):
+        return (
+            f"{named} has a source that is not a URL (spaces, quotes or over {URL_MAX_CHARS} "
+            "characters); expected an https URL, e.g. https://host/wfs"
+        )
+    parts, shown = urlsplit(url), redacted_url(url)
+    secrets = url_credentials(url)
+    if secrets:
+        return (
+            f"{named} has credentials in its URL {shown!r} ({', '.join(secrets)}); expected a "
+            "URL without them, as study.toml is shared; load a service that needs a key with "
+            "'parkplan layers add', which never records it"
+        )
+    try:
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    scheme = parts.scheme.lower()
+    if not host or scheme not in ("http", "https"):
+        return f"{named} has the source {shown!r}; expected an https URL, e.g. https://host/wfs"
+    if scheme == "http" and not _loopback_http_allowed(host):
+        return (
+            f"{named} has the http URL {shown!r}; expected https (http only on a loopback host "
+            f"while {LOOPBACK_SERVICES_VARIABLE}=1); write the https address of the service"
+        )
+    return None
+
+
+def _loopback_http_allowed(host: str) -> bool:
+    if os.environ.get(LOOPBACK_SERVICES_VARIABLE) != "1":
+        return False
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class TransformConfig(Section):
@@ -580,17 +689,66 @@ class FinanceConfig(Section):
     )
 
 
-class BasemapConfig(Section):
-    """Background tiles for the maps: an XYZ tile URL template that the browser fetches (e.g.
-    ``https://tile.openstreetmap.org/{z}/{x}/{y}.png``), the attribution its licence asks
-    for, and the name the layer control shows. Without one the maps have no background and
-    work with no network at all."""
+XYZ_EXAMPLE = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+#: The services a base map may be, with an example endpoint and layer (the Flemish geoportal).
+BASEMAP_EXAMPLES = {
+    "wms": ("https://geo.api.vlaanderen.be/OMWRGBMRVL/wms", "Ortho"),
+    "wmts": ("https://geo.api.vlaanderen.be/GRB/wmts", "grb_bsk"),
+}
+#: The request parameters a base-map request sets itself (an endpoint must not carry them).
+BASEMAP_PARAMETERS = frozenset(
+    {"service", "request", "version", "layers", "layer", "styles", "style", "format", "crs"}
+    | {"srs", "bbox", "width", "height", "transparent", "tilematrixset", "tilematrix"}
+    | {"tilerow", "tilecol"}
+)
 
+
+class BasemapConfig(Section):
+    """Background of the maps: XYZ tiles, a WMS or a WMTS, with the attribution its licence
+    asks for and the name the layer control shows. The browser fetches it for the web map;
+    'parkplan run' and 'parkplan report' fetch a picture for each map of the dossier (when the
+    service cannot be reached, the dossier says so and draws its maps without it). Without one
+    the maps have no background and work with no network at all."""
+
+    kind: Literal["xyz", "wms", "wmts"] = Field(
+        "xyz",
+        description="xyz: a tile URL template; wms: a Web Map Service (GetMap 1.3.0; the "
+        "dossier asks it in the study CRS); wmts: a Web Map Tile Service with key-value "
+        "requests (KVP GetTile).",
+    )
     url: str = Field(
-        max_length=500, description="XYZ tile URL template with {z}, {x} and {y} (https)."
+        max_length=500,
+        description="https address. xyz: the tile template with {z}, {x} and {y}, e.g. "
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png; wms: the service endpoint, e.g. "
+        "https://geo.api.vlaanderen.be/OMWRGBMRVL/wms; wmts: the endpoint of a KVP WMTS, e.g. "
+        "https://geo.api.vlaanderen.be/GRB/wmts.",
+    )
+    layers: str | None = Field(
+        None,
+        min_length=1,
+        max_length=500,
+        description="wms: the layer names, comma-separated (required); wmts: the layer "
+        "identifier (required).",
+    )
+    format: Literal["image/png", "image/jpeg"] = Field(
+        "image/png", description="wms, wmts: the image format asked for."
+    )
+    tile_matrix_set: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="wmts: the tile matrix set (required). It must be Web Mercator (EPSG:3857) "
+        "with its matrices named by zoom level 0, 1, 2…, like GoogleMapsCompatible (or "
+        "GoogleMapsVL of the Flemish geoportal).",
+    )
+    style: str = Field(
+        "",
+        max_length=100,
+        description="wms: the styles of the layers, comma-separated (empty: the service's "
+        "defaults); wmts: the style identifier (empty: 'default').",
     )
     attribution: str = Field(
-        min_length=1, max_length=300, description="Attribution the tiles' licence asks for."
+        min_length=1, max_length=300, description="Attribution the service's licence asks for."
     )
     label: str = Field(
         default="Achtergrondkaart",
@@ -599,21 +757,82 @@ class BasemapConfig(Section):
         description="Name of the layer in the map's layer control.",
     )
 
-    @field_validator("url")
-    @classmethod
-    def _xyz_template(cls, url: str) -> str:
-        if not re.fullmatch(r"https://[^\s\\\"'<>]+", url):
+    @model_validator(mode="after")
+    def _fits_kind(self) -> BasemapConfig:
+        """One problem for the whole section (checked here, not field by field, so that a
+        wrong setting is never also reported missing)."""
+        _check_basemap_text(self)
+        if self.kind == "xyz":
+            _check_xyz_basemap(self)
+        else:
+            _check_service_basemap(self)
+        return self
+
+
+def _check_basemap_text(basemap: BasemapConfig) -> None:
+    """An https url without spaces, quotes or fragment; names without control characters."""
+    for name in ("layers", "tile_matrix_set", "style"):
+        value = getattr(basemap, name) or ""
+        if re.search(r"[\x00-\x1f\x7f]", value):
             raise ValueError(
-                f"basemap url {url!r} is not an https address without spaces or quotes; expected "
-                "e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+                f"basemap {name} {value!r} holds a control character; expected the name as "
+                "the service's capabilities give it"
             )
-        missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
-        if missing:
-            raise ValueError(
-                f"basemap url {url!r} lacks {', '.join(missing)}; expected an XYZ tile template "
-                "such as https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-            )
-        return url
+    if not re.fullmatch(r"https://[^\s\\\"'<>#]+", basemap.url):
+        example = BASEMAP_EXAMPLES.get(basemap.kind, (XYZ_EXAMPLE,))[0]
+        raise ValueError(
+            f"basemap url {basemap.url!r} is not an https address without spaces, quotes or "
+            f"fragment; expected e.g. {example}"
+        )
+
+
+def _check_xyz_basemap(basemap: BasemapConfig) -> None:
+    """An XYZ template has {z}, {x} and {y}, and none of a service's settings."""
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in basemap.url]
+    if missing:
+        raise ValueError(
+            f"basemap url {basemap.url!r} lacks {', '.join(missing)}; expected an XYZ tile "
+            f'template such as {XYZ_EXAMPLE}, or kind = "wms" or "wmts" for a service'
+        )
+    given = [name for name in ("layers", "tile_matrix_set") if getattr(basemap, name)]
+    if given:
+        raise ValueError(
+            f"basemap of kind 'xyz' has {' and '.join(given)}, which only a WMS or WMTS "
+            'takes; remove them, or set kind = "wms" or "wmts"'
+        )
+
+
+def _check_service_basemap(basemap: BasemapConfig) -> None:
+    """A WMS or WMTS: its endpoint alone, its layers and (WMTS only) its tile matrix set."""
+    kind, (endpoint, layer) = basemap.kind, BASEMAP_EXAMPLES[basemap.kind]
+    if "{" in basemap.url or "}" in basemap.url:
+        raise ValueError(
+            f"basemap url {basemap.url!r} is a tile template; expected the {kind.upper()} "
+            f'endpoint, e.g. {endpoint}, or kind = "xyz" for a template'
+        )
+    query = urlsplit(basemap.url).query
+    asked = {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
+    if asked & BASEMAP_PARAMETERS:
+        raise ValueError(
+            f"basemap url {basemap.url!r} carries the request parameters "
+            f"{', '.join(sorted(asked & BASEMAP_PARAMETERS))}; expected the {kind.upper()} "
+            f"endpoint alone, e.g. {endpoint} (layers, format and style have keys of their own)"
+        )
+    if not basemap.layers:
+        what = "the layer names, comma-separated" if kind == "wms" else "the layer identifier"
+        raise ValueError(
+            f"basemap of kind '{kind}' needs layers; expected {what}, e.g. layers = {layer!r}"
+        )
+    if kind == "wmts" and not basemap.tile_matrix_set:
+        raise ValueError(
+            "basemap of kind 'wmts' needs tile_matrix_set; expected a Web Mercator set named by "
+            "zoom level, e.g. tile_matrix_set = 'GoogleMapsCompatible'"
+        )
+    if kind == "wms" and basemap.tile_matrix_set:
+        raise ValueError(
+            "basemap of kind 'wms' has tile_matrix_set, which only a WMTS takes; remove it, or "
+            'set kind = "wmts"'
+        )
 
 
 class MapConfig(Section):
@@ -633,6 +852,18 @@ class RunsConfig(Section):
 
     keep: Annotated[int, Field(ge=1, le=1000)] = Field(
         5, description="Complete runs kept, newest first (current runs are always kept)."
+    )
+
+
+class OutputsConfig(Section):
+    """How a run writes its rasters (the score, each criterion's standardised and raw values,
+    the exclusion codes): Cloud Optimized GeoTIFFs with this compression, lossless."""
+
+    compression: Literal["deflate", "zstd", "lzw"] = Field(
+        "deflate",
+        description="'deflate' opens in every GIS (QGIS, ArcGIS, any GDAL); 'zstd' writes and "
+        "reads faster at about the same size, but needs GDAL 2.3 or later (ArcGIS Pro 2.x or "
+        "later); 'lzw' is the oldest and largest.",
     )
 
 
@@ -696,7 +927,9 @@ class Study(Section):
     )
     region: RegionConfig = Field(RegionConfig(), description="The municipalities layer.")
     layers: list[LayerSource] = Field(
-        [], description="Layers loaded by 'parkplan run' when the workspace lacks them."
+        [],
+        description="Layers loaded by 'parkplan run' when the workspace lacks them: files or "
+        "layers of web services.",
     )
     exclusions: list[ExclusionConfig] = Field(
         [], description="Hard constraints: land that never scores."
@@ -731,6 +964,7 @@ class Study(Section):
         CooperationConfig(), description="Answers for the cooperation-form advice."
     )
     runs: RunsConfig = Field(RunsConfig(), description="How many runs the study keeps.")
+    outputs: OutputsConfig = Field(OutputsConfig(), description="How a run writes its rasters.")
     game: GameConfig = Field(
         GameConfig(), description="How the fair-division game prices going alone."
     )
@@ -824,10 +1058,10 @@ class Study(Section):
         """The key the dossier and the map lead with: ``[finance] chosen_key`` or the first."""
         return self.finance.chosen_key or next(iter(self.keys), None)
 
-    def _scenario_references(self, set_aside: Mapping[str, Any]) -> list[tuple]:
+    def _scenario_references(self, set_aside: Mapping[str, Any]) -> list[tuple[DataPath, str, str]]:
         criteria = {c.name for c in self.criteria} | set(set_aside.get("criteria", ()))
         exclusions = {e.name for e in self.exclusions} | set(set_aside.get("exclusions", ()))
-        places = []
+        places: list[tuple[DataPath, str, str]] = []
         for at, scenario in enumerate(self.scenarios):
             unknown = sorted(set(scenario.weights or {}) - criteria)
             if unknown:
@@ -954,6 +1188,7 @@ def parse_study(
     checked = validate_study(data, text=text)
     if checked.problems:
         raise InvalidStudyError(source, checked.problems)
+    assert checked.study is not None, "a study without problems is validated"
     return checked.study
 
 

@@ -42,10 +42,18 @@ engine = @engine
 
 # --- Layers --------------------------------------------------------------------------------
 # Load layers with 'parkplan layers add STUDY_DIR FILE --name NAME'; or declare them here and
-# 'parkplan run' loads those the workspace lacks.
+# 'parkplan run' loads those the workspace lacks: a file, or a layer of a web service (service
+# = "wfs" or "ogcapi", an https URL without keys or passwords) of which only the study area's
+# bounding box is requested (or bbox = [minx, miny, maxx, maxy] in the study CRS).
 # [[layers]]
 # name = "nature"
 # source = "data/nature.gpkg"
+#
+# [[layers]]
+# name = "stations"
+# service = "wfs"
+# source = "https://geo.example.org/wfs"
+# source_layer = "stations"
 
 # The layer with one polygon per municipality, and the column with their names.
 [region]
@@ -191,6 +199,11 @@ other_government_levels = @cooperation.other_government_levels
 [runs]
 keep = @runs.keep
 
+# The compression of a run's rasters: "deflate" opens in every GIS; "zstd" is faster but
+# needs GDAL 2.3 or later (ArcGIS Pro 2.x or later); "lzw" is the largest.
+[outputs]
+compression = @outputs.compression
+
 # The fair-division game: what a group of partners without a candidate site of its own does
 # ("no_park": builds nothing; "hypothetical_park": a park at the general assumptions), and
 # whether each member's property tax at its own surcharge counts.
@@ -198,10 +211,22 @@ keep = @runs.keep
 no_site = @game.no_site
 property_tax = @game.property_tax
 
-# Background tiles for the maps (the browser fetches them); without, the maps work offline.
+# A background for the maps: XYZ tiles, a WMS or a WMTS (https). The browser fetches it for
+# the web map, and the run fetches a picture of it under each map of the dossier (which says
+# so when it cannot). Without one, the maps work offline. For example the orthophotos of the
+# Flemish geoportal as a WMS:
 # [basemap]
-# url = "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png"
-# attribution = "© OpenStreetMap contributors"
+# kind = "wms"
+# url = "https://geo.api.vlaanderen.be/OMWRGBMRVL/wms"
+# layers = "Ortho"
+# format = "image/jpeg"
+# attribution = "Orthofoto © Digitaal Vlaanderen"
+# label = "Luchtfoto"
+# or its large-scale base map (GRB) as a WMTS, whose tile matrix set must be Web Mercator
+# named by zoom level:
+#   kind = "wmts", url = "https://geo.api.vlaanderen.be/GRB/wmts", layers = "grb_bsk",
+#   tile_matrix_set = "GoogleMapsVL", attribution = "GRB © Digitaal Vlaanderen"
+# or XYZ tiles: url = "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png" (kind = "xyz").
 """
 
 

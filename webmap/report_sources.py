@@ -15,6 +15,7 @@ from webmap.prose import assumption_source
 from webmap.report_model import (
     Cooperation,
     CooperationAnswers,
+    LayerProvenance,
     ReportData,
     RunStamp,
 )
@@ -145,17 +146,26 @@ def fact_sources(data: ReportData, ctx: Context) -> list[tuple[str, str, Markup]
 
 
 def layers_view(data: ReportData, ctx: Context) -> list[tuple]:
-    """Each layer: its name and source file (as given), SHA-256, load time and CRS."""
+    """Each layer: its name and source (a file as given, or a web service and the request),
+    SHA-256, load time and CRS."""
     return [
         (
             verbatim(layer.name),
-            verbatim(layer.file_name),
+            _layer_source(layer, ctx),
             verbatim(layer.sha256),
             ctx.fmt.timestamp(layer.loaded_at),
             verbatim(layer.crs),
         )
         for layer in data.layers
     ]
+
+
+def _layer_source(layer: LayerProvenance, ctx: Context) -> Markup:
+    if layer.request is None:
+        return verbatim(layer.file_name)
+    return Markup("{}<br>{}: {}").format(
+        verbatim(layer.file_name), ctx.w("service_request"), verbatim(layer.request)
+    )
 
 
 def run_view(run: RunStamp | None) -> dict[str, Any] | None:

@@ -3,6 +3,8 @@
 :class:`LayerInfo` is the catalogue entry of one layer. The source fingerprint is the SHA-256
 of the file given; for a shapefile (``.shp`` or a folder) it is the SHA-256 over its parts in
 name order (each part's name, then its bytes), so changing the ``.dbf`` or ``.prj`` changes it.
+A layer loaded from a web service keeps where and how it was fetched
+(:class:`ServiceProvenance`) in its entry.
 """
 
 from __future__ import annotations
@@ -54,6 +56,32 @@ def utc_now() -> str:
 
 
 @dataclass(frozen=True)
+class ServiceProvenance:
+    """Where a service layer came from: the service URL (credentials removed), the layer,
+    the CRS the features were served in, the bbox asked for (in that CRS's axis order), the
+    first request (URL and parameters), pages, bytes, features and the time of retrieval."""
+
+    service: str
+    url: str
+    layer: str
+    crs: str
+    bbox: tuple[float, float, float, float]
+    request: str
+    page_size: int
+    pages: int
+    bytes: int
+    feature_count: int
+    retrieved_at: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> ServiceProvenance:
+        """The inverse of :func:`dataclasses.asdict`; unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        return cls(**values | {"bbox": tuple(data["bbox"])})
+
+
+@dataclass(frozen=True)
 class LayerInfo:
     """The catalogue entry of a layer in a study workspace.
 
@@ -61,7 +89,8 @@ class LayerInfo:
     own until aligned); ``stored`` is the stored file, relative to the workspace folder;
     ``source_member`` the file taken from a folder or zip archive (``None`` for a file). The
     raster facts (``width`` ... ``categorical``) are ``None`` for vector layers, and
-    ``geometry_type``/``feature_count`` are ``None`` for rasters.
+    ``geometry_type``/``feature_count`` are ``None`` for rasters. ``service`` is set for a
+    layer fetched from a web service (``source`` is then its URL, ``source_layer`` its layer).
     """
 
     name: str
@@ -86,6 +115,15 @@ class LayerInfo:
     dtype: str | None = None
     nodata: float | None = None
     categorical: bool | None = None
+    service: ServiceProvenance | None = None
+
+    def source_name(self) -> str:
+        """The source as people are shown it: a file's name (with the member taken from a
+        folder or archive), never its folder; a service's kind, URL and layer."""
+        if self.service is not None:
+            return f"{self.source_format} {self.source}, layer {self.source_layer}"
+        member = f" ({self.source_member})" if self.source_member else ""
+        return Path(self.source).name + member
 
     def to_dict(self) -> dict:
         """A JSON-serialisable dict (a NaN nodata becomes the string ``"nan"``)."""
@@ -96,6 +134,8 @@ class LayerInfo:
             out["resolution"] = list(self.resolution)
         if self.nodata is not None and math.isnan(self.nodata):
             out["nodata"] = "nan"
+        if self.service is not None:
+            out["service"]["bbox"] = list(self.service.bbox)
         return out
 
     @classmethod
@@ -109,4 +149,6 @@ class LayerInfo:
             values["resolution"] = tuple(data["resolution"])
         if data.get("nodata") == "nan":
             values["nodata"] = math.nan
+        if data.get("service") is not None:
+            values["service"] = ServiceProvenance.from_dict(data["service"])
         return cls(**values)

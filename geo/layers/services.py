@@ -9,7 +9,9 @@ EPSG:4326) and is turned to x/y here.
 A service is untrusted (:class:`ServiceLimits`): only http and https; redirects and ``next``
 links only to the same host (http may become https, never another scheme); every response
 and all of them together are capped in bytes, the whole fetch in time and in pages; XML with
-a DTD is refused; bodies are parsed in memory, never from a path the server names.
+a DTD is refused; bodies are parsed in memory, never from a path the server names. A server
+fetching for its clients passes a :class:`~geo.layers.service_hosts.HostPolicy`: every request
+(redirects and pages too) then goes only to a listed host or to a public address over https.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 
@@ -33,21 +35,22 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from geo.errors import LayerError
-from geo.layers.crs import Bounds, crs_label, parse_crs, transformer
-from geo.layers.provenance import LayerInfo, utc_now
+from geo.layers.crs import Bounds, as_bounds, crs_label, parse_crs, transformer
+from geo.layers.provenance import ServiceProvenance, utc_now
+from geo.layers.service_hosts import HostPolicy
 
 __all__ = [
     "SERVICES",
     "ServiceAnswerError",
     "ServiceError",
     "ServiceFeatures",
-    "ServiceLayerInfo",
     "ServiceLimits",
     "ServiceProvenance",
     "check_service_url",
     "crs_uri",
     "fetch_features",
     "redacted_url",
+    "url_credentials",
 ]
 
 #: The services understood, by the name the command line uses.
@@ -95,25 +98,6 @@ class ServiceLimits:
 
 
 @dataclass(frozen=True)
-class ServiceProvenance:
-    """Where a service layer came from: the service URL (credentials removed), the layer,
-    the CRS the features were served in, the bbox asked for (in that CRS's axis order), the
-    first request (URL and parameters), pages, bytes, features and the time of retrieval."""
-
-    service: str
-    url: str
-    layer: str
-    crs: str
-    bbox: tuple[float, float, float, float]
-    request: str
-    page_size: int
-    pages: int
-    bytes: int
-    feature_count: int
-    retrieved_at: str
-
-
-@dataclass(frozen=True)
 class ServiceFeatures:
     """Features from a service (x/y axis order, ``frame.crs`` set), their provenance and the
     SHA-256 over the response bodies in order."""
@@ -121,13 +105,6 @@ class ServiceFeatures:
     frame: gpd.GeoDataFrame
     provenance: ServiceProvenance
     sha256: str
-
-
-@dataclass(frozen=True)
-class ServiceLayerInfo(LayerInfo):
-    """A catalogue entry with the service provenance (``service``) kept beside it."""
-
-    service: ServiceProvenance | None = field(default=None)
 
 
 def redacted_url(url: str) -> str:
@@ -139,6 +116,15 @@ def redacted_url(url: str) -> str:
         for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item)
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def url_credentials(url: str) -> tuple[str, ...]:
+    """What in ``url`` looks like a credential (that :func:`redacted_url` removes): a user
+    name or password, query parameters named like a key, token, secret or password."""
+    parts = urlsplit(url)
+    found = ("a user name or password",) if "@" in parts.netloc else ()
+    names = (item.partition("=")[0] for item in parts.query.split("&") if item)
+    return found + tuple(f"the parameter {n!r}" for n in names if _SECRET_PARAMETER.match(n))
 
 
 def crs_uri(crs: str | CRS) -> str:
@@ -174,7 +160,7 @@ def _bbox_in(bbox: Bounds, src: str, crs: CRS) -> tuple[float, float, float, flo
     """``bbox`` (study CRS) as the bounds in ``crs``, in ``crs``'s axis order."""
     x0, y0, x1, y1 = transformer(parse_crs(src), crs).transform_bounds(*bbox, densify_pts=21)
     box = (y0, x0, y1, x1) if _lat_first(crs) else (x0, y0, x1, y1)
-    return tuple(round(v, 9) for v in box)
+    return as_bounds(round(v, 9) for v in box)
 
 
 # -- HTTP within limits ------------------------------------------------------------------------
@@ -183,8 +169,10 @@ def _bbox_in(bbox: Bounds, src: str, crs: CRS) -> tuple[float, float, float, flo
 class _Session:
     """HTTP GETs to one host, within :class:`ServiceLimits`; raises :class:`ServiceError`."""
 
-    def __init__(self, url: str, service: str, limits: ServiceLimits) -> None:
-        self.service, self.limits = service, limits
+    def __init__(
+        self, url: str, service: str, limits: ServiceLimits, hosts: HostPolicy | None = None
+    ) -> None:
+        self.service, self.limits, self.hosts = service, limits, hosts
         self.origin = _checked(url, None, service)
         self.shown = redacted_url(url)
         self.spent = 0
@@ -199,17 +187,19 @@ class _Session:
     def close(self) -> None:
         self.client.close()
 
-    def get(self, url: str, params: Mapping[str, object] | None = None) -> tuple[bytes, str]:
+    def get(self, url: str, params: Mapping[str, str | int] | None = None) -> tuple[bytes, str]:
         """The body of a successful GET and the URL that answered (after redirects)."""
         for _ in range(self.limits.max_redirects + 1):
             _checked(url, self.origin, self.service)  # before httpx sees it
             request = self.client.build_request("GET", url, params=params)
+            asked = str(request.url)
+            self._pin(request)
             with self._talking():
                 response = self.client.send(request, stream=True)
                 try:
                     if response.status_code not in _REDIRECTS:
-                        return self._body(response), str(request.url)
-                    url = urljoin(str(request.url), response.headers.get("location", ""))
+                        return self._body(response, asked), asked
+                    url = urljoin(asked, response.headers.get("location", ""))
                     params = None
                 finally:
                     response.close()
@@ -217,6 +207,16 @@ class _Session:
             f"the {self.service} at {self.shown} redirected more than "
             f"{self.limits.max_redirects} times; expected an answer; check the URL."
         )
+
+    def _pin(self, request: httpx.Request) -> None:
+        """With a host policy: send ``request`` to the address the policy checked (the
+        ``Host`` header and the TLS server name stay the URL's host)."""
+        if self.hosts is None:
+            return
+        host = request.url.host
+        address = self.hosts.address(str(request.url), self.service)
+        request.url = request.url.copy_with(host=address)
+        request.extensions = {**request.extensions, "sni_hostname": host}
 
     @contextmanager
     def _talking(self):
@@ -235,9 +235,9 @@ class _Session:
                 "running service at that URL; check the URL and the network."
             ) from exc
 
-    def _body(self, response: httpx.Response) -> bytes:
+    def _body(self, response: httpx.Response, asked: str) -> bytes:
         if response.status_code >= 400:
-            raise ServiceAnswerError(self._refusal(response), response.status_code)
+            raise ServiceAnswerError(self._refusal(response, asked), response.status_code)
         chunks = []
         for chunk in response.iter_bytes():
             self.spent += len(chunk)
@@ -254,7 +254,7 @@ class _Session:
         self.digest.update(body)
         return body
 
-    def _refusal(self, response: httpx.Response) -> str:
+    def _refusal(self, response: httpx.Response, asked: str) -> str:
         preview = b""
         for chunk in response.iter_bytes():
             preview += chunk
@@ -263,7 +263,7 @@ class _Session:
         detail = _error_detail(preview[:_ERROR_PREVIEW_BYTES].decode("utf-8", "replace"))
         return (
             f"the {self.service} at {self.shown} answered HTTP {response.status_code}"
-            f"{f' ({detail})' if detail else ''} to {redacted_url(str(response.url))}; "
+            f"{f' ({detail})' if detail else ''} to {redacted_url(asked)}; "
             "expected a successful answer; check the URL, --service, --layer and the area."
         )
 
@@ -278,9 +278,13 @@ class _Session:
         )
 
 
-def check_service_url(url: str, service: str) -> None:
-    """Refuse a service URL that is not http or https (see :func:`fetch_features`)."""
-    _checked(url, None, SERVICES.get(service, service))
+def check_service_url(url: str, service: str, hosts: HostPolicy | None = None) -> None:
+    """Refuse a service URL that is not http or https, or that ``hosts`` refuses (see
+    :func:`fetch_features`), before any request."""
+    what = SERVICES.get(service, service)
+    _checked(url, None, what)
+    if hosts is not None:
+        hosts.address(url, what)
 
 
 def _checked(url: str, origin: tuple[str, str] | None, service: str) -> tuple[str, str]:
@@ -451,7 +455,12 @@ def _ogcapi(ask: _Ask, session: _Session) -> _Pages:
     uri = wanted if wanted in offered else CRS84_URI if CRS84_URI in offered else offered[0]
     crs = _crs_of(uri, f"collection {ask.layer!r}")
     bbox = _bbox_in(ask.bbox, ask.bbox_crs, crs)
-    params = own | {"f": "json", "limit": ask.limits.page_size, "bbox": ",".join(map(repr, bbox))}
+    asked: dict[str, str | int] = {
+        "f": "json",
+        "limit": ask.limits.page_size,
+        "bbox": ",".join(map(repr, bbox)),
+    }
+    params = own | asked
     params |= {"bbox-crs": uri, "crs": uri} if uri != CRS84_URI else {}
     url: str | None = f"{collection}/items"
     features, pages, first = [], 0, ""
@@ -535,11 +544,11 @@ def _capabilities(session: _Session, base: str, layer: str, own: dict) -> _Featu
         name = (element.findtext(f"{_WFS}Name") or "").strip()
         names.append(name)
         if layer in (name, name.rsplit(":", 1)[-1]):
-            crs = [element.findtext(f"{_WFS}DefaultCRS") or ""]
-            crs += [e.text or "" for e in element.iter(f"{_WFS}OtherCRS")]
-            own = tuple((f.text or "").strip() for f in element.iter(f"{_WFS}Format"))
-            formats = own or _formats(root)
-            crs = tuple(c.strip() for c in crs if c.strip())
+            listed = [element.findtext(f"{_WFS}DefaultCRS") or ""]
+            listed += [e.text or "" for e in element.iter(f"{_WFS}OtherCRS")]
+            formats = tuple((f.text or "").strip() for f in element.iter(f"{_WFS}Format"))
+            formats = formats or _formats(root)
+            crs = tuple(c.strip() for c in listed if c.strip())
             return _FeatureType(name, crs, formats, _pages(root))
     raise ServiceError(
         f"the WFS at {session.shown} has no feature type {layer!r}; expected one of: "
@@ -607,7 +616,10 @@ def _wfs(ask: _Ask, session: _Session) -> _Pages:
     while True:
         if pages == ask.limits.max_pages:
             raise _too_many_pages(ask, session)
-        page = {"count": ask.limits.page_size, "startIndex": pages * ask.limits.page_size}
+        page: dict[str, str | int] = {
+            "count": ask.limits.page_size,
+            "startIndex": pages * ask.limits.page_size,
+        }
         body, answered = session.get(base, params | (page if kind.paging else {}))
         first = first or answered
         frame = read(body, f"page {pages + 1} of {ask.layer!r}")
@@ -655,20 +667,22 @@ def fetch_features(
     bbox: Bounds,
     bbox_crs: str,
     limits: ServiceLimits | None = None,
+    hosts: HostPolicy | None = None,
 ) -> ServiceFeatures:
     """The features of ``layer`` of the ``service`` (``"wfs"`` or ``"ogcapi"``) at ``url``
     that meet ``bbox`` (``(minx, miny, maxx, maxy)`` in ``bbox_crs``), all pages of them.
 
     Raises :class:`ServiceError` with one line (what was given, what was expected, how to
     fix) when the URL is refused, the service cannot be reached, answers an error, exceeds
-    ``limits`` or sends what is not features.
+    ``limits`` or sends what is not features; :class:`~geo.layers.service_hosts.HostRefusedError`
+    when ``hosts`` (a server's policy; default: any host) refuses a request.
     """
     if service not in SERVICES:
         raise ServiceError(
             f"service {service!r} is not supported; expected one of {', '.join(SERVICES)}."
         )
     ask = _Ask(url, SERVICES[service], layer, bbox, bbox_crs, limits or ServiceLimits())
-    session = _Session(url, ask.service, ask.limits)
+    session = _Session(url, ask.service, ask.limits, hosts)
     try:
         pages = _FETCHERS[service](ask, session)
     finally:

@@ -147,6 +147,14 @@ def _summary(info: LayerInfo) -> str:
     return f"{info.feature_count} {info.geometry_type} features, {info.source_crs} -> {info.crs}"
 
 
+def _source(info: LayerInfo) -> str:
+    """The source column: a file's path, or a service's URL with its kind, layer and time."""
+    service = info.service
+    if service is None:
+        return info.source
+    return f"{info.source} ({service.service} {service.layer}, {service.retrieved_at})"
+
+
 def _row(info: LayerInfo) -> dict[str, str]:
     return {
         "name": info.name,
@@ -155,7 +163,7 @@ def _row(info: LayerInfo) -> dict[str, str]:
         "features": "-" if info.feature_count is None else str(info.feature_count),
         "crs": info.crs if len(info.crs) < 40 else "(custom)",
         "sha256": info.sha256[:12],
-        "source": info.source,
+        "source": _source(info),
     }
 
 
@@ -185,9 +193,14 @@ def show(study_dir: Path, name: str) -> None:
     info = Workspace.open(study_dir).layer(name)
     data = info.to_dict()
     validation = data.pop("validation")
+    service = data.pop("service")
     for key, value in data.items():
         if value is not None:
             click.echo(f"{key + ':':16} {value}")
+    if service is not None:
+        click.echo("service:")
+        for key, value in service.items():
+            click.echo(f"  {key + ':':18} {value}")
     click.echo("validation:")
     for key, value in validation.items():
         if key != "messages":

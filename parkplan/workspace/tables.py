@@ -71,7 +71,8 @@ def _column_type(series: pd.Series) -> str:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean"
-    if pd.api.types.is_unsigned_integer_dtype(dtype) and dtype.itemsize == 8:
+    # numpy's and pandas' (masked) integer dtypes have an itemsize; ExtensionDtype declares none
+    if pd.api.types.is_unsigned_integer_dtype(dtype) and getattr(dtype, "itemsize", 0) == 8:
         return "numeric"
     if pd.api.types.is_integer_dtype(dtype):
         return "bigint"
