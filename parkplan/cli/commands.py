@@ -59,6 +59,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "parkplan.cli.serve:serve",
         "Serve the API, the maps and the report of a study (docs at /docs).",
     ),
+    "users": (
+        "parkplan.cli.users:users",
+        "The accounts that may sign in to the web app of a study.",
+    ),
     "game": (
         "parkplan.cli.game:game",
         "Allocate the total of the game in FILE.json (cost games share c(N), savings games v(N)).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TypedDict
 
 import click
 from pydantic import ValidationError
@@ -21,11 +22,25 @@ log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+class _Overrides(TypedDict, total=False):
+    """The settings the command's options give (``trusted_proxies`` as its variable's text)."""
+
+    read_only: bool
+    trusted_proxies: str
+
+
+class ProxyOptions(TypedDict, total=False):
+    """uvicorn's options for the forwarded headers."""
+
+    proxy_headers: bool
+    forwarded_allow_ips: list[str]
+
+
 def load_settings(*, read_only: bool, trusted_proxies: str | None = None):
     """The settings from ``PARKPLAN_*`` variables, the command's options taking precedence."""
     from parkplan.api.settings import Settings
 
-    overrides: dict[str, object] = {"read_only": True} if read_only else {}
+    overrides: _Overrides = {"read_only": True} if read_only else {}
     if trusted_proxies is not None:
         overrides["trusted_proxies"] = trusted_proxies
     try:
@@ -55,7 +70,8 @@ def serve(
     """Serve the API, the maps and the report of a study (docs at /docs).
 
     Tokens come from PARKPLAN_OPERATOR_TOKENS (writes) and PARKPLAN_VIEWER_TOKENS (reads;
-    without them reads are public); send them as 'Authorization: Bearer TOKEN'.
+    without them, and without accounts, reads are public); send them as 'Authorization: Bearer
+    TOKEN'. People with an account ('parkplan users') sign in at /login.
     """
     import uvicorn
 
@@ -63,8 +79,12 @@ def serve(
 
     settings = load_settings(read_only=read_only, trusted_proxies=trusted_proxies)
     app = create_app(study_dir, settings)
-    if host not in LOOPBACK and settings.reads_are_public:
-        log.warning("serving on %s with public reads; set PARKPLAN_VIEWER_TOKENS to restrict", host)
+    if host not in LOOPBACK and app.state.context.reads_are_public():
+        log.warning(
+            "serving on %s with public reads; set PARKPLAN_VIEWER_TOKENS or add accounts "
+            "('parkplan users add') to restrict",
+            host,
+        )
     click.echo(f"serving {study_dir} on http://{host}:{port} (docs at /docs)")
     uvicorn.run(
         app,
@@ -76,7 +96,7 @@ def serve(
     )
 
 
-def proxy_options(trusted_proxies: list[str]) -> dict[str, object]:
+def proxy_options(trusted_proxies: list[str]) -> ProxyOptions:
     """uvicorn's options: forwarded headers off, or believed from ``trusted_proxies`` only."""
     if not trusted_proxies:
         return {"proxy_headers": False}

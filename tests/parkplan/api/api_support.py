@@ -61,10 +61,13 @@ def write_results(folder: Path, sites: gpd.GeoDataFrame, *, map_body: str = MAP_
     (folder / "map.html").write_text(map_body, encoding="utf-8")
 
 
-def make_study(root: Path, *, sites: int = 3, name: str = "Testregio") -> Path:
-    """A study with a workspace, one scenario ``alt`` and the results of a base and alt run."""
+def make_study(
+    root: Path, *, sites: int = 3, name: str = "Testregio", workspace: str | None = None
+) -> Path:
+    """A study with a workspace (the folder, or the PostGIS database ``workspace`` names), one
+    scenario ``alt`` and the results of a base and alt run."""
     root.mkdir(parents=True, exist_ok=True)
-    save_study(Study(name=name, scenarios=[{"name": "alt"}]), root)
+    save_study(Study(name=name, scenarios=[{"name": "alt"}], workspace=workspace), root)
     Workspace.create(root)
     frame = site_frame(sites)
 

@@ -25,7 +25,7 @@ from parkplan.study import Study, save_study
 from parkplan.workspace import LayerInfo, Workspace
 
 URL_VARIABLE = "PARKPLAN_TEST_POSTGRES_URL"
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgis.sh"
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "postgis.sh"
 
 
 def start_throwaway_server() -> str | None:
