@@ -242,9 +242,11 @@ def _xlsx_key_sheet(sheet, rows: pd.DataFrame, lang: str, bold) -> None:
     columns = [c for c in XLSX_COLUMNS if c[0] in rows.columns]
     sheet.append([word(label, lang) for _, label, _, _ in columns])
     for record in rows.itertuples(index=False):
-        values = record._asdict()
+        values = dict(zip(rows.columns, record, strict=True))
         sheet.append([_cell(values[name]) for name, _, _, _ in columns])
-    totals = [float(rows[name].sum()) if amount else None for name, _, _, amount in columns]
+    totals: list[float | str | None] = [
+        float(rows[name].sum()) if amount else None for name, _, _, amount in columns
+    ]
     totals[0] = word("xlsx_total", lang)
     sheet.append(totals)
     for index, (_, _, width, amount) in enumerate(columns, start=1):
@@ -275,7 +277,9 @@ def _xlsx_summary(sheet, ledger: pd.DataFrame, summary, lang: str, bold) -> None
     if summary is not None:
         pv = {(k.name, f.partner): f.net_pv_cents / 100 for k in summary.keys for f in k.partners}
     totals = ledger.groupby(["key", "partner"], sort=False)[["paid_eur", "received_eur", "net_eur"]]
-    for (key, partner), row in totals.sum().iterrows():
+    for index, row in totals.sum().iterrows():
+        assert isinstance(index, tuple)  # grouped by two columns: (key, partner)
+        key, partner = index
         sheet.append(
             [
                 key,

@@ -19,12 +19,14 @@ import pandas as pd
 
 from geo import scenarios, sensitivity
 from geo.robustness import RobustnessResult
-from parkplan import model, notices, outputs, pipeline, report, sanity, views
+from parkplan import model, notices, outputs, pipeline, qgis_project, report, sanity, views
 from parkplan.check import equalisation_problems
 from parkplan.engines import open_engine
 from parkplan.facts import ResolvedFacts, resolve_facts
+from parkplan.layers_from_services import load_declared_layer
 from parkplan.runs import RunIdentity, RunStore
 from parkplan.site_geojson import write_site_geojson
+from parkplan.stages import begin as begin_stage
 from parkplan.study import STUDY_FILE, InvalidStudyError, Study, read_study
 from parkplan.workspace import Workspace
 from webmap.assets import AssetSource, all_asset_urls
@@ -53,18 +55,23 @@ class RunOutputs:
 
 
 def ensure_layers(study: Study, workspace: Workspace) -> None:
-    """Load the layers that ``study.toml`` declares and the workspace does not hold yet."""
+    """Load the layers that ``study.toml`` declares and the workspace does not hold yet: the
+    files first, then the web services (whose default area, the study area, may need a
+    declared municipalities layer)."""
     present = {info.name for info in workspace.list_layers()}
-    for layer in study.layers:
-        if layer.name not in present:
-            log.info("loading declared layer %s from %s", layer.name, layer.source)
-            workspace.add_layer(
-                Path(layer.source),
-                layer.name,
-                source_layer=layer.source_layer,
-                assume_crs=layer.assume_crs,
-                allow_outside=layer.allow_outside,
-            )
+    missing = [layer for layer in study.layers if layer.name not in present]
+    for layer in sorted(missing, key=lambda layer: layer.service is not None):
+        log.info("loading declared layer %s from %s", layer.name, layer.source)
+        if layer.service is not None:
+            load_declared_layer(study, workspace, layer)
+            continue
+        workspace.add_layer(
+            Path(layer.source),
+            layer.name,
+            source_layer=layer.source_layer,
+            assume_crs=layer.assume_crs,
+            allow_outside=layer.allow_outside,
+        )
 
 
 def refuse_equalisation_problems(root: Path) -> None:
@@ -115,6 +122,7 @@ def run_study(
     store = RunStore(root, keep=study.runs.keep)
     engine_name = engine or study.engine
     with workspace.lock(), open_engine(engine_name, scheduler=scheduler or study.scheduler) as eng:
+        begin_stage(progress, "layers")
         ensure_layers(study, workspace)
         model.check_partners(study, model.municipalities(study, workspace))
         facts = resolve_facts(study) if equalise and study.partners else None
@@ -137,12 +145,15 @@ def run_study(
             notes = [scoring.weighting.notice] if scoring.weighting.notice else []
             notes += scoring.notes
             notes += sanity.scoring_warnings(study, scoring, pooled_demand_ha(facts))
+            begin_stage(progress, "equalisation")
             if facts is not None:
                 result = pipeline.equalise(study, scoring.sites, scoring.site_municipalities)
                 notes += sanity.equalisation_warnings(result)
             elif equalise:
                 notes.append(NO_PARTNERS)
+            begin_stage(progress, "outputs")
             names = write_outputs(study, workspace, scoring, result, folder, lang, identity, notes)
+            begin_stage(progress, "publish")
         published = store.folder(scenario)
         publish_to_workspace(workspace, store, scenario, published, names)
     files = {name: store.visible_path(scenario, name) for name in names}
@@ -200,9 +211,9 @@ def equalise_study(root: Path, *, site_id: object | None = None) -> RunOutputs:
                 municipalities=model.municipalities(study, workspace),
                 ramp=study.map.ramp,
             )
-            names += write_equalisation(
-                result, folder, identity.run_id, lang=facts.get("lang", "nl")
-            )
+            lang = facts.get("lang", "nl")
+            names.append(write_project(study, folder, identity, lang))
+            names += write_equalisation(result, folder, identity.run_id, lang=lang)
             sweep = source / outputs.WEIGHT_SWEEP_CSV
             if sweep.is_file():
                 table = pd.read_csv(sweep).drop(columns="run_id", errors="ignore")
@@ -254,6 +265,11 @@ def write_equalisation(result, folder: Path, run_id: str, *, lang: str = "nl") -
     summary = outputs.read_summary(folder)
     outputs.write_ledger_xlsx(ledger, summary, folder / outputs.LEDGER_XLSX, lang=lang)
     return [outputs.EQUALISATION_JSON, outputs.LEDGER_CSV, outputs.LEDGER_XLSX]
+
+
+def write_project(study: Study, folder: Path, identity: RunIdentity, lang: str) -> str:
+    """``project.qgz``: the run's QGIS project, over the files written so far."""
+    return qgis_project.write_qgis_project(folder, study, identity.run_id, lang=lang).name
 
 
 def write_stamped_csv(table: pd.DataFrame, target: Path, identity: RunIdentity) -> str:
@@ -334,6 +350,7 @@ def write_outputs(
         municipalities=model.municipalities(study, workspace),
         ramp=study.map.ramp,
     )
+    names.append(write_project(study, folder, identity, lang))
     if result is not None:
         names += write_equalisation(result, folder, identity.run_id, lang=lang)
     if scoring.weight_sweep is not None:

@@ -2,9 +2,11 @@
 changed, fast enough to follow a slider (about 0.1 s on the demo).
 
 The settings: the discount rate, the years a park takes to sell its plots (the take-up), the
-share of the property tax paid into the sub-regional fund, and the host compensation per
-hectare per year. Nothing is written: the run's sites and split are read once per run and
-kept in memory; the study's other settings stay as they are.
+share of the property tax paid into the sub-regional fund, the host compensation per hectare
+per year, and the key the conference leads with (``[finance] chosen_key``). Nothing is
+written: the run's sites and split are read once per run and kept in memory; the study's other
+settings stay as they are, and the equalisation is :func:`parkplan.pipeline.equalise`, the
+same as a run's.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
+from equalisation.summary import EqualisationSummary
 from parkplan import outputs, pipeline
 from parkplan.errors import StudyError
 from parkplan.runs import RunStore
@@ -25,6 +28,20 @@ from parkplan.study import Study, load_study
 
 #: The sub-regional fund of a study that names none (the default pools all of the OV).
 DEFAULT_FUND = {"ov_share": 1.0}
+FUND = "sub_regional_fund"
+HOST_COMPENSATION = "host_compensation"
+
+#: The range (inclusive) of each number a what-if may change.
+BOUNDS: Mapping[str, tuple[float, float]] = {
+    "discount_rate_per_year": (0.0, 0.5),
+    "sell_out_years": (0.5, 100.0),
+    "fund_ov_share": (0.0, 1.0),
+    "host_compensation_eur_per_ha_per_year": (0.0, 1e7),
+}
+
+#: Where a setting's value comes from: ``study.toml``, a default (an illustrative assumption,
+#: or no such mechanism), or the what-if.
+Origin = Literal["study", "default", "what-if"]
 
 
 @dataclass(frozen=True)
@@ -35,15 +52,10 @@ class WhatIf:
     sell_out_years: float | None = None
     fund_ov_share: float | None = None
     host_compensation_eur_per_ha_per_year: float | None = None
+    key: str | None = None
 
     def __post_init__(self) -> None:
-        bounds = {
-            "discount_rate_per_year": (0.0, 0.5),
-            "sell_out_years": (0.5, 100.0),
-            "fund_ov_share": (0.0, 1.0),
-            "host_compensation_eur_per_ha_per_year": (0.0, 1e7),
-        }
-        for name, (low, high) in bounds.items():
+        for name, (low, high) in BOUNDS.items():
             value = getattr(self, name)
             if value is not None and not low <= value <= high:
                 raise StudyError(
@@ -51,26 +63,81 @@ class WhatIf:
                 )
 
     def applied_to(self, study: Study) -> Study:
-        """``study`` with these settings changed (finance assumptions and mechanisms)."""
+        """``study`` with these settings changed (finance assumptions, mechanisms, chosen key)."""
         finance = study.finance
         assumptions = dict(finance.assumptions)
         if self.discount_rate_per_year is not None:
             assumptions["discount_rate_per_year"] = self.discount_rate_per_year
         if self.sell_out_years is not None:
             assumptions |= {"take_up_model": "proportional", "sell_out_years": self.sell_out_years}
-        mechanisms: dict[str, Any] = dict(study.mechanisms or {"sub_regional_fund": DEFAULT_FUND})
+        mechanisms: dict[str, Any] = dict(study.mechanisms or {FUND: DEFAULT_FUND})
         if self.fund_ov_share is not None:
-            fund = dict(mechanisms.get("sub_regional_fund", {}))
-            mechanisms["sub_regional_fund"] = fund | {"ov_share": self.fund_ov_share}
+            mechanisms[FUND] = dict(mechanisms.get(FUND, {})) | {"ov_share": self.fund_ov_share}
         if self.host_compensation_eur_per_ha_per_year is not None:
             amount = self.host_compensation_eur_per_ha_per_year
-            mechanisms["host_compensation"] = {"eur_per_ha_per_year": amount}
+            mechanisms[HOST_COMPENSATION] = {"eur_per_ha_per_year": amount}
+        update = {"assumptions": assumptions, "chosen_key": self.checked_key(study)}
         return study.model_copy(
-            update={
-                "finance": finance.model_copy(update={"assumptions": assumptions}),
-                "mechanisms": mechanisms,
-            }
+            update={"finance": finance.model_copy(update=update), "mechanisms": mechanisms}
         )
+
+    def checked_key(self, study: Study) -> str | None:
+        """The chosen key after this what-if: its ``key`` if the study has it, else refused."""
+        if self.key is None:
+            return study.finance.chosen_key
+        if self.key not in study.keys:
+            raise StudyError(
+                f"what-if key {self.key!r} is not a key of the study; expected one of "
+                f"{sorted(study.keys) or 'none (the study has no [keys])'}"
+            )
+        return self.key
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The value a what-if computes with, and where it comes from."""
+
+    value: float
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class WhatIfSettings:
+    """The values of the settings mayors argue about, as a what-if computed with them."""
+
+    discount_rate_per_year: Setting
+    fund_ov_share: Setting
+    host_compensation_eur_per_ha_per_year: Setting
+    key: str | None
+    key_origin: Origin
+
+
+def effective_settings(study: Study, change: WhatIf, changed: Study) -> WhatIfSettings:
+    """The settings ``changed`` (``study`` with ``change`` applied) computes with, each with
+    where it comes from."""
+    own, given = study.mechanisms, study.finance.assumptions
+    fund = changed.mechanisms.get(FUND)
+    host = changed.mechanisms.get(HOST_COMPENSATION, {})
+    rate = pipeline.finance_assumptions(changed).discount_rate_per_year
+    share = 0.0 if fund is None else float(fund.get("ov_share", DEFAULT_FUND["ov_share"]))
+    return WhatIfSettings(
+        discount_rate_per_year=Setting(
+            rate, _origin(change.discount_rate_per_year, "discount_rate_per_year" in given)
+        ),
+        fund_ov_share=Setting(share, _origin(change.fund_ov_share, FUND in own)),
+        host_compensation_eur_per_ha_per_year=Setting(
+            float(host.get("eur_per_ha_per_year", 0.0)),
+            _origin(change.host_compensation_eur_per_ha_per_year, HOST_COMPENSATION in own),
+        ),
+        key=changed.chosen_key(),
+        key_origin=_origin(change.key, study.finance.chosen_key is not None),
+    )
+
+
+def _origin(changed: object, in_study: bool) -> Origin:
+    if changed is not None:
+        return "what-if"
+    return "study" if in_study else "default"
 
 
 @dataclass(frozen=True)
@@ -81,6 +148,17 @@ class RunTables:
     sites: pd.DataFrame
     parts: pd.DataFrame
     site_id: str | None
+
+
+@dataclass(frozen=True)
+class WhatIfOutcome:
+    """A what-if computed: the run it starts from, the settings, and the equalisation."""
+
+    run_id: str
+    change: WhatIf
+    settings: WhatIfSettings
+    equalised: pipeline.SiteEqualisation
+    summary: EqualisationSummary
 
 
 class WhatIfs:
@@ -104,15 +182,28 @@ class WhatIfs:
 
     def equalise(self, change: WhatIf) -> pipeline.SiteEqualisation:
         """The equalisation of the current run's equalised site with ``change`` applied."""
+        return self.outcome(change).equalised
+
+    def outcome(self, change: WhatIf) -> WhatIfOutcome:
+        """``change`` computed on the current run: the settings used and the equalisation."""
         tables = self.tables()
-        study = change.applied_to(load_study(self.root))
-        return pipeline.equalise(study, tables.sites, tables.parts, site_id=tables.site_id)
+        study = load_study(self.root)
+        changed = change.applied_to(study)
+        equalised = pipeline.equalise(changed, tables.sites, tables.parts, site_id=tables.site_id)
+        return WhatIfOutcome(
+            run_id=tables.run_id,
+            change=change,
+            settings=effective_settings(study, change, changed),
+            equalised=equalised,
+            summary=equalised.summary,
+        )
 
 
-def what_if_summary(result: pipeline.SiteEqualisation, change: WhatIf) -> dict[str, Any]:
-    """What a what-if page shows: the site's NPV, and per key and partner the net present
-    value, the transfers, and whether every group is better off than alone."""
-    equalised = result.result
+def what_if_summary(outcome: WhatIfOutcome) -> dict[str, Any]:
+    """What ``GET /api/equalisation/what-if`` answers: the settings used, the site's NPV, and per
+    key and partner the net present value, the transfers and the gain over going alone; then
+    the whole summary in cents (as ``equalisation.json`` carries it)."""
+    equalised = outcome.equalised.result
     checks = {check.allocation: check for check in equalised.alone_versus_together()}
     keys = {}
     for ledger in equalised.ledgers:
@@ -124,12 +215,18 @@ def what_if_summary(result: pipeline.SiteEqualisation, change: WhatIf) -> dict[s
             "gain_eur": dict(check.gain_eur) if check else {},
             "blocking_count": check.blocking_count if check else None,
         }
+    changed = {k: v for k, v in dataclasses.asdict(outcome.change).items() if v is not None}
     return {
-        "site_id": result.site_id,
-        "what_if": {k: v for k, v in dataclasses.asdict(change).items() if v is not None},
+        "run_id": outcome.run_id,
+        "site_id": outcome.equalised.site_id,
+        "what_if": changed,
+        "settings": dataclasses.asdict(outcome.settings),
+        "chosen_key": outcome.settings.key,
         "npv_eur": round(equalised.finance.npv_eur, 2),
         "payback_year": equalised.finance.payback_year,
         "keys": keys,
+        "assumed_facts": [a.to_dict() for a in outcome.equalised.assumed],
+        "summary": outcome.summary.to_dict(),
     }
 
 
@@ -139,4 +236,5 @@ def parse_what_if(values: Mapping[str, Any]) -> WhatIf:
     unknown = sorted(set(values) - known)
     if unknown:
         raise StudyError(f"unknown what-if settings {unknown}; expected some of {sorted(known)}")
-    return WhatIf(**{k: float(v) for k, v in values.items()})
+    settings: dict[str, Any] = {k: v if k == "key" else float(v) for k, v in values.items()}
+    return WhatIf(**settings)

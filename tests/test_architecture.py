@@ -72,7 +72,11 @@ class Confinement:
 
 CONFINED = (
     # tables.py holds the PostGIS store's COPY helpers; only postgis.py imports it (tested below)
-    Confinement("psycopg", ("parkplan/workspace/postgis.py", "parkplan/workspace/tables.py")),
+    Confinement(
+        "psycopg",
+        ("parkplan/workspace/postgis.py", "parkplan/workspace/tables.py"),
+        {"parkplan/accounts/postgres.py": "a PostGIS study's accounts, in its workspace schema"},
+    ),
     Confinement(
         "pyogrio",
         ("geo/layers/", "parkplan/workspace/"),
@@ -89,7 +93,7 @@ CONFINED = (
     Confinement(
         "jinja2",
         ("webmap/",),
-        {"parkplan/api/routers/pages.py": "/compare page template (belongs in webmap)"},
+        {"parkplan/api/app_pages.py": "the web app's own pages: one layout, fixed templates"},
     ),
 )
 

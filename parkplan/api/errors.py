@@ -1,5 +1,8 @@
 """JSON errors: ``{"error": code, "detail": one line}``; never a traceback or a server path.
 
+An answer may add ``"problem"``: a stable word for what went wrong (``crs``, ``name_taken``...)
+that the pages put into sentences in their language (:class:`ProblemError`).
+
 Errors of the libraries and the application are the client's doing (bad data, bad study,
 busy study) and map to 4xx codes; anything else is a 500 with a generic message, logged with
 its traceback on the server only.
@@ -10,10 +13,12 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+from collections.abc import Mapping
 from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi import HTTPException as RouteError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -84,13 +89,28 @@ def error_code(status: int) -> str:
     return re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
 
 
+class ProblemError(RouteError):
+    """An HTTP error with a ``problem``: a stable word the pages turn into a sentence."""
+
+    def __init__(
+        self, status: int, detail: str, problem: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status, detail, headers)
+        self.problem = problem
+
+
 def error_response(
-    status: int, detail: str, *, headers: dict[str, str] | None = None
+    status: int,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    problem: str | None = None,
 ) -> JSONResponse:
-    """The JSON body of every error answer."""
-    return JSONResponse(
-        {"error": error_code(status), "detail": detail}, status_code=status, headers=headers
-    )
+    """The JSON body of every error answer (with ``problem`` when there is one)."""
+    body = {"error": error_code(status), "detail": detail}
+    if problem is not None:
+        body["problem"] = problem
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def status_of(exc: Exception) -> int | None:
@@ -111,11 +131,15 @@ def install_error_handlers(app: FastAPI, *, roots: dict[str, Path]) -> None:
     """Answer every error of ``app`` as JSON, with server paths removed."""
     redact = Redactor(roots | {"<tmp>": Path(tempfile.gettempdir())})
 
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    # Starlette types every handler as taking an Exception; it calls each with its own class
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else error_code(exc.status_code)
-        return error_response(exc.status_code, redact(detail), headers=exc.headers)
+        problem = exc.problem if isinstance(exc, ProblemError) else None
+        return error_response(exc.status_code, redact(detail), headers=exc.headers, problem=problem)
 
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
         return error_response(422, redact(_describe_validation(exc)))
 
     async def known_error(request: Request, exc: Exception) -> JSONResponse:

@@ -2,10 +2,13 @@
 
 A run's state lives in memory (a restart forgets it; the files the run wrote stay). The
 status moves ``queued`` -> ``running`` -> ``done``, ``failed`` or ``cancelled``; ``progress`` goes
-from 0 to 1 as the pipeline reports ``(done, total)``; a failure keeps a one-line message without
-paths. A cancel is cooperative: a queued run never starts, a running one stops at its next
-progress report (the scoring's blocks) and publishes nothing; a run past its last report ends
-``done`` with ``cancel_requested`` set.
+from 0 to 1 over the stages of the run (:data:`parkplan.stages.STAGES`, each an equal part;
+the scoring's blocks move it within the ``score`` stage), ``stage`` names the current stage and
+``stages`` those begun so far; a run function that reports no stages moves ``progress`` by its
+``(done, total)`` alone. A failure keeps a one-line message without paths. A cancel is
+cooperative: a queued run never starts, a running one stops at its next stage or progress
+report and publishes nothing; a run past its last report ends ``done`` with
+``cancel_requested`` set.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pydantic import BaseModel
 
 from parkplan.api.errors import status_of
 from parkplan.errors import BusyError
+from parkplan.stages import STAGES
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,8 @@ class RunStatus(BaseModel):
     warnings: list[str] = []
     run_id: str | None = None
     cancel_requested: bool = False
+    stage: str | None = None
+    stages: list[str] = []
     created_at: str
     started_at: str | None
     finished_at: str | None
@@ -64,6 +70,8 @@ class _Run:
     warnings: tuple[str, ...] = ()
     run_id: str | None = None
     cancel_requested: bool = False
+    stage: str | None = None
+    stages: tuple[str, ...] = ()
     created_at: str = field(default_factory=lambda: _now())
     started_at: str | None = None
     finished_at: str | None = None
@@ -148,20 +156,13 @@ class RunJobs:
     def _execute(self, run: _Run, run_function: Callable[..., object], study_dir: Path) -> None:
         if not self._begin(run):
             return
-
-        def progress(done: float, total: float) -> None:
-            if run.cancel_requested:
-                raise RunCancelledError
-            if total > 0:
-                self._update(run, progress=min(1.0, max(0.0, done / total)))
-
         try:
             outcome = run_function(
                 study_dir,
                 scenario=run.scenario,
                 equalise=run.equalise,
                 lang=run.lang,
-                progress=progress,
+                progress=_Reporter(self, run),
             )
         except RunCancelledError:
             self._update(run, status="cancelled", finished_at=_now())
@@ -206,3 +207,33 @@ class RunJobs:
     @staticmethod
     def _status(run: _Run) -> RunStatus:
         return RunStatus(**vars(run))
+
+
+class _Reporter:
+    """The progress callback of one run (a :class:`parkplan.stages.StageProgress`): moves its
+    progress and stage, and stops it once a cancel was requested."""
+
+    def __init__(self, jobs: RunJobs, run: _Run) -> None:
+        self._jobs, self._run = jobs, run
+
+    def __call__(self, done: float, total: float) -> None:
+        self._stop_if_cancelled()
+        if total > 0:
+            self._jobs._update(self._run, progress=overall(self._run.stage, done / total))
+
+    def stage(self, name: str) -> None:
+        self._stop_if_cancelled()
+        stages = (*self._run.stages, name)
+        self._jobs._update(self._run, stage=name, stages=stages, progress=overall(name, 0.0))
+
+    def _stop_if_cancelled(self) -> None:
+        if self._run.cancel_requested:
+            raise RunCancelledError
+
+
+def overall(stage: str | None, fraction: float) -> float:
+    """The progress of a run at ``fraction`` of ``stage`` (no stage: the fraction itself)."""
+    fraction = min(1.0, max(0.0, fraction))
+    if stage not in STAGES:
+        return fraction
+    return (STAGES.index(stage) + fraction) / len(STAGES)

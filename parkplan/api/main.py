@@ -4,12 +4,17 @@ Routes (OpenAPI docs at ``/docs``)::
 
     GET  /api/health             public
     GET  /api/layers             read        POST /api/layers     write (multipart upload)
+                                             POST /api/layers/from-service  write (JSON)
     GET  /api/sites[/{id}]       read        GeoJSON, EPSG:4326
     GET  /api/equalisation       read
-    GET  /api/runs               read        POST /api/runs       write
-    GET  /api/runs/{job}[/events] read       DELETE /api/runs/{job} write (cancel)
+    GET  /api/runs               read        POST /api/runs       plan
+    GET  /api/runs/{job}[/events] read       DELETE /api/runs/{job} plan (cancel)
     GET  /api/runs/{run}/files/{name}, /api/runs/{run}/files.zip  read
-    GET  /map, /compare, /report read        HTML pages
+    GET  /, /runs, /map, /compare, /report  read   HTML pages
+    GET  /login, POST /login, POST /logout   public   sign in and out (session cookie)
+    GET  /api/session            public      who is signed in, and the session's CSRF token
+    GET  /model, GET /api/model, POST /api/model/{preview,histogram,values}  read
+    POST /api/model/save         plan        the model builder's draft into study.toml
 """
 
 from __future__ import annotations
@@ -21,13 +26,30 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from parkplan.accounts import open_accounts
 from parkplan.api.deps import ApiContext
 from parkplan.api.errors import Redactor, install_error_handlers
 from parkplan.api.jobs import RunJobs
 from parkplan.api.limits import BodyLimitMiddleware
 from parkplan.api.results import SiteStore
-from parkplan.api.routers import docs, downloads, equalisation, health, layers, pages, runs, sites
+from parkplan.api.routers import (
+    auth,
+    docs,
+    downloads,
+    equalisation,
+    equalisation_page,
+    health,
+    home,
+    layer_pages,
+    layers,
+    model_page,
+    pages,
+    runs,
+    runs_page,
+    sites,
+)
 from parkplan.api.security import FailureLimiter, SecurityHeadersMiddleware
+from parkplan.api.sessions import install_login_redirect, session_policy
 from parkplan.api.settings import Settings
 from parkplan.api.uploads import UploadGate
 from parkplan.study import load_study
@@ -40,12 +62,15 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
     """The FastAPI app serving the study at ``study_dir``.
 
     Raises :class:`~parkplan.errors.StudyError` when ``study_dir`` is not a study, and
-    :class:`~parkplan.errors.ParkplanError` when writes are enabled without an operator token.
+    :class:`~parkplan.errors.ParkplanError` when writes are enabled without an operator token
+    or an account.
     """
     settings = settings if settings is not None else Settings()
-    settings.refuse_unsafe()
     root = Path(study_dir).resolve()
     load_study(root)
+    accounts = open_accounts(root, policy=session_policy(settings))
+    if not accounts.exist():
+        settings.refuse_unsafe()
     redact = Redactor({STUDY_LABEL: root})
     context = ApiContext(
         study_dir=root,
@@ -56,6 +81,7 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
         redact=redact,
         uploads=UploadGate(settings.max_concurrent_uploads, settings.upload_wait_s),
         what_ifs=WhatIfs(root),
+        accounts=accounts,
     )
 
     @asynccontextmanager
@@ -72,11 +98,12 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app, roots={STUDY_LABEL: root})
+    install_login_redirect(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(
@@ -85,6 +112,9 @@ def create_app(study_dir: Path, settings: Settings | None = None) -> FastAPI:
         limits_bytes={layers.router.prefix: settings.max_upload_bytes},
     )
     app.add_middleware(SecurityHeadersMiddleware)
-    for router in (health, layers, sites, equalisation, runs, downloads, pages, docs):
+    for router in (
+        health, layers, sites, equalisation, runs, downloads, pages, home, runs_page, docs, auth,
+        layer_pages, equalisation_page, model_page,
+    ):  # fmt: skip
         app.include_router(router.router)
     return app

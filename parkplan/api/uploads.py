@@ -14,6 +14,11 @@ in the child alone (GDAL's GeoJSON reader may even crash there), answered 413, a
 load allocated goes back to the system when its child ends: the server process never holds
 the layer's features. As with any use of :mod:`multiprocessing`, a script that serves the app
 itself must guard its entry point (``if __name__ == "__main__":``); ``parkplan serve`` does.
+
+**Web services.** :func:`load_service` fetches a layer of a web service the same way, in a
+child process within the same budget, through the command line's loader
+(:func:`~parkplan.layers_from_services.add_service_layer`) with the server's
+:class:`~geo.layers.service_hosts.HostPolicy` and at most ``PARKPLAN_SERVICE_MAX_MB`` read.
 """
 
 from __future__ import annotations
@@ -37,9 +42,13 @@ from typing import BinaryIO
 import anyio
 from fastapi import HTTPException
 
-from parkplan.api.errors import status_of
+from geo.layers.service_hosts import HostPolicy
+from geo.layers.services import ServiceLimits
+from parkplan.api.errors import ProblemError, status_of
+from parkplan.api.layer_problems import problem_of
 from parkplan.api.settings import Settings
-from parkplan.workspace import LOCK_WAIT_VARIABLE, Workspace, lock_wait_s
+from parkplan.layers_from_services import ServiceSource, add_service_layer, in_terms
+from parkplan.workspace import LOCK_WAIT_VARIABLE, LayerInfo, Workspace, lock_wait_s
 
 log = logging.getLogger(__name__)
 
@@ -89,21 +98,41 @@ class UploadGate:
 
     def _busy(self) -> HTTPException:
         retry_s = max(1, math.ceil(self.wait_s))
-        return HTTPException(
+        return ProblemError(
             503,
             f"the server loads at most {self.slots} upload(s) at once "
             f"(PARKPLAN_MAX_CONCURRENT_UPLOADS) and none ended within {self.wait_s:g} s; "
             f"retry in {retry_s} s",
+            "uploads_full",
             headers={"Retry-After": str(retry_s)},
         )
 
 
 @dataclass(frozen=True)
+class ServiceJob:
+    """A layer of a web service for the child to fetch: the service, its URL and layer, the
+    area (``None``: the study area), features per page, and the hosts and bytes allowed."""
+
+    service: str
+    url: str
+    layer: str
+    bbox: tuple[float, float, float, float] | None
+    page_size: int | None
+    hosts: HostPolicy
+    max_bytes: int
+
+
+#: The fields of a service request that stand for the command line's options in messages.
+SERVICE_TERMS = {"--layer": "layer", "--service": "service", "--bbox": "bbox"}
+
+
+@dataclass(frozen=True)
 class UploadJob:
-    """What the child process loads, and within what."""
+    """What the child process loads (a file at ``path``, or a web-service layer), and within
+    what."""
 
     study_dir: Path
-    path: Path
+    path: Path | None
     name: str
     source_layer: str | None
     assume_crs: str | None
@@ -111,6 +140,8 @@ class UploadJob:
     raster_max_cells: int
     memory_bytes: int
     lock_wait_s: float
+    replace: bool = False
+    service: ServiceJob | None = None
 
 
 def load_upload(
@@ -123,8 +154,10 @@ def load_upload(
     assume_crs: str | None,
     settings: Settings,
     allow_outside: bool = False,
+    replace: bool = False,
 ) -> dict:
-    """Copy ``upload`` to a private folder as ``filename`` and load it as layer ``name``.
+    """Copy ``upload`` to a private folder as ``filename`` and load it as layer ``name``
+    (replacing a layer of that name with ``replace``).
 
     Returns the layer's catalogue entry (:meth:`LayerInfo.to_dict`). Blocks: call it in a thread.
     """
@@ -142,8 +175,36 @@ def load_upload(
             raster_max_cells=settings.max_raster_cells,
             memory_bytes=settings.upload_memory_bytes,
             lock_wait_s=lock_wait_s(),
+            replace=replace,
         )
         return run_in_child(job, timeout_s=settings.upload_timeout_s)
+
+
+def load_service(
+    study_dir: Path,
+    request: ServiceJob,
+    *,
+    name: str,
+    settings: Settings,
+    allow_outside: bool = False,
+    replace: bool = False,
+) -> dict:
+    """Fetch ``request`` as layer ``name`` in a child process, bounded like an upload; return
+    the layer's catalogue entry. Blocks: call it in a thread."""
+    job = UploadJob(
+        study_dir=Path(study_dir),
+        path=None,
+        name=name,
+        source_layer=request.layer,
+        assume_crs=None,
+        allow_outside=allow_outside,
+        raster_max_cells=settings.max_raster_cells,
+        memory_bytes=settings.upload_memory_bytes,
+        lock_wait_s=lock_wait_s(),
+        replace=replace,
+        service=request,
+    )
+    return run_in_child(job, timeout_s=settings.upload_timeout_s)
 
 
 def run_in_child(job: UploadJob, *, timeout_s: float) -> dict:
@@ -164,7 +225,9 @@ def run_in_child(job: UploadJob, *, timeout_s: float) -> dict:
 
 
 @functools.cache
-def _process_context() -> multiprocessing.context.BaseContext:
+def _process_context() -> (
+    multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext
+):
     """A fork server that has imported this module (and the server's main module), or spawn."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
@@ -192,24 +255,27 @@ def _result(outcome: tuple | None, job: UploadJob, exitcode: int | None, timeout
     )
     if outcome is None:
         log.warning("the child loading %s ended with code %s", job.name, exitcode)
-        raise HTTPException(413, f"loading the upload stopped, most likely over {over_budget}")
+        raise ProblemError(
+            413, f"loading the upload stopped, most likely over {over_budget}", "too_large"
+        )
     kind, *rest = outcome
     if kind == "ok":
         return rest[0]
     if kind == "memory":
-        raise HTTPException(413, f"loading the upload needed more than {over_budget}")
+        raise ProblemError(413, f"loading the upload needed more than {over_budget}", "too_large")
     if kind == "timeout":
-        raise HTTPException(
+        raise ProblemError(
             413,
             f"loading the upload took longer than {timeout_s:g} s (PARKPLAN_UPLOAD_TIMEOUT_S); "
             "upload a smaller or simpler file, or raise the limit",
+            "too_large",
         )
-    status, message, trace = rest
+    status, message, trace, problem = rest
     if status is None:
         log.error("internal error loading an upload:\n%s", trace)
         raise HTTPException(500, "internal server error; the server log has the details")
     log.info("upload %s refused: %s", job.name, message)
-    raise HTTPException(status, message)
+    raise ProblemError(status, message, problem)
 
 
 def _load_in_child(job: UploadJob, sender) -> None:
@@ -217,22 +283,45 @@ def _load_in_child(job: UploadJob, sender) -> None:
     try:
         limit_resources(job.memory_bytes)
         os.environ[LOCK_WAIT_VARIABLE] = repr(job.lock_wait_s)  # the server's, at the request
-        workspace = Workspace.open(job.study_dir)
-        workspace.raster_max_cells = job.raster_max_cells
-        info = workspace.add_layer(
-            job.path,
-            job.name,
-            source_layer=job.source_layer,
-            assume_crs=job.assume_crs,
-            allow_outside=job.allow_outside,
-        )
-        outcome: tuple = ("ok", info.to_dict())
+        outcome: tuple = ("ok", _load(job).to_dict())
     except MemoryError:
         outcome = ("memory",)
     except Exception as exc:
-        outcome = ("error", status_of(exc), str(exc), traceback.format_exc())
+        message = in_terms(str(exc), SERVICE_TERMS) if job.service else str(exc)
+        outcome = ("error", status_of(exc), message, traceback.format_exc(), problem_of(exc))
     sender.send(outcome)
     sender.close()
+
+
+def _load(job: UploadJob) -> LayerInfo:
+    """Load ``job``'s file, or fetch its web-service layer, as the same loaders as the CLI."""
+    if job.service is not None:
+        return _fetch(job, job.service)
+    workspace = Workspace.open(job.study_dir)
+    workspace.raster_max_cells = job.raster_max_cells
+    assert job.path is not None  # a job without a service loads a file
+    return workspace.add_layer(
+        job.path,
+        job.name,
+        source_layer=job.source_layer,
+        assume_crs=job.assume_crs,
+        allow_outside=job.allow_outside,
+        replace=job.replace,
+    )
+
+
+def _fetch(job: UploadJob, request: ServiceJob) -> LayerInfo:
+    pages = {"page_size": request.page_size} if request.page_size else {}
+    return add_service_layer(
+        job.study_dir,
+        ServiceSource(request.url, request.service, request.layer),
+        job.name,
+        bbox=request.bbox,
+        replace=job.replace,
+        allow_outside=job.allow_outside,
+        limits=ServiceLimits(max_bytes=request.max_bytes, **pages),
+        hosts=request.hosts,
+    )
 
 
 def limit_resources(budget_bytes: int) -> None:

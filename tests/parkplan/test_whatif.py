@@ -54,8 +54,8 @@ def test_a_discount_rate_what_if_equals_a_study_with_that_rate(root):
 
 
 def test_no_fund_leaves_the_host_its_own_tax(root):
-    summary = what_if_summary(WhatIfs(root).equalise(WhatIf(fund_ov_share=0.0)), WhatIf())
-    pooled = what_if_summary(WhatIfs(root).equalise(WhatIf(fund_ov_share=1.0)), WhatIf())
+    summary = what_if_summary(WhatIfs(root).outcome(WhatIf(fund_ov_share=0.0)))
+    pooled = what_if_summary(WhatIfs(root).outcome(WhatIf(fund_ov_share=1.0)))
     host = WhatIfs(root).equalise(WhatIf()).result.host
     key = "population"
     assert summary["keys"][key]["net_pv_eur"][host] > pooled["keys"][key]["net_pv_eur"][host]
@@ -92,5 +92,6 @@ def test_the_web_app_answers_what_ifs(root):
             "sell_out_years",
             "fund_ov_share",
             "host_compensation_eur_per_ha_per_year",
+            "key",
         )
     )

@@ -80,9 +80,10 @@ def test_compared_maps_draw_their_layer_controls(browser, server, assets):
     context, page, problems = open_offline(browser, server, VIEWPORTS["desktop"])
     try:
         page.goto(server + "/compare", wait_until="networkidle")
-        for frame in page.frames[1:]:
-            frame.wait_for_selector(".leaflet-control-layers", state="attached", timeout=20_000)
-        assert len(page.frames) == 3 and problems == []
+        assert len(page.frames) == 2  # one frame: the two runs and their difference, in step
+        maps = page.frames[1]
+        maps.wait_for_selector(".leaflet-control-layers >> nth=2", state="attached", timeout=20_000)
+        assert maps.locator(".leaflet-control-layers").count() == 3 and problems == []
     finally:
         context.close()
 

@@ -1,106 +1,159 @@
-"""The pages: ``/map`` and ``/report`` as the last run wrote them, ``/compare`` side by side.
+"""The result pages: ``/map`` and ``/report`` of a run as it wrote them, ``/compare`` of two.
 
-``/compare`` puts the maps of two scenarios next to each other, each in a
-``srcdoc`` frame so one authenticated request carries both; every text it echoes (titles,
-scenario names, the map documents themselves inside the attribute) is HTML-escaped.
+Each shows the current run of the base model, of a scenario (``?scenario=NAME``) or a kept
+run (``?run=RUN_ID``); when that run does not exist (or lacks the page) the answer is a 404
+page saying so in the page's language (``?lang=en``), never another run's page.
+
+``/compare`` offers the base model, the scenarios and the kept runs in two select lists
+(``?left=`` and ``?right=``: empty for the base model, a scenario name or a run id, so a link
+works as well) and shows the runs' maps on one view with the score difference below them (in a
+``srcdoc`` frame: one authenticated request carries them), the rank-change table and the
+equalisation side by side. Every text from data is printed escaped by the templates.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
-import jinja2
-from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from parkplan import outputs
+from parkplan.api import compare_view
+from parkplan.api.app_pages import Lang, LangQuery, render_page
 from parkplan.api.deps import READ, ContextDep, ScenarioQuery
-from parkplan.api.results import result_file
+from parkplan.api.overview import page_url
+from parkplan.api.page_text import PAGE_TEXT
 from parkplan.api.routers.docs import ASSETS_PREFIX
-from parkplan.study import NAME_PATTERN, load_study
+from parkplan.api.run_choice import (
+    BASE,
+    MissingResultsError,
+    RunChoice,
+    parse_choice,
+    run_file,
+)
+from parkplan.comparison import MIN_OVERLAP
+from parkplan.runs import RUN_ID
+from parkplan.study import load_study
 from webmap.assets import AssetSource, served_links
 
 router = APIRouter(tags=["pages"], dependencies=[READ], default_response_class=HTMLResponse)
 
 HTML = "text/html; charset=utf-8"
-BASE_LABEL = {"nl": "basismodel", "en": "base model"}
-COMPARE_TITLE = {"nl": "Scenario's vergelijken", "en": "Compare scenarios"}
 
-_TEMPLATE = jinja2.Environment(autoescape=True).from_string(
-    """<!DOCTYPE html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} — {{ study }}</title>
-<style>
-  html, body { margin: 0; height: 100%; font-family: sans-serif; }
-  header { padding: 0.4em 1em; background: #234; color: #fff; }
-  main { display: flex; height: calc(100% - 2.4em); }
-  section { flex: 1; display: flex; flex-direction: column; border-left: 1px solid #ccc; }
-  h2 { margin: 0; padding: 0.3em 1em; font-size: 1em; background: #eef; }
-  iframe { flex: 1; border: 0; width: 100%; }
-</style>
-</head>
-<body>
-<header>{{ title }} — {{ study }}</header>
-<main>
-{% for side in sides %}
-<section>
-<h2>{{ side.label }}</h2>
-<iframe title="{{ side.label }}" srcdoc="{{ side.html }}"></iframe>
-</section>
-{% endfor %}
-</main>
-</body>
-</html>
-"""
-)
-
-CompareQuery = Annotated[
+RunQuery = Annotated[
     str | None,
-    Query(pattern=NAME_PATTERN, description="A scenario; leave out for the base model."),
+    Query(pattern=RUN_ID.pattern, description="A kept run's id (see GET /api/runs)."),
+]
+SideQuery = Annotated[
+    str | None,
+    Query(max_length=64, description="Empty: the base model; a scenario name; a kept run's id."),
 ]
 
 
 @router.get("/map")
-def get_map(context: ContextDep, scenario: ScenarioQuery = None) -> HTMLResponse:
-    """The interactive map of the current run (of the base model or of ``scenario``), with its
-    scripts served by the web app itself."""
-    return HTMLResponse(_map_text(context.study_dir, scenario))
+def get_map(
+    request: Request,
+    context: ContextDep,
+    scenario: ScenarioQuery = None,
+    run: RunQuery = None,
+    lang: LangQuery = "nl",
+) -> Response:
+    """The interactive map of a run (the current run of the base model or of ``scenario``, or
+    the kept run ``run``), with its scripts served by the web app itself."""
+    choice = RunChoice(scenario=scenario) if run is None else RunChoice(run_id=run)
+    try:
+        path = run_file(context.study_dir, choice, outputs.MAP_HTML)
+    except MissingResultsError as missing:
+        return missing_page(request, missing, lang, current="map")
+    page = path.read_text(encoding="utf-8")
+    return HTMLResponse(served_links(page, AssetSource.default(), prefix=ASSETS_PREFIX))
 
 
-@router.get("/report")
-def get_report(context: ContextDep, scenario: ScenarioQuery = None) -> FileResponse:
-    """The report for the mayors' conference of the current run (of the base model or of
-    ``scenario``)."""
-    path = result_file(context.study_dir, scenario, outputs.REPORT_HTML)
+@router.get("/report", response_class=FileResponse)
+def get_report(
+    request: Request,
+    context: ContextDep,
+    scenario: ScenarioQuery = None,
+    run: RunQuery = None,
+    lang: LangQuery = "nl",
+) -> Response:
+    """The report for the mayors' conference of a run (the current run of the base model or of
+    ``scenario``, or the kept run ``run``)."""
+    choice = RunChoice(scenario=scenario) if run is None else RunChoice(run_id=run)
+    try:
+        path = run_file(context.study_dir, choice, outputs.REPORT_HTML)
+    except MissingResultsError as missing:
+        return missing_page(request, missing, lang, current="report")
     return FileResponse(path, media_type=HTML)
 
 
 @router.get("/compare")
 def compare(
+    request: Request,
     context: ContextDep,
-    left: CompareQuery = None,
-    right: CompareQuery = None,
-    lang: Literal["nl", "en"] = "nl",
+    left: SideQuery = None,
+    right: SideQuery = None,
+    lang: LangQuery = "nl",
 ) -> HTMLResponse:
-    """The maps of two scenarios side by side (``left`` and ``right``; none: the base model)."""
-    sides = [
-        {"label": scenario or BASE_LABEL[lang], "html": _map_text(context.study_dir, scenario)}
-        for scenario in (left, right)
-    ]
-    page = _TEMPLATE.render(
-        lang=lang,
-        title=COMPARE_TITLE[lang],
-        study=load_study(context.study_dir).name,
-        sides=sides,
+    """Two runs compared: chosen from select lists (``left``, ``right``: empty for the base
+    model, a scenario or a kept run's id); their maps on one view with the score difference,
+    the rank changes of their sites and their equalisation side by side."""
+    study = load_study(context.study_dir)
+    chosen = (
+        parse_choice(left) if left is not None else BASE,
+        parse_choice(right)
+        if right is not None
+        else compare_view.default_right(study, context.study_dir),
     )
-    return HTMLResponse(page)
+    text = PAGE_TEXT[lang]
+    values = {
+        "text": text,
+        "study_name": study.name,
+        "options": compare_view.options(study, context.study_dir, lang),
+        "left_value": chosen[0].value,
+        "right_value": chosen[1].value,
+        "overlap_percent": round(100 * MIN_OVERLAP),
+    }
+    try:
+        sides = [compare_view.side(context.study_dir, c, lang) for c in chosen]
+    except MissingResultsError as missing:
+        values |= {"missing": missing.sentence(lang), "result": None}
+        return compare_page(request, lang, values, status_code=404)
+    left_side, right_side = sides
+    result = compare_view.comparison_of(
+        context.study_dir, left_side, right_side, lang, context.redact
+    )
+    return compare_page(request, lang, values | {"missing": "", "result": result})
 
 
-def _map_text(study_dir: Path, scenario: str | None) -> str:
-    """The map page of a run, its script and stylesheet links pointed at ``/assets/``."""
-    page = result_file(study_dir, scenario, outputs.MAP_HTML).read_text(encoding="utf-8")
-    return served_links(page, AssetSource.default(), prefix=ASSETS_PREFIX)
+def compare_page(
+    request: Request, lang: Lang, values: dict, *, status_code: int = 200
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "compare.html.j2",
+        lang=lang,
+        title=PAGE_TEXT[lang]["compare_title"],
+        current="compare",
+        status_code=status_code,
+        **values,
+    )
+
+
+def missing_page(
+    request: Request, missing: MissingResultsError, lang: Lang, *, current: str
+) -> HTMLResponse:
+    """A 404 page saying, in ``lang``, which run or file is missing."""
+    text = PAGE_TEXT[lang]
+    return render_page(
+        request,
+        "missing.html.j2",
+        lang=lang,
+        title=text["missing_title"],
+        current=current,
+        status_code=404,
+        text=text,
+        message=missing.sentence(lang),
+        runs_url=page_url("/runs", lang),
+    )

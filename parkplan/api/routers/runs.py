@@ -1,5 +1,5 @@
-"""``/api/runs``: list the runs, start one in the background (operator), follow it live
-(server-sent events), cancel it (operator). A run's outputs: :mod:`.downloads`.
+"""``/api/runs``: list the runs, start one in the background (planner), follow it live
+(server-sent events), cancel it (planner). A run's outputs: :mod:`.downloads`.
 
 Two kinds of id: a *job* (``POST /api/runs`` answers its ``id``; the ``{run_id}`` of
 ``/api/runs/{run_id}`` and its ``/events``) lives in this server's memory; a *run* (the job's
@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from parkplan.api.deps import READ, WRITE, ContextDep, RunFunctionDep
+from parkplan.api.deps import PLAN, READ, ContextDep, RunFunctionDep
 from parkplan.api.jobs import ACTIVE, RunJobs, RunStatus
 from parkplan.api.routers.downloads import KeptRun, kept_runs
 from parkplan.study import NAME_PATTERN, load_study
@@ -45,7 +45,7 @@ class RunRequest(BaseModel):
     lang: Literal["nl", "en"] = "nl"
 
 
-@router.post("", status_code=202, dependencies=[WRITE])
+@router.post("", status_code=202, dependencies=[PLAN])
 def start_run(
     context: ContextDep,
     run_function: RunFunctionDep,
@@ -136,10 +136,10 @@ def get_run(context: ContextDep, run_id: JobIdParam) -> RunStatus:
     return job_or_404(context.jobs, run_id)
 
 
-@router.delete("/{run_id}", status_code=202, dependencies=[WRITE])
+@router.delete("/{run_id}", status_code=202, dependencies=[PLAN])
 def cancel_run(context: ContextDep, run_id: JobIdParam) -> RunStatus:
-    """Cancel a run: a queued one at once, a running one at its next progress report (it
-    publishes nothing); 409 once it has finished."""
+    """Cancel a run: a queued one at once, a running one when its next stage begins or at its
+    next progress report (it publishes nothing); 409 once it has finished."""
     cancelled = context.jobs.cancel(run_id)
     if cancelled is None:
         raise no_job(run_id)
@@ -156,9 +156,10 @@ def cancel_run(context: ContextDep, run_id: JobIdParam) -> RunStatus:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 def run_events(context: ContextDep, request: Request, run_id: JobIdParam) -> StreamingResponse:
-    """Server-sent events of a run: ``status`` on every change of its status or progress,
-    ``end`` with the outcome (status, error, warnings, ``run_id``) last; a comment every
-    15 s keeps the connection open."""
+    """Server-sent events of a run: ``status`` on every change of its status, stage or
+    progress (``stages`` lists every stage begun so far, in order, so none is missed between
+    two events), ``end`` with the outcome (status, error, warnings, ``run_id``) last; a
+    comment every 15 s keeps the connection open."""
     job_or_404(context.jobs, run_id)
     return StreamingResponse(
         job_events(context.jobs, run_id, request),

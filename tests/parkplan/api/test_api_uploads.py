@@ -97,7 +97,8 @@ def test_bad_file_is_a_json_error_and_changes_nothing(client, study, filename, c
     response = post_layer(client, content, filename=filename)
     assert response.status_code in (400, 422), response.text
     body = response.json()
-    assert set(body) == {"error", "detail"}
+    assert set(body) == {"error", "detail", "problem"}
+    assert body["problem"] in ("unreadable", "raster")
     assert "/" not in body["detail"].replace("/api/", "")
     assert (study / "workspace" / "catalog.json").read_bytes() == catalog
     assert not list((study / "workspace").glob("layers/*"))
