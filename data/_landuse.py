@@ -76,7 +76,7 @@ def nature_areas(
     exit_points = shapely.union_all([e.point for e in exits])
     settled = shapely.union_all(cores)
     x0, y0, x1, y1 = region.bounds
-    found = []
+    found: list[Polygon] = []
     for _ in range(60 * wanted):
         if len(found) == wanted:
             break
@@ -167,7 +167,7 @@ def zoning(
     ``(polygon, zone, municipality index)`` triples.
     """
     unions = {zone: shapely.union_all(layers[zone], grid_size=PRECISION_M) for zone in layers}
-    pieces = []
+    pieces: list[tuple[Polygon, str, int]] = []
     for index, territory in enumerate(municipalities.polygons):
         rest = territory
         for zone in ZONES:

@@ -61,6 +61,7 @@ def motorway(seed: int, scale: float, region, cores) -> LineString:
         cost = route.intersection(avoid).length + 0.05 * float(np.hypot(*(centre - middle)))
         if cost < best_cost:
             best, best_cost = route, cost
+    assert best is not None  # every candidate's cost is finite
     return best
 
 

@@ -66,11 +66,11 @@ def _field_pattern(land, rng: np.random.Generator) -> np.ndarray:
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     local = shapely.transform(land, lambda xy: (xy - origin) @ rotation)
     x0, y0, x1, y1 = local.bounds
-    boxes = []
+    boxes: list[tuple[float, float, float, float]] = []
     for left, right in _cuts(x0, x1, STRIP_WIDTH_M, rng):
         cuts = _cuts(y0, y1, PARCEL_LENGTH_M, rng)
         boxes.extend((left, bottom, right, top) for bottom, top in cuts)
-    rectangles = shapely.box(*np.array(boxes).T)
+    rectangles: np.ndarray = shapely.box(*np.array(boxes).T)
     return shapely.transform(rectangles, lambda xy: xy @ rotation.T + origin)
 
 

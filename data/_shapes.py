@@ -7,6 +7,7 @@ the region is reproducible for a given seed.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 import shapely
@@ -55,8 +56,8 @@ def chaikin(points: np.ndarray, *, iterations: int = 3) -> np.ndarray:
 
 
 def wandering_line(
-    start: np.ndarray,
-    end: np.ndarray,
+    start: np.ndarray | Sequence[float],
+    end: np.ndarray | Sequence[float],
     rng: np.random.Generator,
     *,
     bends: int = 3,

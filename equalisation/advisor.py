@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 from equalisation.errors import InputError, InputTypeError
 
@@ -491,6 +491,10 @@ def _sector(value: object) -> str | None:
     )
 
 
+@overload
+def _whole(name: str, value: object, *, required: Literal[True]) -> int: ...
+@overload
+def _whole(name: str, value: object, *, required: bool) -> int | None: ...
 def _whole(name: str, value: object, *, required: bool) -> int | None:
     if value is None and not required:
         return None

@@ -19,7 +19,7 @@ import numbers
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -27,8 +27,10 @@ from equalisation.errors import GameError
 
 #: Most players a listed game may have (the table holds 2^n values).
 MAX_PLAYERS = 25
-KINDS = ("cost", "savings")
-MISSING = ("error", "partition")
+GameKind = Literal["cost", "savings"]
+Missing = Literal["error", "partition"]
+KINDS: tuple[GameKind, ...] = get_args(GameKind)
+MISSING: tuple[Missing, ...] = get_args(Missing)
 #: Most core violations an allocation reports (the worst ones).
 MAX_REPORTED_VIOLATIONS = 50
 #: Coalitions read at once when the core check looks for the worst violations (bounds memory).
@@ -59,9 +61,9 @@ class Game:
     """
 
     players: tuple[str, ...]
-    kind: Literal["cost", "savings"]
+    kind: GameKind
     values: Mapping[frozenset[str], float] = field(default_factory=dict)
-    missing: Literal["error", "partition"] = "error"
+    missing: Missing = "error"
     worth: Worth | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -136,12 +138,12 @@ class Game:
         return Game.from_table(self.players, "savings", table)
 
     @classmethod
-    def from_function(cls, players: Iterable[str], kind: str, worth: Worth) -> Game:
+    def from_function(cls, players: Iterable[str], kind: GameKind, worth: Worth) -> Game:
         """A game whose values come from a vectorised function of membership matrices."""
         return cls(players=tuple(players), kind=kind, worth=worth)
 
     @classmethod
-    def from_table(cls, players: Iterable[str], kind: str, table: np.ndarray) -> Game:
+    def from_table(cls, players: Iterable[str], kind: GameKind, table: np.ndarray) -> Game:
         """A game from a full table of values indexed by bit mask."""
         players = tuple(players)
         table = np.asarray(table, dtype=float)
@@ -160,7 +162,7 @@ class Game:
         return "+".join(p for i, p in enumerate(self.players) if mask >> i & 1)
 
 
-def read_game(data: Mapping[str, Any]) -> Game:
+def read_game(data: object) -> Game:
     """A game from the plain data of a game file.
 
     ``{"players": [...], "kind": "cost" | "savings", "values": {"A": 10, "A+B": 15, ...},

@@ -995,7 +995,9 @@ def build_mechanisms(
 
 
 def _parameter_problem(name: str, given: Mapping) -> str:
-    accepted = [f for f in dataclasses.fields(REGISTRY[name]) if f.init]
+    mechanism = REGISTRY[name]
+    assert dataclasses.is_dataclass(mechanism)  # every registered mechanism is a dataclass
+    accepted = [f for f in dataclasses.fields(mechanism) if f.init]
     required = [
         f.name
         for f in accepted

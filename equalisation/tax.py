@@ -198,6 +198,14 @@ class CoefficientTable:
         )
 
 
+def _known(coefficient: Decimal | None) -> Decimal:
+    """A coefficient known to be there: given (not ``None``), or of a year
+    :meth:`CoefficientTable.indexation` (or ``deindexation``) returned, which raises for a
+    year without it."""
+    assert coefficient is not None
+    return coefficient
+
+
 def coefficient_table(given: Mapping[Any, Any] | None = None) -> CoefficientTable:
     """The built-in coefficients plus ``given``: ``{year: {"indexation": ..., "deindexation":
     ..., "source": "..."}}`` (each entry a mapping or an object with those attributes; either
@@ -245,8 +253,8 @@ def indexation_coefficient(
     """The KI indexation coefficient of ``year``: ``given`` if set, else the table's."""
     year = _year("year", year)
     if given is not None:
-        return _indexation("indexation_coefficient", given)
-    return (table or coefficient_table()).indexation(year).indexation
+        return _known(_indexation("indexation_coefficient", given))
+    return _known((table or coefficient_table()).indexation(year).indexation)
 
 
 def deindexation_coefficient(
@@ -255,8 +263,8 @@ def deindexation_coefficient(
     """The plant-and-equipment de-indexation coefficient of ``year`` (given or the table's)."""
     year = _year("year", year)
     if given is not None:
-        return _deindexation("deindexation_coefficient", given)
-    return (table or coefficient_table()).deindexation(year).deindexation
+        return _known(_deindexation("deindexation_coefficient", given))
+    return _known((table or coefficient_table()).deindexation(year).deindexation)
 
 
 def tax_rate(
@@ -402,7 +410,7 @@ def levy_per_ki_eur(
     if pe_share * (1 - exempt) > 0:
         equipment = tax_rate(tax_year, "plant_equipment", table=table)
         levy += pe_share * (1 - exempt) * float(equipment)
-    return float(table.indexation(tax_year).indexation) * levy
+    return float(_known(table.indexation(tax_year).indexation)) * levy
 
 
 def park_property_tax(
@@ -459,7 +467,7 @@ def park_property_tax(
     sources = []
     if indexation_coefficient is None:
         indexation = table.indexation(tax_year)
-        indexation_coefficient = float(indexation.indexation)
+        indexation_coefficient = float(_known(indexation.indexation))
         sources.append(f"indexation {tax_year}: {indexation.source}")
     else:
         sources.append(f"indexation {tax_year}: given ({indexation_coefficient})")
@@ -474,7 +482,7 @@ def park_property_tax(
                     f"{exc} (needed: {pe_share:.0%} of the KI is plant and equipment, "
                     f"{1 - exempt:.0%} of it taxable)"
                 ) from None
-            deindexation_coefficient = float(equipment.deindexation)
+            deindexation_coefficient = float(_known(equipment.deindexation))
             sources.append(f"plant and equipment {tax_year}: {equipment.source}")
         else:
             sources.append(f"plant and equipment {tax_year}: given ({deindexation_coefficient})")
@@ -536,8 +544,8 @@ def _grown(amount_eur: float, growth: float) -> float:
 
 def _lookup_indexation(year: int, given: float | None) -> Decimal:
     if given is not None:
-        return _indexation("indexation_coefficient", given)
-    return coefficient_table().indexation(year).indexation
+        return _known(_indexation("indexation_coefficient", given))
+    return _known(coefficient_table().indexation(year).indexation)
 
 
 def _kind(kind: object) -> None:

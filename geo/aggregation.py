@@ -41,12 +41,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 
 from geo.errors import ModelError
 
-METHODS = ("wlc", "owa", "wgm", "min")
+Method = Literal["wlc", "owa", "wgm", "min"]
+METHODS: tuple[Method, ...] = get_args(Method)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class Aggregation:
         return np.asarray(self.order_weights, dtype=np.float64)
 
 
-def _check_unit(name: str, value: float) -> None:
+def _check_unit(name: str, value: object) -> None:
     if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
         raise ModelError(f"OWA {name} {value!r}; expected a number within [0, 1].")
 

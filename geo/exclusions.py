@@ -215,8 +215,9 @@ class ExclusionTally:
         self.in_sequence = np.zeros(len(self.names), dtype=np.int64)
         self.excluded = 0
 
-    def add(self, masks: Sequence[np.ndarray]) -> np.ndarray:
-        """Count one block's masks; returns the union (True = excluded by any)."""
+    def add(self, masks: Sequence[np.ndarray]) -> np.ndarray | None:
+        """Count one block's masks; returns the union (True = excluded by any; ``None``
+        without masks)."""
         union: np.ndarray | None = None
         for k, mask in enumerate(masks):
             self.alone[k] += int(np.count_nonzero(mask))

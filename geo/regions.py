@@ -61,7 +61,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -92,6 +92,8 @@ _COUNT_ROWS = 256
 #: ``score_sum``, ``score_min``, ``score_max``, ``best_row``, ``best_col``, ``first_col`` and
 #: the box ``row_min``, ``row_max``, ``col_min``, ``col_max``.
 _Summary = Any
+#: Cell counts: an array, or a column of the region summaries.
+_Counts = TypeVar("_Counts", np.ndarray, pd.Series)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class _Rule:
     min_area_ha: float
     target_cells: int | None
 
-    def qualifies(self, n_cells: np.ndarray) -> np.ndarray:
+    def qualifies(self, n_cells: _Counts) -> _Counts:
         if self.target_cells is None:
             return n_cells * self.cell_ha >= self.min_area_ha
         grown_ok = self.target_cells * self.cell_ha >= self.min_area_ha
@@ -427,6 +429,7 @@ def _grown_sites(
         / target_cells,
     )
     kept: list[_Grown] = []
+    region: _Summary
 
     def floor() -> float:
         """The mean a site must beat to be kept (−∞ while fewer than ``max_sites``)."""
@@ -568,7 +571,7 @@ def _best_first(
     4-neighbours (a heap keyed ``(-score, row, col)``), in the order taken."""
     height, width = scores.shape
     frontier = [(-float(scores[start]), *start)]
-    seen, taken = {start}, []
+    seen, taken = {start}, list[tuple[int, int]]()
     while frontier and len(taken) < n_cells:
         _, row, col = heapq.heappop(frontier)
         taken.append((row, col))
@@ -606,8 +609,13 @@ def _outline(grid: Grid, mask: np.ndarray, box: Window) -> shapely.Geometry:
 
 def _polygon(geometry: dict) -> shapely.Polygon:
     """A GeoJSON-like polygon from :func:`rasterio.features.shapes` (rings as arrays)."""
-    shell, *holes = (shapely.linearrings(np.asarray(ring)) for ring in geometry["coordinates"])
+    shell, *holes = (_ring(ring) for ring in geometry["coordinates"])
     return shapely.polygons(shell, holes or None)
+
+
+def _ring(coordinates: Any) -> shapely.LinearRing:
+    # types-shapely gives array inputs "LinearRing | array": one ring's (n, 2) array gives one
+    return cast(shapely.LinearRing, shapely.linearrings(np.asarray(coordinates)))
 
 
 def _site_frame(
@@ -632,5 +640,5 @@ def _site_frame(
 
 
 def _polsby_popper(polygon: shapely.Geometry) -> float:
-    perimeter = polygon.length
-    return float(4.0 * np.pi * polygon.area / perimeter**2) if perimeter > 0 else 0.0
+    perimeter = float(shapely.length(polygon))
+    return float(4.0 * np.pi * shapely.area(polygon) / perimeter**2) if perimeter > 0 else 0.0

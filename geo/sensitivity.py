@@ -83,6 +83,7 @@ def leader_ranges(sweep: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataF
     base = direct_weights(weights)
     rows = []
     for name, part in sweep.groupby("criterion", sort=False):
+        assert isinstance(name, str)  # a criterion's name
         x = part["weight"].to_numpy()
         lost = part["base_leader_rank"].to_numpy() > 1
         leaders = part["leader"].to_numpy()
@@ -110,16 +111,16 @@ def sweep_statement(ranges: pd.DataFrame) -> str:
     leader = ranges["base_leader"].iloc[0]
     steady = ranges[ranges["loses_below"].isna() & ranges["loses_above"].isna()]["criterion"]
     changes = []
-    for row in ranges.itertuples():
-        if not np.isnan(row.loses_above):
+    for row in ranges.to_dict("records"):
+        if not np.isnan(row["loses_above"]):
             changes.append(
-                f"to site {row.rival_above} when the weight of {row.criterion} rises to "
-                f"{row.loses_above:.2f} (given {row.weight:.2f})"
+                f"to site {row['rival_above']} when the weight of {row['criterion']} rises to "
+                f"{row['loses_above']:.2f} (given {row['weight']:.2f})"
             )
-        if not np.isnan(row.loses_below):
+        if not np.isnan(row["loses_below"]):
             changes.append(
-                f"to site {row.rival_below} when the weight of {row.criterion} falls to "
-                f"{row.loses_below:.2f} (given {row.weight:.2f})"
+                f"to site {row['rival_below']} when the weight of {row['criterion']} falls to "
+                f"{row['loses_below']:.2f} (given {row['weight']:.2f})"
             )
     text = f"One weight at a time (the others in proportion): site {leader}"
     if len(steady):

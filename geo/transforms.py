@@ -34,16 +34,18 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 from geo.errors import ModelError
 
-KINDS = ("linear", "sigmoid", "j_shaped", "gaussian", "piecewise", "categorical")
-DIRECTIONS = ("increasing", "decreasing", "symmetric")
+TransformKind = Literal["linear", "sigmoid", "j_shaped", "gaussian", "piecewise", "categorical"]
+Direction = Literal["increasing", "decreasing", "symmetric"]
+KINDS: tuple[TransformKind, ...] = get_args(TransformKind)
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 #: The kinds with edges (control points a ≤ b ≤ c ≤ d), and the points each direction needs.
 EDGE_KINDS = ("linear", "sigmoid", "j_shaped", "gaussian")
 NEEDED_POINTS = {"increasing": ("a", "b"), "decreasing": ("c", "d"), "symmetric": "abcd"}
@@ -96,9 +98,11 @@ class Transform:
                 )
 
 
-def _checked_points(points: object) -> tuple[tuple[float, float], ...]:
+def _checked_points(points: Iterable[Any] | None) -> tuple[tuple[float, float], ...]:
     try:
-        pairs = tuple((float(x), float(mu)) for x, mu in points)  # type: ignore[union-attr]
+        if points is None:
+            raise TypeError("no points")
+        pairs = tuple((float(x), float(mu)) for x, mu in points)
     except (TypeError, ValueError) as exc:
         raise ModelError(
             f"piecewise points {points!r}; expected a sequence of (x, μ) pairs."
@@ -132,20 +136,27 @@ def standardise(
     a float32 raster), NaN kept as NaN."""
     x = np.asarray(values)
     if transform.kind == "categorical":
-        return _categorical(x, transform.mapping, dtype)  # type: ignore[arg-type]
+        assert transform.mapping is not None  # checked by Transform
+        return _categorical(x, transform.mapping, dtype)
     if transform.kind == "piecewise":
-        xs, mus = zip(*transform.points, strict=True)  # type: ignore[misc]
+        assert transform.points is not None  # checked by Transform
+        xs, mus = zip(*transform.points, strict=True)
         return np.interp(x, xs, mus).astype(dtype, copy=False)  # NaN stays NaN
     edge = _EDGES[transform.kind]
     # an edge runs from μ = 0 (or 0.5) at ``start`` to μ = 1 at ``end``: the rising edge from a
     # to b, the falling edge from d back to c; NaN propagates through every operation
     with np.errstate(over="ignore"):  # far from the edge: squares overflow to inf, μ to 0
+        a, b, c, d = transform.a, transform.b, transform.c, transform.d
+        # Transform checked that its direction's control points are given
         if transform.direction == "increasing":
-            return edge(x, transform.a, transform.b, dtype)
+            assert a is not None and b is not None
+            return edge(x, a, b, dtype)
+        assert c is not None and d is not None
         if transform.direction == "decreasing":
-            return edge(x, transform.d, transform.c, dtype)
-        rising = edge(x, transform.a, transform.b, dtype)
-        return np.minimum(rising, edge(x, transform.d, transform.c, dtype), out=rising)
+            return edge(x, d, c, dtype)
+        assert a is not None and b is not None
+        rising = edge(x, a, b, dtype)
+        return np.minimum(rising, edge(x, d, c, dtype), out=rising)
 
 
 def perturbed(transform: Transform, rng: np.random.Generator, sd: float) -> Transform:
@@ -170,6 +181,7 @@ def perturbed(transform: Transform, rng: np.random.Generator, sd: float) -> Tran
         moved = np.clip(np.fromiter(mapping.values(), float) + shifts, 0.0, 1.0)
         return replace(transform, mapping=dict(zip(mapping, moved.tolist(), strict=True)))
     if transform.kind == "piecewise":
+        assert transform.points is not None  # checked by Transform
         xs, mus = (np.array(axis) for axis in zip(*transform.points, strict=True))
         gap = (xs[-1] - xs[0]) / (xs.size - 1)
         moved = _spread(np.sort(xs + rng.normal(0.0, sd * gap, xs.size)), 1e-6 * gap)
@@ -183,9 +195,12 @@ def perturbed(transform: Transform, rng: np.random.Generator, sd: float) -> Tran
 
 
 def _edge_width(transform: Transform, point: str) -> float:
+    a, b, c, d = transform.a, transform.b, transform.c, transform.d
     if point in "ab":
-        return float(transform.b - transform.a)  # type: ignore[operator]
-    return float(transform.d - transform.c)  # type: ignore[operator]
+        assert a is not None and b is not None  # the points of its edge are given
+        return float(b - a)
+    assert c is not None and d is not None
+    return float(d - c)
 
 
 def _spread(xs: np.ndarray, min_gaps: np.ndarray | float) -> np.ndarray:
@@ -246,7 +261,7 @@ _EDGES = {"linear": _linear, "sigmoid": _sigmoid, "j_shaped": _j_shaped, "gaussi
 
 
 def _categorical(x: np.ndarray, mapping: Mapping[Any, float], dtype: type) -> np.ndarray:
-    mu = np.zeros(x.shape, dtype=dtype)
+    mu: np.ndarray = np.zeros(x.shape, dtype=dtype)
     for category, value in mapping.items():
         try:
             mu[x == float(category)] = value

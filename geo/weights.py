@@ -25,7 +25,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -33,7 +33,8 @@ from geo.errors import GeoWarning, ModelError
 
 log = logging.getLogger(__name__)
 
-RANK_METHODS = ("rank_sum", "rank_reciprocal", "rank_order_centroid")
+RankMethod = Literal["rank_sum", "rank_reciprocal", "rank_order_centroid"]
+RANK_METHODS: tuple[RankMethod, ...] = get_args(RankMethod)
 #: Saaty's random consistency index RI(n) for n = 1…10.
 RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
 ACCEPTABLE_CR = 0.10

@@ -389,13 +389,17 @@ def _batch_quantiles(
 
 
 def _weighted_quantiles(
-    group: np.ndarray, values: np.ndarray, weights: np.ndarray, n: int, levels: Sequence[float]
+    group: np.ndarray,
+    values: np.ndarray,
+    weights: np.ndarray,
+    n: int,
+    levels: Sequence[float] | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per group: the minimum, and for each level q the smallest value whose cumulative weight
     reaches q of the group's total (the weighted q-quantile; shape (n, levels)), from one
     sort by (group, value)."""
-    levels = np.asarray(levels, dtype=np.float64)
-    minimum, quantile = np.full(n, np.nan), np.full((n, levels.size), np.nan)
+    qs = np.asarray(levels, dtype=np.float64)
+    minimum, quantile = np.full(n, np.nan), np.full((n, qs.size), np.nan)
     if values.size == 0:
         return minimum, quantile
     # one float sort instead of a two-key lexsort: group k maps to [2k, 2k + 1]
@@ -410,7 +414,7 @@ def _weighted_quantiles(
     minimum[present] = values[starts[present]]
     before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)[present]
     group_total = (cumulative[ends[present] - 1] - before)[:, None]
-    target = before[:, None] + levels[None, :] * group_total
+    target = before[:, None] + qs[None, :] * group_total
     index = np.searchsorted(cumulative, target - 1e-12 * group_total, side="left")
     index = np.clip(index, starts[present][:, None], ends[present][:, None] - 1)
     quantile[present] = values[index]

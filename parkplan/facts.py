@@ -140,7 +140,7 @@ def assumption_rule(
         return stated.value, low, high, stated.source
     if study.unknowns.fallback != "median":
         return None
-    known = [float(v[fact]) for v in values.values() if v[fact] is not None]
+    known = [float(value) for v in values.values() if (value := v[fact]) is not None]
     if not known:
         return None
     source = f"median of the {len(known)} partners whose {fact} is known"

@@ -163,11 +163,13 @@ def criterion(config: CriterionConfig, workspace: Workspace, grid: Grid):
     if config.kind == "distance":
         cache = workspace.distance_cache(config.layer)
         return DistanceCriterion(config.name, features, transform, cache_dir=cache)
-    _require_column(features, config.column, f"criterion {config.name!r}", config.layer)
+    column = _require_column(features, config.column, f"criterion {config.name!r}", config.layer)
     if config.kind == "zoning":
-        return ZoningCriterion(config.name, features, config.column, transform)
+        return ZoningCriterion(config.name, features, column, transform)
+    # zone_share: the schema requires its categories and radius
+    assert config.categories is not None and config.radius_m is not None
     return ZoneShareCriterion(
-        config.name, features, config.column, set(config.categories), config.radius_m, transform
+        config.name, features, column, set(config.categories), config.radius_m, transform
     )
 
 
@@ -175,22 +177,27 @@ def exclusion(config: ExclusionConfig, workspace: Workspace, grid: Grid):
     """The :mod:`geo.exclusions` object of one ``[[exclusions]]`` entry."""
     if config.kind == "raster":
         raster = workspace.aligned_raster(config.layer, grid)
+        assert config.op is not None and config.value is not None  # required of this kind
         return RasterExclusion(config.name, raster, config.op, config.value)
     features = workspace.read_vector(config.layer)
     if config.kind == "inside":
         return InsideExclusion(config.name, features)
     if config.kind == "buffer":
+        assert config.buffer_m is not None  # required of this kind
         return BufferExclusion(config.name, features, config.buffer_m)
-    _require_column(features, config.column, f"exclusion {config.name!r}", config.layer)
-    return ZoningExclusion(config.name, features, config.column, set(config.allowed))
+    column = _require_column(features, config.column, f"exclusion {config.name!r}", config.layer)
+    assert config.allowed is not None  # required of a zoning exclusion
+    return ZoningExclusion(config.name, features, column, set(config.allowed))
 
 
-def _require_column(frame: gpd.GeoDataFrame, column: str | None, user: str, layer: str) -> None:
-    if column not in frame.columns:
+def _require_column(frame: gpd.GeoDataFrame, column: str | None, user: str, layer: str) -> str:
+    """``column``, once ``frame`` has it."""
+    if column is None or column not in frame.columns:
         raise StudyError(
             f"{user} reads column {column!r} of layer {layer!r}, which has only "
             f"{sorted(map(str, frame.columns))}; fix 'column' in study.toml"
         )
+    return column
 
 
 def weighting(study: Study) -> Weighting:
@@ -203,7 +210,7 @@ def weighting(study: Study) -> Weighting:
         missing = [c.name for c in study.criteria if c.weight is None]
         if missing:
             raise StudyError(f"criteria {missing} have no 'weight'; give every criterion a weight")
-        given = {c.name: float(c.weight) for c in study.criteria}
+        given = {c.name: float(c.weight) for c in study.criteria if c.weight is not None}
         normalised = direct_weights(given)
         rescaled = not math.isclose(math.fsum(given.values()), 1.0, abs_tol=1e-9)
         return Weighting(normalised, method, given=given if rescaled else None)

@@ -9,6 +9,8 @@ not what the study meant.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from rasterio import features
@@ -134,7 +136,11 @@ def equalisation_warnings(eq: SiteEqualisation) -> list[Notice]:
             f"{area_ha:,.1f} ha ({abs(npv) / area_ha:,.0f} euros per ha); check the site's size "
             "and [finance.assumptions]"
         )
-        figures = {"npv_eur": npv, "area_ha": area_ha, "npv_per_ha_eur": abs(npv) / area_ha}
+        figures: dict[str, Any] = {
+            "npv_eur": npv,
+            "area_ha": area_ha,
+            "npv_per_ha_eur": abs(npv) / area_ha,
+        }
         found.append(Notice("npv_out_of_proportion", text, figures))
     found += fallback_warnings(eq)
     if eq.assumed:

@@ -144,10 +144,11 @@ class SetAside:
 
     def original(self, path: Path) -> Path:
         """``path`` in this data as a path in the original data."""
-        if len(path) > 1 and path[0] in self.kept and isinstance(path[1], int):
-            kept = self.kept[path[0]]
-            if 0 <= path[1] < len(kept):
-                return (path[0], kept[path[1]], *path[2:])
+        head = path[0] if path else None
+        if len(path) > 1 and isinstance(head, str) and head in self.kept:
+            kept, at = self.kept[head], path[1]
+            if isinstance(at, int) and 0 <= at < len(kept):
+                return (head, kept[at], *path[2:])
         return path
 
 
@@ -159,11 +160,17 @@ def set_aside(data: Mapping[str, Any], paths: Sequence[Path], model: type[BaseMo
     keys: dict[str, set[str]] = {}
     whole: set[Any] = set()
     for path in paths:
-        head, value = path[0], data.get(path[0])
-        if isinstance(value, list) and len(path) > 1 and isinstance(path[1], int):
-            items.setdefault(head, set()).add(path[1])
-        elif isinstance(value, Mapping) and len(path) > 1 and path[1] in value:
-            keys.setdefault(head, set()).add(path[1])
+        head, second = path[0], (path[1] if len(path) > 1 else None)
+        value = data.get(head) if isinstance(head, str) else None  # a section's name: a str
+        if isinstance(head, str) and isinstance(value, list) and isinstance(second, int):
+            items.setdefault(head, set()).add(second)
+        elif (
+            isinstance(head, str)
+            and isinstance(value, Mapping)
+            and isinstance(second, str)
+            and second in value
+        ):
+            keys.setdefault(head, set()).add(second)
         else:
             whole.add(head)
     kept: dict[str, tuple[int, ...]] = {}
@@ -219,7 +226,7 @@ def place(path: Path, data: Mapping[str, Any]) -> str:
     if not path:
         return "(top level)"
     head, rest = path[0], path[1:]
-    value = data.get(head) if isinstance(data, Mapping) else None
+    value = data.get(head) if isinstance(data, Mapping) and isinstance(head, str) else None
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         section = f"[[{key_text((head,))}]]"
         if rest and isinstance(rest[0], int):
@@ -259,7 +266,7 @@ def see_reference(path: Path, model: type[BaseModel]) -> str:
     """``see docs/study-toml.md#SECTION`` for the section that holds ``path``."""
     head = path[0] if path else None
     known = isinstance(head, str) and head in model.model_fields
-    target = annotation_at(model, (head,)) if known else None
+    target = annotation_at(model, (head,)) if known and head is not None else None
     section = _is_model(target) or typing.get_origin(target) in (list, dict)
     return f"see {REFERENCE}#{head if section else TOP_LEVEL}"
 

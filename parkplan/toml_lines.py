@@ -169,6 +169,7 @@ def _value(scan: _Scan, path: Path) -> None:
                 _scalar(scan)
                 expect = "after"
         elif expect == "item":  # in an array: an item or its end
+            assert top is not None
             if token.kind == "nl" or token.text == ",":
                 scan.take()
             elif token.text == "]":
@@ -181,6 +182,7 @@ def _value(scan: _Scan, path: Path) -> None:
                 top[1] += 1
                 expect = "value"
         elif expect == "key":  # in an inline table: a key or its end
+            assert top is not None
             if token.text in ("}", ","):
                 scan.take()
                 if token.text == "}":

@@ -18,19 +18,21 @@ sRGB between neighbours. The score ramps (:data:`RAMPS`) run from score 0 (dark)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal, get_args
 
 import numpy as np
 
-RAMPS: dict[str, tuple[str, ...]] = {
+#: The ramp names ``[map] ramp`` accepts (the schema's Literal); :data:`RAMPS` holds each.
+RampName = Literal["viridis", "cividis"]
+RAMPS: dict[RampName, tuple[str, ...]] = {
     "viridis": (
         "#440154", "#482576", "#414487", "#35608d", "#2a788e", "#21908c",
         "#22a884", "#43bf71", "#7ad151", "#bbdf27", "#fde725",
     ),
     "cividis": ("#00224e", "#35456c", "#666970", "#948e77", "#c8b866", "#fee838"),
 }  # fmt: skip
-#: The ramp names ``[map] ramp`` accepts (the schema's Literal is derived from it).
-RAMP_NAMES: tuple[str, ...] = tuple(RAMPS)
-DEFAULT_RAMP = "viridis"
+RAMP_NAMES: tuple[RampName, ...] = get_args(RampName)
+DEFAULT_RAMP: RampName = "viridis"
 CRITERION_RAMP: tuple[str, ...] = (
     "#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6",
     "#4292c6", "#2171b5", "#08519c", "#08306b",
@@ -43,14 +45,15 @@ NODATA_HEX = "#9e9e9e"
 LEVELS = 256
 
 
-def check_ramp(name: str) -> str:
+def check_ramp(name: str) -> RampName:
     """``name`` when it is a known ramp; else a one-line ``ValueError``."""
-    if name not in RAMPS:
-        raise ValueError(
-            f"colour ramp {name!r} is unknown; expected one of {', '.join(RAMP_NAMES)}; "
-            "set [map] ramp in study.toml"
-        )
-    return name
+    for known in RAMP_NAMES:
+        if name == known:
+            return known
+    raise ValueError(
+        f"colour ramp {name!r} is unknown; expected one of {', '.join(RAMP_NAMES)}; "
+        "set [map] ramp in study.toml"
+    )
 
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:

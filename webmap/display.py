@@ -177,10 +177,11 @@ def contributions(
 
     Valid for a weighted linear combination, where the site's score is Σ weight × value.
     """
-    if score is None or not math.isfinite(score) or any(v is None for v in values):
+    given = [v for v in values if v is not None]
+    if score is None or not math.isfinite(score) or len(given) < len(values):
         return None
     scale = 10**SCORE_DECIMALS
-    exact = [w * float(v) for w, v in zip(weights, values, strict=True)]
+    exact = [w * float(v) for w, v in zip(weights, given, strict=True)]
     parts = rounded_parts(exact, round(score * scale))
     return [p / scale for p in parts]
 
@@ -208,8 +209,8 @@ def site_features(data: MapData, *, tolerance_m: float) -> dict:
     require_crs(sites, what="sites")
     names = criterion_names(sites)
     criteria = [CRITERION_PREFIX + name for name in names]
-    weights = [data.weights.get(name) for name in names]
-    additive = data.aggregation == "wlc" and bool(names) and None not in weights
+    weights = [data.weights[name] for name in names if name in data.weights]
+    additive = data.aggregation == "wlc" and bool(names) and len(weights) == len(names)
     splits = site_splits(data.site_municipalities)
     fills = score_hex(sites["score"].to_numpy(dtype=float), data.ramp)
     optional = [c for c in ("rank", "area_ha", "host", "p_first", "p_top3") if c in sites]

@@ -271,13 +271,17 @@ def key_words(spec: Mapping[str, Any], lang: str, fmt: Formats) -> Markup:
             for sub in rest
         ]
         host = fmt.percent(float(spec.get("host_share", 0.0)))
-        return say_term("key_kind", "stacked", lang, host=host, rest=joined(parts, lang))
+        said = say_term("key_kind", "stacked", lang, host=host, rest=joined(parts, lang))
+        assert said is not None  # a term of the vocabulary
+        return said
     if kind == "custom":
         shares = Markup(", ").join(
             Markup("{} {}").format(name, fmt.percent(share, 1))
             for name, share in (spec.get("shares") or {}).items()
         )
-        return say_term("key_kind", "custom", lang, shares=shares)
+        said = say_term("key_kind", "custom", lang, shares=shares)
+        assert said is not None  # a term of the vocabulary
+        return said
     return say_term("key_kind", kind, lang) or Markup.escape(readable(kind))
 
 

@@ -273,11 +273,12 @@ def alone_together_view(
     """Chapter 10: per partner its net result alone and together under each allocation, its
     gain under the chosen key, and the core check of every allocation."""
     chosen_check = summary.fairness_of(f"key:{chosen}") if chosen else None
-    shown = [a for a in ALLOCATIONS if summary.fairness_of(a) is not None]
+    found = {a: check for a in ALLOCATIONS if (check := summary.fairness_of(a)) is not None}
+    shown = list(found)
     if chosen_check is None and not shown:
         return None
     columns = [ctx.names.allocation_short(a) for a in shown]
-    checks: list[AloneVersusTogether] = [summary.fairness_of(a) for a in shown]  # type: ignore[misc]
+    checks: list[AloneVersusTogether] = list(found.values())
     if chosen_check is not None:
         columns.append(ctx.names.key(chosen or ""))
         checks.append(chosen_check)

@@ -146,6 +146,7 @@ def _write(
     archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], root: Path, limits: ArchiveLimits
 ) -> None:
     """Write ``members`` under ``root``, within the ratio and the budget (module docstring)."""
+    assert archive.filename is not None  # opened from a file
     source = Path(archive.filename)
     budget = budget_bytes(source.stat().st_size, limits)
     written = packed = 0

@@ -28,9 +28,10 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import pyproj.network
@@ -48,6 +49,13 @@ os.environ["PROJ_NETWORK"] = "OFF"
 pyproj.network.set_network_enabled(False)
 
 Bounds = tuple[float, float, float, float]
+
+
+def as_bounds(values: Iterable[float]) -> Bounds:
+    """Four numbers (e.g. an array's ``total_bounds``) as ``(minx, miny, maxx, maxy)`` floats."""
+    minx, miny, maxx, maxy = (float(v) for v in values)
+    return minx, miny, maxx, maxy
+
 
 #: CRSs tried when explaining data that lands in the wrong place.
 CANDIDATE_CRS = ("EPSG:31370", "EPSG:3812", "EPSG:4326", "EPSG:3857", "EPSG:32631")
@@ -183,10 +191,12 @@ def source_crs(declared: object, *, assume_crs: str | None, what: str) -> CRS:
 def area_of_use(crs: CRS) -> AreaOfUse | None:
     """The area of use of ``crs``, or of the authority CRS it matches (a CRS read from a file's
     WKT may carry none), else ``None``."""
-    if crs.area_of_use is not None:
-        return crs.area_of_use
-    found = crs.to_authority(min_confidence=70)
-    return CRS.from_authority(*found).area_of_use if found else None
+    area = crs.area_of_use
+    if area is None:
+        found = crs.to_authority(min_confidence=70)
+        area = CRS.from_authority(*found).area_of_use if found else None
+    # pyproj's stubs name a pyproj._crs.AreaOfUse, which is pyproj.aoi.AreaOfUse at run time
+    return cast("AreaOfUse | None", area)
 
 
 def area_of_use_bounds(crs: CRS) -> Bounds:
@@ -362,7 +372,9 @@ def nearest_distance_km(geometries: np.ndarray, target: shapely.Geometry, crs: C
     if crs.is_projected:
         return float(distance.min()) * crs.axis_info[0].unit_conversion_factor / 1000
     near, far = shapely.ops.nearest_points(target, geometries[int(index[0])])
-    return abs(crs.get_geod().inv(near.x, near.y, far.x, far.y)[2]) / 1000
+    geod = crs.get_geod()
+    assert geod is not None, "a geographic CRS has an ellipsoid"
+    return abs(geod.inv(near.x, near.y, far.x, far.y)[2]) / 1000
 
 
 def _refuse_off_area_of_use(landing: Landing) -> None:
@@ -370,10 +382,12 @@ def _refuse_off_area_of_use(landing: Landing) -> None:
     if not _off_area_of_use(landing.source_bounds, landing.src):
         return
     area = area_of_use(landing.src)
+    assert area is not None  # _off_area_of_use found one
+    name = (area.name or "unnamed").rstrip(".")
     raise CRSError(
         f"{landing.what} lands outside {landing.where} and its coordinates "
         f"({_span(landing.source_bounds)}) lie outside the area of use of "
-        f"{crs_label(landing.src)} ({area.name.rstrip('.')}): wrong CRS or swapped axes; "
+        f"{crs_label(landing.src)} ({name}): wrong CRS or swapped axes; "
         f"{landing.cause}."
     )
 
@@ -448,9 +462,8 @@ def check_lands_inside(
     from the region refused unless ``allow_outside``; else loaded with an
     :class:`OutsideRegionWarning`, whose message is returned. ``None`` when the data lands.
     """
-    region = (
-        Region(tuple(region)) if region is not None and not isinstance(region, Region) else region
-    )
+    if region is not None and not isinstance(region, Region):
+        region = Region(as_bounds(region))
     target, where = landing_zone(study, region.bounds if region else None)
     if _intersects(bounds, target):
         return None

@@ -136,7 +136,9 @@ def check_geojson_crs(path: Path) -> None:
         ) from exc
     if linked is None:
         return
-    props = linked.get("properties") if isinstance(linked.get("properties"), dict) else {}
+    props = linked.get("properties")
+    if not isinstance(props, dict):
+        props = {}
     target = props.get("href") or props.get("url")
     raise LayerError(
         f"{path.name} has a 'crs' member of type {linked.get('type')!r} linking to {target!r}; "

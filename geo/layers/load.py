@@ -24,6 +24,7 @@ from geo.errors import CRSError
 from geo.layers.crs import (
     Bounds,
     Region,
+    as_bounds,
     check_geographic_range,
     check_lands_inside,
     crs_label,
@@ -117,7 +118,7 @@ def prepare_vector(
     frame, report = validate_vector(
         frame, what=what, encoding=read.encoding, notes=(*read.notes, *crs_notes, *fid_notes)
     )
-    source_bounds = bounds = tuple(float(v) for v in frame.total_bounds)
+    source_bounds = bounds = as_bounds(frame.total_bounds)
     study = parse_crs(study_crs, what="the study CRS")
     check_geographic_range(source_bounds, src, study=study, what=what)
     if not src.equals(study):
@@ -127,7 +128,7 @@ def prepare_vector(
                 f"{repaired} geometr{'y' if repaired == 1 else 'ies'} repaired after reprojection"
             )
             report = _noted(report, note, repaired=repaired)
-        bounds = tuple(float(v) for v in frame.total_bounds)
+        bounds = as_bounds(frame.total_bounds)
     outside = check_lands_inside(
         bounds,
         study,

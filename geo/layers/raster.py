@@ -165,7 +165,7 @@ def _with_crs(path: Path, staging: Path, crs: CRS) -> Path:
     return staging
 
 
-def _grid_profile(grid: Grid, count: int, dtype: str, nodata: float) -> dict:
+def _grid_profile(grid: Grid, count: int, dtype: str, nodata: float | None) -> dict:
     return {
         "driver": "GTiff",
         "width": grid.width,

@@ -16,7 +16,7 @@ as UTF-8, else Latin-1 (ISO-8859-1). The report says which and why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
@@ -105,7 +105,7 @@ def _datasets_among(names: list[str]) -> list[PurePosixPath]:
 
 
 def _pick_file(
-    files: list[PurePath], source: Path, source_layer: str | None
+    files: Sequence[PurePath], source: Path, source_layer: str | None
 ) -> tuple[PurePath, bool]:
     """Choose the data file; return it and whether ``source_layer`` was used to choose it."""
     if not files:
@@ -261,6 +261,7 @@ def _read_shapefile(dataset: Dataset) -> tuple[gpd.GeoDataFrame, str, str]:
 
 def read_vector(dataset: Dataset) -> VectorRead:
     """Read every feature of ``dataset``; text decoded as described in the module docstring."""
+    encoding: str | None
     if dataset.format == "CSV":
         frame, encoding, notes = read_csv_points(dataset.path)
         return VectorRead(frame, dataset, encoding, notes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -69,8 +70,9 @@ def _geometry(table: pd.DataFrame, path: Path) -> tuple[np.ndarray, str, bool]:
         if x_name in lower and y_name in lower:
             xs = _numeric(table, lower[x_name], path)
             ys = _numeric(table, lower[y_name], path)
+            # types-shapely gives array inputs "Point | array": 1-d columns give an array
             return (
-                shapely.points(xs, ys),
+                cast(np.ndarray, shapely.points(xs, ys)),
                 f"{lower[x_name]}/{lower[y_name]}",
                 x_name in DEGREE_NAMES,
             )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +39,17 @@ KEY_NAMES = frozenset(
 
 _FAMILY = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon"}
 _MULTI_TYPE = {"point": "MultiPoint", "line": "MultiLineString", "polygon": "MultiPolygon"}
-_MULTI_MAKER = {
+
+
+class _MultiMaker(Protocol):
+    """``shapely.multipoints`` and its kin: parts grouped by ``indices`` into multi parts."""
+
+    def __call__(
+        self, geometries: np.ndarray, *, indices: np.ndarray
+    ) -> np.ndarray | shapely.Geometry: ...
+
+
+_MULTI_MAKER: dict[str, _MultiMaker] = {
     "point": shapely.multipoints,
     "line": shapely.multilinestrings,
     "polygon": shapely.multipolygons,
@@ -121,12 +132,12 @@ def repair(geoms: np.ndarray, invalid: np.ndarray, family: str) -> np.ndarray:
     if not invalid.any():
         return geoms
     geoms = geoms.copy()
-    method = "structure" if family == "polygon" else "linework"
-    fixed = shapely.make_valid(geoms[invalid], method=method, keep_collapsed=False)
     if family == "polygon":  # "structure" can leave parts sharing an edge: merge them
+        fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         still = ~shapely.is_valid(fixed)
         fixed[still] = shapely.buffer(fixed[still], 0)
-    else:  # linework may leave collections of lines and points
+    else:  # linework (which keeps collapsed parts) may leave collections of lines and points
+        fixed = shapely.make_valid(geoms[invalid], method="linework")
         fixed = np.array([_only_family(g, family) for g in fixed], dtype=object)
     geoms[invalid] = fixed
     return geoms
@@ -135,7 +146,7 @@ def repair(geoms: np.ndarray, invalid: np.ndarray, family: str) -> np.ndarray:
 def _only_family(geom: shapely.Geometry, family: str) -> shapely.Geometry:
     parts = shapely.get_parts(geom)
     kept = [p for p in parts if _FAMILY.get(int(shapely.get_type_id(p))) == family]
-    return shapely.union_all(kept) if kept else shapely.Geometry("POINT EMPTY")
+    return shapely.union_all(kept) if kept else shapely.from_wkt("POINT EMPTY")
 
 
 def _to_multi(geoms: np.ndarray, family: str) -> tuple[np.ndarray, str | None]:

@@ -50,8 +50,10 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         width = max(formatter.width - 16, 40)
+        # click 8.3 deprecated make_default_short_help: its module __getattr__ (typed object)
+        # still gives it, with a DeprecationWarning, until click 9 removes it
         rows = [
-            (name, click.utils.make_default_short_help(text, width))
+            (name, click.utils.make_default_short_help(text, width))  # type: ignore[operator]
             for name, (_, text) in COMMANDS.items()
         ]
         with formatter.section("Commands"):
