@@ -1,7 +1,8 @@
 """The layers page, ``/layers``, and the layer routes it needs besides ``/api/layers``.
 
 - ``GET /layers``: the study's layers (kind, geometry, CRS, count, source, validation report
-  in words, what uses each), an upload form with drag and drop, a preview map. A viewer sees;
+  in words, what uses each), an upload form with drag and drop, a form loading a layer from a
+  web service (``POST /api/layers/from-service``), a preview map. A viewer sees;
   the form and the buttons that change layers are there unless the server is read-only or the
   caller is known to be less than an operator (the API answers every change for the operator
   only).

@@ -1,4 +1,5 @@
-/* The layers page: preview map, upload by drag and drop or file picker, replace and remove.
+/* The layers page: preview map, upload by drag and drop or file picker, a layer fetched from a
+ * web service (WFS or OGC API Features), replace and remove.
  * Text from data (layer names, attributes, file names) is only ever set as text, never as HTML.
  * Changes send the page's CSRF token (meta csrf-token) as the X-CSRF-Token header. */
 (function () {
@@ -280,6 +281,75 @@
     });
     fileInput.addEventListener("change", fileChosen);
     form.addEventListener("submit", upload);
+  }
+
+  /* ---- a layer from a web service: POST /api/layers/from-service as JSON ------------------ */
+
+  const serviceForm = document.getElementById("service-form");
+  const serviceStatus = document.getElementById("service-status");
+
+  function nameFromLayer(layer) {
+    const base = layer.split(":").pop().toLowerCase().replace(/[^a-z0-9_]+/g, "_");
+    const name = base.replace(/^[^a-z]+/, "").replace(/_+$/, "").slice(0, 63);
+    return NAME.test(name) ? name : "";
+  }
+
+  async function fetchService(event) {
+    event.preventDefault();
+    const field = (id) => document.getElementById(id);
+    const url = field("service-url").value.trim();
+    const layer = field("service-layer").value.trim();
+    const name = field("service-name").value;
+    const pageSize = field("service-page-size").value.trim();
+    if (!url) { showProblem(serviceStatus, "invalid"); field("service-url").focus(); return; }
+    if (!layer) { showProblem(serviceStatus, "invalid"); field("service-layer").focus(); return; }
+    if (!NAME.test(name)) { showProblem(serviceStatus, "name"); field("service-name").focus(); return; }
+    const body = {
+      name: name,
+      service: field("service-kind").value,
+      url: url,
+      layer: layer,
+      replace: field("service-replace").checked,
+    };
+    if (pageSize) {
+      const size = Number(pageSize);
+      if (!/^[0-9]+$/.test(pageSize) || size < 1 || size > 10000) {
+        showProblem(serviceStatus, "invalid");
+        field("service-page-size").closest("details").open = true;
+        field("service-page-size").focus();
+        return;
+      }
+      body.page_size = size;
+    }
+    const submit = field("service-submit");
+    submit.disabled = true;
+    serviceForm.setAttribute("aria-busy", "true");
+    showDone(serviceStatus, say("fetching", { layer: layer }));
+    try {
+      const response = await fetch("/api/layers/from-service", {
+        method: "POST",
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json", "Accept": "application/json" },
+      });
+      if (!response.ok) throw await failure(response);
+      const loaded = await response.json();
+      window.location.assign(pageUrl({ loaded: loaded.name }) + "#loaded-report");
+    } catch (error) {
+      showProblem(serviceStatus, error.problem || "offline", error.detail);
+    } finally {
+      submit.disabled = false;
+      serviceForm.removeAttribute("aria-busy");
+    }
+  }
+
+  if (serviceForm) {
+    const layerInput = document.getElementById("service-layer");
+    const serviceName = document.getElementById("service-name");
+    layerInput.addEventListener("change", () => {
+      if (!serviceName.value) serviceName.value = nameFromLayer(layerInput.value.trim());
+    });
+    serviceForm.addEventListener("submit", fetchService);
   }
 
   /* ---- at start ---------------------------------------------------------------------------- */
