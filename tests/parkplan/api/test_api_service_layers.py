@@ -84,9 +84,9 @@ def idents(root: Path, name: str) -> set:
     return set(Workspace.open(root).read_vector(name)["ident"])
 
 
-def requests_since(base: str, folder: Path, offset: int) -> list[str]:
-    """The requests MapServer logged after byte ``offset`` of its access log, up to a marker
-    request sent now (lighttpd writes its log in batches: the marker shows all came in)."""
+def marked_log(base: str, folder: Path, offset: int = 0) -> list[str]:
+    """The lines of MapServer's access log after byte ``offset``, up to a marker request sent
+    now (lighttpd writes its log in batches: the marker shows that all earlier ones are in)."""
     marker = f"marker{uuid.uuid4().hex}"
     httpx.get(f"{base}/wfs?{marker}=1&service=WFS&request=GetCapabilities", timeout=10)
     log = folder / "access.log"
@@ -95,7 +95,18 @@ def requests_since(base: str, folder: Path, offset: int) -> list[str]:
         time.sleep(0.1)
     lines = log.read_bytes()[offset:].decode().splitlines()
     assert any(marker in line for line in lines), lines
-    return [line for line in lines if marker not in line]
+    return lines[: next(i for i, line in enumerate(lines) if marker in line) + 1]
+
+
+def log_offset(base: str, folder: Path) -> int:
+    """Where the next request will be logged: after every request made so far."""
+    marked_log(base, folder)
+    return (folder / "access.log").stat().st_size
+
+
+def requests_since(base: str, folder: Path, offset: int) -> list[str]:
+    """The requests MapServer logged after byte ``offset`` (see :func:`marked_log`)."""
+    return [line for line in marked_log(base, folder, offset) if "marker" not in line]
 
 
 @pytest.mark.timeout(180)
@@ -155,7 +166,7 @@ def test_without_the_allowlist_no_internal_address_is_fetched(
     study, wfs_server, wfs_folder, url, expected
 ):
     port = wfs_server.rsplit(":", 1)[1]
-    before, logged = snapshot(study), (wfs_folder / "access.log").stat().st_size
+    before, logged = snapshot(study), log_offset(wfs_server, wfs_folder)
     with client_for(study, settings()) as client:
         response = post(client, url=url.format(base=wfs_server, port=port))
     assert response.status_code == 422
