@@ -53,3 +53,25 @@ def served(
         server.wait(timeout=30)
         if log is not None:
             output.close()
+
+
+def offline_page(browser, base: str, size: tuple[int, int], *, token: str):
+    """A page of ``size`` with the bearer ``token``, every request outside ``base`` aborted,
+    and the console errors and page errors it records."""
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]},
+        extra_http_headers={"Authorization": f"Bearer {token}"},
+    )
+    page = context.new_page()
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith((base, "data:", "about:", "blob:"))
+            else route.abort()
+        ),
+    )
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    return context, page, problems

@@ -5,9 +5,11 @@ rate with the keyboard recomputes the ledger; no console error and no page error
 
 from __future__ import annotations
 
+from functools import partial
+
 import geopandas as gpd
 import pytest
-from server_support import served
+from server_support import offline_page, served
 from shapely.geometry import Point
 from study_support import X0, Y0, make_small_study
 
@@ -34,26 +36,8 @@ def wells_geojson() -> str:
     return frame.to_crs("EPSG:4326").to_json()
 
 
-def open_offline(browser, base: str, size: tuple[int, int]):
-    """A page of ``size`` as an operator, requests outside ``base`` aborted, and the console
-    errors and page errors it records."""
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]},
-        extra_http_headers={"Authorization": f"Bearer {TOKEN}"},
-    )
-    page = context.new_page()
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith((base, "data:", "about:", "blob:"))
-            else route.abort()
-        ),
-    )
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    return context, page, problems
+#: A page of a given size as an operator, offline but for the app (see ``offline_page``).
+open_offline = partial(offline_page, token=TOKEN)
 
 
 DROP = """([fileName, text]) => {

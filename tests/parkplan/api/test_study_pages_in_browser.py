@@ -5,8 +5,10 @@ page shows its stages one by one and lands in the list of kept runs."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
-from server_support import served
+from server_support import offline_page, served
 from study_support import CRS, make_small_study, model
 
 from parkplan.run import run_study
@@ -34,26 +36,8 @@ def server(tmp_path_factory):
         yield base
 
 
-def open_offline(browser, base: str, size: tuple[int, int]):
-    """A page of ``size`` as an operator, requests outside ``base`` aborted, and the console
-    errors and page errors it records."""
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]},
-        extra_http_headers={"Authorization": f"Bearer {TOKEN}"},
-    )
-    page = context.new_page()
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith((base, "data:", "about:", "blob:"))
-            else route.abort()
-        ),
-    )
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    return context, page, problems
+#: A page of a given size as an operator, offline but for the app (see ``offline_page``).
+open_offline = partial(offline_page, token=TOKEN)
 
 
 @pytest.mark.browser
