@@ -110,15 +110,15 @@ async def login(
 
 
 @router.post("/logout", response_class=RedirectResponse, status_code=303)
-async def logout(request: Request, context: ContextDep) -> Response:
+async def logout(request: Request, context: ContextDep, lang: LangQuery = "nl") -> Response:
     """Sign out (a form with the session's CSRF token): the session ends on the server and the
-    browser forgets its cookie; then to ``/login``."""
+    browser forgets its cookie; then to ``/login`` in the page's language."""
     token = session_cookie(request)
     session = await run_in_threadpool(context.accounts.session, token)
     if session is not None:
         await check_csrf(request, session)
         await run_in_threadpool(context.accounts.sign_out, token or "")
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login?lang=en" if lang == "en" else "/login", status_code=303)
     clear_session_cookie(response, request, context.settings)
     return response
 

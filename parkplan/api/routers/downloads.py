@@ -4,6 +4,10 @@ A run is named by its id (:data:`parkplan.runs.RUN_ID`) and found among the comp
 the :class:`~parkplan.runs.RunStore`; a file by a name in the fixed :data:`DOWNLOADS` table
 that the run lists among its outputs. The path is built from the store's folder and the
 table's name, never from the request's text.
+
+The dossier as PDF (``dossier.pdf``) is the run's own ``report.html`` printed by headless
+Chromium on the first request and kept in ``workspace/cache/dossiers/RUN_ID.pdf`` while the run
+is kept; it is offered only where Chromium is installed.
 """
 
 from __future__ import annotations
@@ -23,8 +27,15 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from parkplan.api.deps import READ, ContextDep
+from parkplan.api.errors import ProblemError
+from parkplan.export import DOSSIER_PDF
+from parkplan.outputs import REPORT_HTML
 from parkplan.pipeline import SCORE_RASTER
 from parkplan.runs import RUN_ID, STABLE_OUTPUTS, RunRecord, RunStore, read_run_json
+from parkplan.workspace.folder import CACHE_DIR, WORKSPACE_DIR
+from webmap.browser import chromium_path
+from webmap.errors import WebmapError
+from webmap.pdf import html_to_pdf
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[READ])
 
@@ -37,11 +48,14 @@ MEDIA_TYPES = {
     ".json": "application/json",
     ".html": "text/html; charset=utf-8",
     ".tif": "image/tiff; application=geotiff",
+    ".pdf": "application/pdf",
 }
 #: The files a run's outputs may be downloaded as: the stable outputs and the score raster.
 DOWNLOADS: dict[str, str] = {
-    name: MEDIA_TYPES[Path(name).suffix] for name in (*STABLE_OUTPUTS, SCORE_RASTER)
+    name: MEDIA_TYPES[Path(name).suffix] for name in (*STABLE_OUTPUTS, SCORE_RASTER, DOSSIER_PDF)
 }
+#: Where the printed dossiers are kept, in the workspace folder.
+DOSSIERS_DIR = Path(WORKSPACE_DIR, CACHE_DIR, "dossiers")
 #: Below this size the zip is built in memory, above it in a temporary file.
 SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK_BYTES = 256 * 1024
@@ -62,10 +76,13 @@ class KeptRun:
         return self.record.identity.run_id
 
     def path(self, name: str) -> Path:
-        """The file ``name`` of this run; 404 unless it is one of :attr:`files`."""
+        """The file ``name`` of this run (the dossier printed first); 404 unless it is one of
+        :attr:`files`."""
         if name not in self.files:
             raise HTTPException(404, f"run {self.run_id} has no file {name!r} to download")
         allowed = next(known for known in self.files if known == name)
+        if allowed == DOSSIER_PDF:
+            return printed_dossier(self.record)
         return self.record.folder / allowed
 
 
@@ -75,8 +92,12 @@ def kept_run(record: RunRecord) -> KeptRun:
     listed = facts.get("outputs")
     listed = set(listed) if isinstance(listed, list) else set(DOWNLOADS)
     listed.add(SCORE_RASTER)
+    if REPORT_HTML in listed and chromium_path()[0].is_file():
+        listed.add(DOSSIER_PDF)
     files = tuple(
-        name for name in DOWNLOADS if name in listed and _plain_file(record.folder / name)
+        name
+        for name in DOWNLOADS
+        if name in listed and (name == DOSSIER_PDF or _plain_file(record.folder / name))
     )
     warnings = facts.get("warnings")
     return KeptRun(record, files, len(warnings) if isinstance(warnings, list) else 0)
@@ -94,6 +115,25 @@ def find_run(study_dir: Path, run_id: str) -> KeptRun:
             if record.identity.run_id == run_id:
                 return kept_run(record)
     raise HTTPException(404, "no such complete run; list the kept runs at /api/runs")
+
+
+def printed_dossier(record: RunRecord) -> Path:
+    """The run's ``report.html`` as PDF: printed once into :data:`DOSSIERS_DIR`, where the
+    dossiers of runs no longer kept are removed at the same time."""
+    study_dir = record.folder.parents[1]
+    folder = study_dir / DOSSIERS_DIR
+    target = folder / f"{record.identity.run_id}.pdf"
+    if not _plain_file(target):
+        html = (record.folder / REPORT_HTML).read_text(encoding="utf-8")
+        try:
+            html_to_pdf(html, target)
+        except WebmapError as exc:
+            raise ProblemError(503, f"the dossier could not be printed: {exc}", "unavailable")
+        kept = {f"{run.identity.run_id}.pdf" for run in RunStore(study_dir).records()}
+        for old in folder.glob("*.pdf"):
+            if old.name not in kept:
+                old.unlink(missing_ok=True)
+    return target
 
 
 def _plain_file(path: Path) -> bool:
@@ -119,9 +159,7 @@ def download_file(
     run = find_run(context.study_dir, run_id)
     path = run.path(name)
     return FileResponse(
-        path,
-        media_type=DOWNLOADS[path.name],
-        filename=download_name(run.run_id, path.name),
+        path, media_type=DOWNLOADS[name], filename=download_name(run.run_id, name)
     )
 
 

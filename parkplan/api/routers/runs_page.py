@@ -8,12 +8,14 @@ with the page's CSRF token (header ``X-CSRF-Token``) and follows
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from parkplan.api import overview
 from parkplan.api.app_pages import LangQuery, render_page
-from parkplan.api.deps import READ, ContextDep
+from parkplan.api.deps import READ, ContextDep, Role, at_least, require_viewer
 from parkplan.api.jobs import ACTIVE
 from parkplan.api.page_text import PAGE_TEXT, STAGE_TEXT, STATUS_TEXT
 from parkplan.api.run_choice import what_label
@@ -35,8 +37,15 @@ SCRIPT_KEYS = (
 
 
 @router.get("/runs")
-def runs_page(request: Request, context: ContextDep, lang: LangQuery = "nl") -> HTMLResponse:
-    """Start, follow and cancel runs; the runs of this server and the kept runs."""
+def runs_page(
+    request: Request,
+    context: ContextDep,
+    role: Annotated[Role, Depends(require_viewer)],
+    lang: LangQuery = "nl",
+) -> HTMLResponse:
+    """Start, follow and cancel runs; the runs of this server and the kept runs. The start
+    form is offered to planners and above (with public reads the caller is unknown: the API
+    decides)."""
     study = load_study(context.study_dir)
     jobs = context.jobs.statuses()
     active = next((job.id for job in jobs if job.status in ACTIVE), "")
@@ -55,6 +64,7 @@ def runs_page(request: Request, context: ContextDep, lang: LangQuery = "nl") -> 
         study_name=study.name,
         choices=choices,
         read_only=context.settings.read_only,
+        may_start=role == "public" or at_least(role, "planner"),
         active_job=active,
         stages=overview.stage_labels(lang),
         jobs=overview.job_rows(jobs, lang),

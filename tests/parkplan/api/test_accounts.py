@@ -179,6 +179,25 @@ def test_signing_out_with_the_form_field(client):
     assert client.get("/api/session").json()["signed_in"] is False
 
 
+def test_signing_out_of_an_english_page_returns_to_the_english_sign_in(client):
+    sign_in(client, "vera")
+    page = client.get("/runs?lang=en", headers=PAGE)
+    assert 'action="/logout?lang=en"' in page.text
+    token = form_token(page)
+    response = client.post("/logout?lang=en", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?lang=en"
+
+
+@pytest.mark.parametrize(("name", "offered"), [("vera", False), ("piet", True), ("otto", True)])
+def test_the_runs_page_offers_to_start_a_run_from_the_planner_role(client, name, offered):
+    sign_in(client, name)
+    page = client.get("/runs?lang=en", headers=PAGE)
+    assert page.status_code == 200
+    assert ('id="run-form"' in page.text) is offered
+    assert ('id="run-cancel"' in page.text) is offered
+    assert ('<p class="notice">Starting a run needs the planner' in page.text) is not offered
+
+
 def test_an_expired_session_is_refused(client):
     token = session_cookie_of(sign_in(client, "vera"))[SESSION_COOKIE].value
     context = client.app.state.context

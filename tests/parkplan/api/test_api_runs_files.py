@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import threading
 import time
 import zipfile
@@ -82,7 +83,7 @@ def test_every_listed_file_downloads_byte_identical(client, runs):
         for name in listed[folder.name]["outputs"]:
             response = client.get(f"/api/runs/{folder.name}/files/{name}")
             assert response.status_code == 200, (name, response.text)
-            assert response.content == (folder / name).read_bytes(), name
+            assert response.content == stored(folder, name).read_bytes(), name
             disposition = f'attachment; filename="parkplan-{folder.name}-{name}"'
             assert response.headers["content-disposition"] == disposition
             if name in MEDIA:
@@ -148,8 +149,36 @@ def test_the_zip_holds_exactly_the_listed_files(client, runs):
         names = archive.namelist()
         assert names == [f"parkplan-{folder.name}/{n}" for n in listed[folder.name]["outputs"]]
         for name in names:
-            assert archive.read(name) == (folder / name.split("/", 1)[1]).read_bytes()
+            assert archive.read(name) == stored(folder, name.split("/", 1)[1]).read_bytes()
     assert client.get(f"/api/runs/{folder.name}/files.zip").content == response.content
+
+
+def stored(folder: Path, name: str) -> Path:
+    """Where the study keeps the download ``name`` of the run in ``folder``."""
+    if name == "dossier.pdf":
+        return folder.parents[1] / "workspace" / "cache" / "dossiers" / f"{folder.name}.pdf"
+    return folder / name
+
+
+def test_the_dossier_downloads_as_the_run_s_report_printed(client, runs, tmp_path):
+    folder = runs["full"]
+    listed = {run["id"]: run for run in client.get("/api/runs").json()["runs"]}
+    assert listed[folder.name]["outputs"][-1] == "dossier.pdf"
+    response = client.get(f"/api/runs/{folder.name}/files/dossier.pdf")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    (tmp_path / "dossier.pdf").write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "dossier.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert folder.name in text  # the run id printed on the pages
+    assert "Equalisation" in text or "equalisation" in text  # the run's English dossier
+    again = client.get(f"/api/runs/{folder.name}/files/dossier.pdf")
+    assert again.content == response.content  # printed once, then served from the cache
 
 
 def test_a_run_without_an_outputs_list_offers_its_allowed_files(shared_study):
@@ -165,6 +194,7 @@ def test_a_run_without_an_outputs_list_offers_its_allowed_files(shared_study):
             "map.html",
             "report.html",
             "run.json",
+            "dossier.pdf",
         ]
         response = client.get(f"/api/runs/{folder.name}/files/map.html")
     assert response.content == (folder / "map.html").read_bytes()
