@@ -1,57 +1,18 @@
-"""The layers as the layers page lists them, and which settings of the study use each.
-
-A layer that a criterion, an exclusion, the municipalities, the candidate sites or the study
-area reads (or the workspace's own ``region``) is *used*: removing it would break the next run,
-so it is refused with the names of what uses it.
-"""
+"""The layers as the layers page lists them, with the settings of the study that use each
+(:mod:`parkplan.layer_uses`) in the page's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Literal
 
 from geo.layers import LayerInfo
 from parkplan.api.app_pages import Lang
 from parkplan.api.layer_words import LayerReport, geometry_words, report_in_words, say
+from parkplan.layer_uses import LayerUse, layer_uses
 from parkplan.study import Study
-from parkplan.workspace.workspace import REGION
 from webmap.formats import Formats
-
-UseKind = Literal["criterion", "exclusion", "municipalities", "sites", "study_area", "region"]
-
-
-@dataclass(frozen=True)
-class LayerUse:
-    """A setting that reads a layer: its kind and, for a criterion or exclusion, its name."""
-
-    kind: UseKind
-    item: str = ""
-
-    def english(self) -> str:
-        """``criterion 'station'``, ``the study area``... (for the API's one-line errors)."""
-        return f"{self.kind} {self.item!r}" if self.item else f"the {self.kind.replace('_', ' ')}"
-
-    def words(self, lang: Lang) -> str:
-        """The use in the page's language: ``criterium ‘station’``."""
-        return say(f"use_{self.kind}", lang, item=f"‘{self.item}’")
-
-
-def layer_uses(study: Study, name: str) -> tuple[LayerUse, ...]:
-    """Every setting of ``study`` that reads the layer ``name``, in the file's order."""
-    uses = [LayerUse("criterion", c.name) for c in study.criteria if c.layer == name]
-    uses += [LayerUse("exclusion", e.name) for e in study.exclusions if e.layer == name]
-    if study.region.municipalities == name:
-        uses.append(LayerUse("municipalities"))
-    if study.sites.source == "layer" and study.sites.layer == name:
-        uses.append(LayerUse("sites"))
-    if study.study_area.layer == name:
-        uses.append(LayerUse("study_area"))
-    if name == REGION:
-        uses.append(LayerUse("region"))
-    return tuple(uses)
-
 
 @dataclass(frozen=True)
 class LayerRow:
@@ -71,6 +32,11 @@ class LayerRow:
     @property
     def used(self) -> bool:
         return bool(self.uses)
+
+
+def use_words(use: LayerUse, lang: Lang) -> str:
+    """The use in the page's language: ``criterium ‘station’``."""
+    return say(f"use_{use.kind}", lang, item=f"‘{use.item}’")
 
 
 def source_shown(info: LayerInfo, redact: Callable[[str], str]) -> str:
@@ -100,5 +66,5 @@ def layer_row(info: LayerInfo, study: Study, lang: Lang, redact: Callable[[str],
         loaded_at=formats.timestamp(info.loaded_at),
         sha256=info.sha256[:12],
         report=report_in_words(info, lang),
-        uses=tuple(use.words(lang) for use in layer_uses(study, info.name)),
+        uses=tuple(use_words(use, lang) for use in layer_uses(study, info.name)),
     )

@@ -212,8 +212,15 @@ def show(study_dir: Path, name: str) -> None:
 @layers.command("remove")
 @_STUDY
 @_NAME
-def remove(study_dir: Path, name: str) -> None:
-    """Remove layer NAME from the study."""
+@click.option("--force", is_flag=True, help="Remove the layer even while study.toml uses it.")
+def remove(study_dir: Path, name: str, force: bool) -> None:
+    """Remove layer NAME from the study; refused while a setting of study.toml reads it."""
+    from parkplan.layer_uses import layer_uses, refusal
+    from parkplan.study import load_study
+
+    uses = layer_uses(load_study(study_dir), name)
+    if uses and not force:
+        raise WorkspaceError(f"{refusal(name, uses)} (or pass --force)")
     Workspace.open(study_dir).remove_layer(name)
     click.echo(f"removed {name}")
 

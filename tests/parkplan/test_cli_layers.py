@@ -125,6 +125,17 @@ def test_add_list_show_remove(capsys, study, stations_csv):
     assert [entry["name"] for entry in json.loads(out)] == ["region"]
 
 
+def test_a_layer_the_study_uses_is_removed_only_with_force(capsys, study):
+    code, _, err = run_cli(capsys, "layers", "remove", study, "region")
+    assert code == 2
+    assert "layer 'region' is used by the region; take them out of study.toml first" in err
+    assert "--force" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run_cli(capsys, "layers", "list", study, "--json")
+    assert [entry["name"] for entry in json.loads(out)] == ["region"]
+    code, out, err = run_cli(capsys, "layers", "remove", study, "region", "--force")
+    assert code == 0 and "removed region" in out, err
+
+
 def test_replace_flag(capsys, study, stations_csv):
     args = ("layers", "add", study, stations_csv, "--name", "stations", "--assume-crs", L72)
     assert run_cli(capsys, *args)[0] == 0

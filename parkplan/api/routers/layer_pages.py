@@ -34,11 +34,12 @@ from parkplan.api.deps import (
     require_viewer,
 )
 from parkplan.api.errors import ProblemError
-from parkplan.api.layer_catalogue import layer_row, layer_uses
+from parkplan.api.layer_catalogue import layer_row
 from parkplan.api.layer_preview import preview
 from parkplan.api.layer_words import say, texts
 from parkplan.api.routers.docs import asset_url
 from parkplan.api.routers.layers import UPLOAD_SUFFIXES, refuse_during_run
+from parkplan.layer_uses import layer_uses, refusal
 from parkplan.study import NAME_PATTERN, load_study
 from parkplan.workspace import Workspace
 from webmap.elements import LeafletMap
@@ -78,13 +79,7 @@ def remove_layer(context: ContextDep, name: LayerName) -> dict:
     known_layer(context, name)
     uses = layer_uses(load_study(context.study_dir), name)
     if uses:
-        names = ", ".join(use.english() for use in uses)
-        raise ProblemError(
-            409,
-            f"layer {name!r} is used by {names}; take them out of study.toml first, or replace "
-            "the layer",
-            "in_use",
-        )
+        raise ProblemError(409, refusal(name, uses), "in_use")
     Workspace.open(context.study_dir).remove_layer(name)
     return {"removed": name}
 

@@ -16,7 +16,7 @@ from api_support import OPERATOR, VIEWER, auth, client_for, settings
 from shapely.geometry import Point, Polygon, box
 from study_support import X0, Y0, make_small_study
 
-from parkplan.api.layer_catalogue import LayerUse, layer_uses
+from parkplan.layer_uses import LayerUse, layer_uses
 from parkplan.api.layer_preview import MAX_FEATURES
 from parkplan.api.layer_words import WORDS, say
 from parkplan.check import _layer_uses
