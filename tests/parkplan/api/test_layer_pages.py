@@ -16,10 +16,10 @@ from api_support import OPERATOR, VIEWER, auth, client_for, settings
 from shapely.geometry import Point, Polygon, box
 from study_support import X0, Y0, make_small_study
 
-from parkplan.layer_uses import LayerUse, layer_uses
 from parkplan.api.layer_preview import MAX_FEATURES
 from parkplan.api.layer_words import WORDS, say
 from parkplan.check import _layer_uses
+from parkplan.layer_uses import LayerUse, layer_uses
 from parkplan.study import load_study
 from parkplan.workspace import Workspace
 
