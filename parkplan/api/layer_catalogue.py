@@ -14,6 +14,7 @@ from parkplan.layer_uses import LayerUse, layer_uses
 from parkplan.study import Study
 from webmap.formats import Formats
 
+
 @dataclass(frozen=True)
 class LayerRow:
     """One layer as the page lists it: every field is text to print (escaped)."""
