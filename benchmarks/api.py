@@ -42,7 +42,8 @@ from shapely import points  # noqa: E402
 
 from parkplan import site_geojson as geojson  # noqa: E402
 from parkplan.run import write_site_tables  # noqa: E402
-from parkplan.runs import RunIdentity, RunStore  # noqa: E402
+from parkplan.run_facts import RunIdentity  # noqa: E402
+from parkplan.runs import RunStore  # noqa: E402
 from parkplan.study import write_new_study  # noqa: E402
 from parkplan.workspace import Workspace  # noqa: E402
 

@@ -42,8 +42,8 @@ from shapely.geometry import Polygon, box
 from webmap.assets import AssetSource, fetch_assets, map_asset_urls
 from webmap.browser import block_network, chromium_browser
 from webmap.errors import AssetError
+from webmap.map_data import MapData, ScoreOverlay
 from webmap.maps import map_html
-from webmap.model import MapData, ScoreOverlay
 
 CRS = "EPSG:31370"
 X0, Y0, WIDTH_M, HEIGHT_M = 30_000.0, 170_000.0, 60_000.0, 40_000.0

@@ -17,8 +17,8 @@ _WHERE = {
     "SiteFinance": "equalisation.finance",
     "site_finance": "equalisation.finance",
     "Partner": "equalisation.keys",
-    "EqualisationResult": "equalisation.model",
-    "equalise": "equalisation.model",
+    "EqualisationResult": "equalisation.pooled_park",
+    "equalise": "equalisation.pooled_park",
 }
 __all__ = sorted(_WHERE)
 

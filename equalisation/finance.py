@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -34,8 +34,10 @@ from equalisation.errors import InputError
 log = logging.getLogger(__name__)
 
 M2_PER_HA = 10_000.0
-ROLES = ("developer", "director")
-TAKE_UP_MODELS = ("proportional", "fixed")
+Role = Literal["developer", "director"]
+TakeUpModel = Literal["proportional", "fixed"]
+ROLES: tuple[Role, ...] = get_args(Role)
+TAKE_UP_MODELS: tuple[TakeUpModel, ...] = get_args(TakeUpModel)
 #: The assumptions that are choices, not numbers, with their allowed values.
 CHOICES = {"role": ROLES, "take_up_model": TAKE_UP_MODELS}
 #: Parks priced per block by :func:`net_cost_eur`.
@@ -135,7 +137,7 @@ class FinanceAssumptions:
         sourced=True,
         doc="sale price of serviced plots",
     )
-    take_up_model: Literal["proportional", "fixed"] = _assumption(
+    take_up_model: TakeUpModel = _assumption(  # noqa: RUF009 (the alias is an immutable Literal)
         "proportional",
         unit="choice",
         plausible="proportional | fixed",
@@ -208,7 +210,7 @@ class FinanceAssumptions:
         sourced=False,
         doc="rate of present values",
     )
-    role: Literal["developer", "director"] = _assumption(
+    role: Role = _assumption(  # noqa: RUF009 (the alias is an immutable Literal)
         "developer",
         unit="choice",
         plausible="developer | director",

@@ -21,21 +21,28 @@ import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from equalisation.errors import KeyShareError
 
 #: Tolerance on "shares sum to 1".
 SUM_TOLERANCE = 1e-9
 
+ProportionalKind = Literal["population", "land", "demand", "capital", "fiscal_capacity"]
+#: The kinds without parameters: equal shares, or in proportion to a partner's fact.
+FactKind = Literal["equal", ProportionalKind]
+KeyKind = Literal[FactKind, "custom", "stacked"]
+KINDS: tuple[KeyKind, ...] = get_args(KeyKind)
+
 #: Proportional kinds and the partner attribute each uses.
-PROPORTIONAL = {
+PROPORTIONAL: Mapping[str, str] = {
     "population": "population",
     "land": "land_ha",
     "demand": "demand_ha",
     "capital": "capital_eur",
     "fiscal_capacity": "fiscal_capacity_eur",
 }
-KINDS = ("equal", *PROPORTIONAL, "custom", "stacked")
+assert tuple(PROPORTIONAL) == get_args(ProportionalKind), "one attribute per proportional kind"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The equalisation of a site as it crosses to the map, the dossier and the files.
 
-:func:`summarise` turns an :class:`~equalisation.model.EqualisationResult` into an
+:func:`summarise` turns an :class:`~equalisation.pooled_park.EqualisationResult` into an
 :class:`EqualisationSummary`: frozen values in exact cents, with nothing left to dig out of a
 dictionary. ``equalisation.json`` carries it under ``"summary"`` (``to_dict``, versioned) and
 every reader gets it back through :meth:`EqualisationSummary.from_dict`.
@@ -21,8 +21,8 @@ from typing import Any
 from equalisation.coalitions import Game
 from equalisation.errors import InputError
 from equalisation.fairness import AloneVersusTogether, Blocking
-from equalisation.model import EqualisationResult
 from equalisation.money import to_cents
+from equalisation.pooled_park import EqualisationResult
 
 SUMMARY_FORMAT = "parkplan-equalisation-summary"
 SUMMARY_VERSION = 1

@@ -53,9 +53,10 @@ import shapely
 from rasterio.windows import Window
 from scipy.spatial import cKDTree
 
+from geo.atomic import atomic_path
 from geo.errors import GeometryError
 from geo.grid import Grid
-from geo.layers.blocks import _temp_path, window_bounds, window_transform
+from geo.layers.blocks import window_bounds, window_transform
 
 log = logging.getLogger(__name__)
 
@@ -465,15 +466,15 @@ def write_distance_raster(
     tile_cells: int = DEFAULT_TILE_CELLS,
 ) -> Path:
     """Compute ``field`` tile by tile and store it as a float32 GeoTIFF at ``path``, atomically
-    (a temporary file beside it, then :func:`os.replace`). Tiles are computed one after the other in
+    (:func:`~geo.layers.write.atomic_path`). Tiles are computed one after the other in
     the calling thread (no thread pool of its own: the caller may run in one)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staged = _temp_path(path, ".tif")
     grid = field.grid
     windows = tiles(grid, tile_cells)
-    try:
-        with rasterio.open(
+    with (
+        atomic_path(path) as staged,
+        rasterio.open(
             staged,
             "w",
             width=grid.width,
@@ -482,12 +483,10 @@ def write_distance_raster(
             crs=grid.crs,
             transform=grid.transform,
             **STORE_OPTIONS,
-        ) as dst:
-            for window, values in zip(windows, map(field.tile, windows), strict=True):
-                dst.write(values, 1, window=window)
-        os.replace(staged, path)
-    finally:
-        staged.unlink(missing_ok=True)
+        ) as dst,
+    ):
+        for window, values in zip(windows, map(field.tile, windows), strict=True):
+            dst.write(values, 1, window=window)
     log.debug("distance raster of %d x %d cells at %s", grid.width, grid.height, path)
     return path
 

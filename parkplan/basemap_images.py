@@ -47,7 +47,7 @@ from geo.layers.crs import transformer
 from parkplan.errors import BasemapError
 from parkplan.study import BasemapConfig
 from webmap.basemap_urls import WMS_VERSION, service_endpoint, tile_template, with_query
-from webmap.model import Basemap
+from webmap.map_data import Basemap
 from webmap.report_model import MapBackground
 
 __all__ = [

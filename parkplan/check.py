@@ -21,29 +21,31 @@ import difflib
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from equalisation.errors import EqualisationError
-from equalisation.finance import FinanceAssumptions
-from equalisation.keys import KINDS, Partner, build_key_pair
+from equalisation.keys import Partner, build_key_pair
 from equalisation.mechanisms import build_mechanisms
 from geo.errors import GeoError
 from geo.grid import projected_crs
 from geo.layers.services import SERVICES
-from parkplan import model
+from parkplan import library_inputs
 from parkplan.errors import ParkplanError, StudyError
-from parkplan.facts import Assumption, assumption_rule, key_kinds, needed_facts
+from parkplan.facts import Assumption, assumption_rule, needed_facts
 from parkplan.study import (
     PARTNER_FACTS,
     STUDY_FILE,
+    CustomKey,
+    FinanceAssumptionsConfig,
     LayerSource,
     RegionConfig,
     Study,
     StudyValidation,
+    key_spec,
     validate_study,
 )
 from parkplan.study_problems import StudyProblem, by_line, problem
@@ -139,7 +141,7 @@ class _Checks:
     def at(self, path: TomlPath, message: str, fix: str) -> None:
         """A problem at ``path`` of the checked study (positions as in the file)."""
         original = self.validation.rest.original(path)
-        self.problems.append(problem(original, message, fix, self.data, self.lines))
+        self.problems.append(problem(original, message, fix, self.data, self.lines, Study))
 
     def run(self) -> None:
         study = self.validation.study
@@ -163,9 +165,11 @@ class _Checks:
     def _note_set_aside(self) -> None:
         for section, names in self.validation.rest.names.items():
             if names:
+                listed = isinstance(self.data.get(section), list)
                 self.notes.append(
-                    f"[[{section}]] {', '.join(map(repr, names))}: not checked further until "
-                    "the problems above are fixed"
+                    f"{f'[[{section}]]' if listed else f'[{section}]'} "
+                    f"{', '.join(map(repr, names))}: not checked further until the problems "
+                    "above are fixed"
                 )
 
     # -- the model ------------------------------------------------------------------------
@@ -179,7 +183,7 @@ class _Checks:
     def _check_model(self, study: Study) -> None:
         for at, criterion in enumerate(study.criteria):
             try:
-                model.transform_of(criterion.transform)
+                library_inputs.transform_of(criterion.transform)
             except GeoError as exc:
                 self.at(("criteria", at, "transform"), str(exc), _SEE_TRANSFORMS)
         if self.validation.rest.names.get("criteria"):
@@ -195,7 +199,7 @@ class _Checks:
     ) -> None:
         """Weights and aggregation of the model or of a scenario, as a run would build them."""
         try:
-            weighting = model.weighting(variant)
+            weighting = library_inputs.weighting(variant)
         except (StudyError, GeoError) as exc:
             where = weights_at if variant.criteria else ("criteria",)
             self.at(where, str(exc), f"see docs/study-toml.md#{where[0]}")
@@ -203,7 +207,7 @@ class _Checks:
             if weights_at == ("weights",):
                 self.notes += _weighting_notes(weighting)
         try:
-            aggregation = model.aggregation(variant)
+            aggregation = library_inputs.aggregation(variant)
             if aggregation.method == "owa":
                 aggregation.order_weights_for(max(len(variant.criteria), 1))
         except GeoError as exc:
@@ -212,58 +216,35 @@ class _Checks:
     # -- equalisation -----------------------------------------------------------------------
 
     def equalisation(self, study: Study) -> None:
-        """The finance assumptions, the keys and the mechanisms."""
-        self._check_finance(study)
-        self._check_keys(study)
-
-    def _check_finance(self, study: Study) -> None:
-        known = [f.name for f in fields(FinanceAssumptions)]
-        given = study.finance.assumptions
-        valid = {}
-        for name, value in given.items():
-            path = ("finance", "assumptions", name)
-            if name not in known:
-                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-                fix = f"write {close[0]!r}" if close else _FINANCE_FIX
-                self.at(path, f"{name!r} is not a finance assumption", fix)
-                continue
-            try:
-                FinanceAssumptions(**{name: value})
-                valid[name] = value
-            except (EqualisationError, TypeError) as exc:
-                self.at(path, str(exc), _FINANCE_FIX)
-        illustrative = [name for name in known if name not in given]
-        if len(valid) == len(given) and illustrative:
+        """What the schema cannot check of the finance assumptions, keys and mechanisms: the
+        partners they name (stand-in facts, every fact 1), and what a run would assume."""
+        known = list(FinanceAssumptionsConfig.model_fields)
+        illustrative = [n for n in known if n not in study.finance.assumptions.model_fields_set]
+        if illustrative and "assumptions" not in self.validation.rest.names.get("finance", ()):
             self.notes.append(
                 f"{len(illustrative)} of the {len(known)} finance assumptions are illustrative "
                 f"defaults ({', '.join(illustrative[:4])}, ...): replace them with local figures "
                 "under [finance.assumptions]"
             )
-
-    def _check_keys(self, study: Study) -> None:
-        try:
-            build_mechanisms(study.mechanisms or None)
-        except EqualisationError as exc:
-            self.at(("mechanisms",), str(exc), "see docs/study-toml.md#mechanisms")
         if not study.partners:
             self.notes.append(
                 "study.toml has no [[partners]]: a run scores and finds sites but does not equalise"
             )
-            for name, spec in study.keys.items():
-                unknown = sorted(set(key_kinds(spec)) - set(KINDS))
-                if unknown:
-                    self.at(("keys", name), f"key {name!r} has unknown kinds {unknown}", _KEY_FIX)
             return
-        stand_ins = [Partner(p.name, 1.0, 1.0, 1.0, 1.0, 1.0, land_ha=1.0) for p in study.partners]
-        names = {p.name for p in study.partners}
-        for name, spec in study.keys.items():
+        names = [p.name for p in study.partners]
+        try:
+            build_mechanisms(study.mechanisms.spec(), names)
+        except EqualisationError as exc:
+            self.at(("mechanisms",), str(exc), "name partners of [[partners]] only")
+        stand_ins = [Partner(name, 1.0, 1.0, 1.0, 1.0, 1.0, land_ha=1.0) for name in names]
+        for name, key in study.keys.items():
             try:
-                build_key_pair(name, spec, stand_ins, host=stand_ins[0].name)
+                build_key_pair(name, key_spec(key), stand_ins, host=names[0])
             except EqualisationError as exc:
-                self.at(("keys", name), str(exc), _KEY_FIX)
+                self.at(("keys", name), str(exc), "name partners of [[partners]] only")
                 continue
-            for shares in _custom_shares(spec):
-                left_out = sorted(names - set(shares))
+            for shares in (part.shares for part in key.parts() if isinstance(part, CustomKey)):
+                left_out = sorted(set(names) - set(shares))
                 if left_out:
                     self.notes.append(
                         f"custom key {name!r} gives no share to {', '.join(left_out)}: they pay "
@@ -392,7 +373,9 @@ class _Checks:
             return
         for at, partner in enumerate(study.partners):
             try:
-                model.check_partners(study.model_copy(update={"partners": [partner]}), towns)
+                library_inputs.check_partners(
+                    study.model_copy(update={"partners": [partner]}), towns
+                )
             except StudyError as exc:
                 message = str(exc).removesuffix("; fix the name in study.toml")
                 self.at(("partners", at, "name"), message, _PARTNER_FIX)
@@ -463,19 +446,7 @@ def _names(workspace: Workspace, layer: str, region: RegionConfig) -> list[str]:
     return [str(name) for name in frame[region.name_column]]
 
 
-def _custom_shares(spec: Any) -> Iterator[Mapping]:
-    """The ``shares`` of every custom key in a key spec (sides and stacked keys too)."""
-    if isinstance(spec, Mapping):
-        if spec.get("kind") == "custom" and isinstance(spec.get("shares"), Mapping):
-            yield spec["shares"]
-        for value in spec.values():
-            yield from _custom_shares(value)
-    elif isinstance(spec, list | tuple):
-        for item in spec:
-            yield from _custom_shares(item)
-
-
-def _weighting_notes(weighting: model.Weighting) -> list[str]:
+def _weighting_notes(weighting: library_inputs.Weighting) -> list[str]:
     """What a run says about the weights: rescaled, or inconsistent AHP judgements."""
     notes = [weighting.note] if weighting.note else []
     ahp = weighting.ahp
@@ -497,8 +468,6 @@ _SEE_TRANSFORMS = (
     "give the control points the kind and direction need; see docs/study-toml.md#transform-kinds"
 )
 _TOML_FIX = "fix the syntax: see https://toml.io for what TOML allows"
-_FINANCE_FIX = "see docs/study-toml.md#finance-assumptions"
-_KEY_FIX = "see the key kinds in docs/study-toml.md#key-kinds"
 _KIND_FIX = "name a layer of the right kind, or load the layer again"
 _INIT_FIX = "make the study with 'parkplan init', or correct the workspace URL"
 _PARTNER_FIX = "write the name as the municipalities layer does"

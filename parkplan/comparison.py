@@ -23,7 +23,7 @@ from parkplan import outputs
 from parkplan.errors import StudyError
 from parkplan.study import Study, load_study
 from webmap.difference import ScoreDifference, ramp_limit
-from webmap.model import ScoreOverlay
+from webmap.map_data import ScoreOverlay
 
 #: Cells of the difference raster at most (an overview, as the map's criterion surfaces).
 DIFFERENCE_MAX_CELLS = 360_000

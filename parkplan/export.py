@@ -28,9 +28,10 @@ from geo.errors import LayerError
 from geo.layers.crs import crs_label
 from geo.layers.provenance import ServiceProvenance
 from geo.layers.read import layer_crs_labels
-from parkplan import outputs, pipeline
+from parkplan import pipeline
 from parkplan.errors import ParkplanError
 from parkplan.report import report_of_run
+from parkplan.run_facts import read_run_facts
 from parkplan.runs import RunStore
 from parkplan.study import STUDY_FILE, Study, load_study, read_study
 from parkplan.workspace import Workspace
@@ -310,18 +311,17 @@ def describe(
     lang: str,
 ) -> Export:
     """The facts of the export in ``staging``, read from its files and the run's ``run.json``."""
-    facts = outputs.read_json(folder / outputs.RUN_JSON) or {}
-    run = facts.get("run") or {}
+    facts = read_run_facts(folder)
     criterion_layers = {c.name: c.layer for c in study.criteria}
     files = tuple(file_facts(staging, name, criterion_layers) for name in names)
     return Export(
         folder=staging,
-        run_id=str(run.get("run_id") or folder.name),
+        run_id=facts.run.run_id if facts else folder.name,
         study=study.name,
-        scenario=facts.get("scenario"),
+        scenario=facts.scenario if facts else None,
         lang=lang,
         files=files,
-        layers=layer_sources(workspace, run.get("inputs_sha256") or {}),
+        layers=layer_sources(workspace, facts.run.inputs_sha256 if facts else {}),
     )
 
 

@@ -12,7 +12,7 @@ and its source, so that the outputs can show it and the effect of that range.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -78,28 +78,16 @@ class ResolvedFacts:
         return "; ".join(a.words() for a in self.assumptions if a.partner == partner)
 
 
-def key_kinds(spec: Any) -> Iterable[str]:
-    """Every key kind a key spec uses (``costs``/``revenues`` pairs and stacked keys too)."""
-    if isinstance(spec, Mapping):
-        if "kind" in spec:
-            yield str(spec["kind"])
-        for value in spec.values():
-            yield from key_kinds(value)
-    elif isinstance(spec, list | tuple):
-        for item in spec:
-            yield from key_kinds(item)
-
-
 def needed_facts(study: Study, *, game: bool = True) -> dict[str, str]:
     """The facts an equalisation of ``study`` uses, with what for."""
     needed = {"municipal_opcentiemen": USES["municipal_opcentiemen"]}
     if game:
         needed["demand_ha"] = USES["demand_ha"]
-    for name, spec in study.keys.items():
-        for kind in key_kinds(spec):
-            fact = PROPORTIONAL.get(kind)
+    for name, key in study.keys.items():
+        for part in key.parts():
+            fact = PROPORTIONAL.get(part.kind)
             if fact in PARTNER_FACTS and fact not in needed:
-                needed[fact] = f"the sharing key {name!r} (by {kind})"
+                needed[fact] = f"the sharing key {name!r} (by {part.kind})"
     return needed
 
 

@@ -30,9 +30,10 @@ import rasterio
 import rasterio.features
 import shapely
 
+from geo.atomic import atomic_path
 from geo.engine import EXCLUSION_TAG
 from geo.layers.blocks import streaming_env
-from geo.layers.write import GPKG_OPTIONS, atomic_path
+from geo.layers.write import GPKG_OPTIONS
 from geo.split import OUTSIDE
 from parkplan import styles
 from parkplan.errors import StudyError

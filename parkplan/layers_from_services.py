@@ -1,8 +1,8 @@
 """Load a layer of a study from a web service (WFS 2.0 or OGC API Features).
 
 Only the study area's bounding box is requested: the bounds of the study area (the partners'
-municipalities, see :func:`parkplan.model.study_area`) in the study CRS, or a ``bbox`` given
-when the study has no municipalities yet. The features are checked and reprojected like a
+municipalities, see :func:`parkplan.library_inputs.study_area`) in the study CRS, or a ``bbox``
+given when the study has no municipalities yet. The features are checked and reprojected like a
 file's (:func:`geo.layers.load.prepare_vector`) and committed in one step under the study's
 lock, so any failure (service, data, lock) leaves the study as it was. The catalogue entry
 records the service URL (without credentials) as its source and the service provenance
@@ -39,7 +39,7 @@ from geo.layers.services import (
     fetch_features,
 )
 from parkplan.errors import BusyError, ParkplanError, WorkspaceError
-from parkplan.model import study_area
+from parkplan.library_inputs import study_area
 from parkplan.study import LayerSource, Study, load_study
 from parkplan.workspace import Workspace, check_layer_name
 from parkplan.workspace.folder import collect_garbage, forget_cached

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from geo.weights import AHPResult, ahp_weights
-from parkplan import model
+from parkplan import library_inputs
 from parkplan.errors import StudyError
 from parkplan.study import (
     AggregationConfig,
@@ -96,9 +96,9 @@ def check_draft(study: Study, draft: DraftModel, layers: set[str]) -> Study:
                 f"known layers: {', '.join(sorted(layers)) or 'none'}"
             )
     for criterion in variant.criteria:
-        model.transform_of(criterion.transform)
+        library_inputs.transform_of(criterion.transform)
     draft_weights(variant)
-    aggregation = model.aggregation(variant)
+    aggregation = library_inputs.aggregation(variant)
     if aggregation.method == "owa":
         aggregation.order_weights_for(len(variant.criteria))
     return variant
@@ -115,10 +115,10 @@ class DraftWeights:
 
 
 def draft_weights(study: Study) -> DraftWeights:
-    """The weights of ``study``'s criteria (:func:`parkplan.model.weighting`); AHP weights are
-    computed without warning, their consistency being part of the answer."""
+    """The weights of ``study``'s criteria (:func:`parkplan.library_inputs.weighting`); AHP
+    weights are computed without warning, their consistency being part of the answer."""
     if study.weights.method != "ahp":
-        weighting = model.weighting(study)
+        weighting = library_inputs.weighting(study)
         return DraftWeights(weighting.weights, weighting.method)
     names = [c.name for c in study.criteria]
     if study.weights.pairwise is None:

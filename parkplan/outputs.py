@@ -19,14 +19,14 @@ import rasterio
 from rasterio.enums import Resampling
 
 from equalisation.summary import EqualisationSummary
-from geo.layers.write import atomic_path
+from geo.atomic import atomic_path
 from parkplan import gis_outputs
 from parkplan.errors import StudyError
-from parkplan.runs import RUN_JSON as RUN_JSON
-from parkplan.runs import RunIdentity, read_run_json
+from parkplan.run_facts import RUN_JSON as RUN_JSON
+from parkplan.run_facts import FinishedRun, read_run_facts
 from webmap.colours import DEFAULT_RAMP
 from webmap.i18n import word
-from webmap.model import RunStamp, ScoreOverlay
+from webmap.map_data import RunStamp, ScoreOverlay
 
 SITES_GPKG = "sites.gpkg"
 SITES_CSV = "sites.csv"
@@ -86,23 +86,21 @@ def write_text(text: str, target: Path) -> Path:
     return target
 
 
-def run_stamp(identity: RunIdentity, finished_at: str) -> RunStamp:
+def run_stamp(run: FinishedRun) -> RunStamp:
     """What the map and the report print about the run that made them."""
     return RunStamp(
-        run_id=identity.run_id,
-        finished_at=finished_at,
-        study_sha256=identity.study_sha256,
-        inputs_sha256=dict(identity.inputs_sha256),
-        parkplan_version=identity.parkplan_version,
+        run_id=run.run_id,
+        finished_at=str(run.finished_at),
+        study_sha256=run.study_sha256,
+        inputs_sha256=dict(run.inputs_sha256),
+        parkplan_version=run.parkplan_version,
     )
 
 
 def stored_stamp(folder: Path) -> RunStamp | None:
     """The stamp of the run in ``folder``, from its ``run.json``."""
-    facts = read_run_json(folder)
-    if facts is None:
-        return None
-    return run_stamp(RunIdentity.from_dict(facts["run"]), str(facts["run"].get("finished_at")))
+    facts = read_run_facts(folder)
+    return None if facts is None else run_stamp(facts.run)
 
 
 def _jsonable(value):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import tomlkit
 
+from geo.atomic import write_atomically
 from parkplan.errors import StudyError
 from parkplan.study import STUDY_FILE, UNKNOWN, parse_study
 
@@ -178,7 +179,4 @@ def write_partners(
                 }
     text = tomlkit.dumps(document)
     parse_study(tomlkit.parse(text).unwrap(), source=str(path))
-    temporary = path.with_name(f".{STUDY_FILE}.import.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-    return path
+    return write_atomically(path, text)

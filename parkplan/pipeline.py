@@ -26,7 +26,7 @@ from geo import regions, sensitivity, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
 from geo.robustness import RobustnessResult, TransformJitter
-from parkplan import model, score_cache
+from parkplan import library_inputs, score_cache
 from parkplan.engines import LOCAL, Engine
 from parkplan.errors import StudyError
 from parkplan.facts import Assumption, resolve_facts
@@ -49,13 +49,13 @@ class Scoring:
 
     scenario: str | None
     grid: Grid
-    weighting: model.Weighting
+    weighting: library_inputs.Weighting
     suitability: SuitabilityResult
     sites: gpd.GeoDataFrame
     site_municipalities: pd.DataFrame
     robustness: RobustnessResult | None
     weight_sweep: pd.DataFrame | None = None
-    area: model.StudyArea | None = None
+    area: library_inputs.StudyArea | None = None
     notes: tuple[Notice, ...] = ()
 
 
@@ -79,10 +79,10 @@ def score(
     rankings can be compared site by site.
     """
     variant = study.scenario(scenario)
-    area = model.study_area(variant, workspace)
-    grid = model.study_grid(variant, workspace, area)
-    weighting = model.weighting(variant)
-    jitter = model.transform_jitter(variant)
+    area = library_inputs.study_area(variant, workspace)
+    grid = library_inputs.study_grid(variant, workspace, area)
+    weighting = library_inputs.weighting(variant)
+    jitter = library_inputs.transform_jitter(variant)
     rasters = score_cache.RunRasters(
         out_dir / "criteria", out_dir / "raw" if jitter else None, out_dir / "exclusions.tif"
     )
@@ -103,13 +103,15 @@ def score(
         criterion_rasters=suitability.criterion_paths,
         id_column="site_id",
     )
-    municipalities = model.municipalities(variant, workspace)
+    municipalities = library_inputs.municipalities(variant, workspace)
     parts = split.split_by_municipality(candidates, municipalities, id_column="site_id")
     begin_stage(progress, "robustness")
     stability = _robustness(variant, weighting, table, engine, candidates, suitability, jitter)
     sweep = None
     if len(table) >= 2:
-        sweep = sensitivity.weight_sweep(table, weighting.weights, model.aggregation(variant))
+        sweep = sensitivity.weight_sweep(
+            table, weighting.weights, library_inputs.aggregation(variant)
+        )
     sites = _site_table(candidates, table, parts, stability)
     return Scoring(
         scenario, grid, weighting, suitability, sites, parts, stability, sweep, area, tuple(notes)
@@ -120,8 +122,8 @@ def score_raster(
     study: Study,
     workspace: Workspace,
     grid: Grid,
-    area: model.StudyArea,
-    weighting: model.Weighting,
+    area: library_inputs.StudyArea,
+    weighting: library_inputs.Weighting,
     engine: Engine,
     rasters: score_cache.RunRasters,
     out_path: Path,
@@ -136,17 +138,19 @@ def score_raster(
     begin_stage(progress, "exclusions")
     exclusions = []
     if reused.exclusions is None:
-        exclusions = [model.exclusion(e, workspace, grid) for e in study.exclusions]
+        exclusions = [library_inputs.exclusion(e, workspace, grid) for e in study.exclusions]
         exclusions.insert(0, area.exclusion())
     begin_stage(progress, "criteria")
     stored = reused.criteria
-    criteria = [stored.get(c.name) or model.criterion(c, workspace, grid) for c in study.criteria]
+    criteria = [
+        stored.get(c.name) or library_inputs.criterion(c, workspace, grid) for c in study.criteria
+    ]
     begin_stage(progress, "score")
     result = engine.score(
         grid,
         criteria,
         weighting.weights,
-        aggregation=model.aggregation(study),
+        aggregation=library_inputs.aggregation(study),
         exclusions=exclusions,
         stored_exclusions=reused.exclusions,
         out_path=out_path,
@@ -161,7 +165,7 @@ def score_raster(
 
 
 def keep_to_partners(
-    candidates: gpd.GeoDataFrame, area: model.StudyArea, rule: str, *, cell_size_m: float
+    candidates: gpd.GeoDataFrame, area: library_inputs.StudyArea, rule: str, *, cell_size_m: float
 ) -> tuple[gpd.GeoDataFrame, list[Notice]]:
     """Sites kept to the partners' territory: a site reaching beyond it by more than the cells
     along its edge do (half a cell along its outline, and 1 % of its area) is clipped to it
@@ -235,7 +239,7 @@ def candidate_sites(
 
 def _robustness(
     study: Study,
-    weighting: model.Weighting,
+    weighting: library_inputs.Weighting,
     table: pd.DataFrame,
     engine: Engine,
     candidates: gpd.GeoDataFrame,
@@ -253,7 +257,7 @@ def _robustness(
     return engine.weight_monte_carlo(
         table,
         weighting.weights,
-        aggregation=model.aggregation(study),
+        aggregation=library_inputs.aggregation(study),
         draws=config.draws,
         concentration=config.concentration,
         transform_jitter=uncertain,
@@ -351,7 +355,7 @@ def equalise(
         "host": str(chosen["host"]),
         "assumptions": finance_assumptions(study),
         "keys": study.key_specs(),
-        "mechanisms": study.mechanisms or None,
+        "mechanisms": study.mechanisms.spec(),
         "horizon_years": study.finance.horizon_years,
         "start_year": study.finance.start_year,
         "tax_year": study.finance.tax_year,
@@ -401,10 +405,7 @@ def assumption_effects(
 
 def finance_assumptions(study: Study) -> FinanceAssumptions:
     """The illustrative defaults with the overrides of ``[finance.assumptions]``."""
-    try:
-        return FinanceAssumptions(**study.finance.assumptions)
-    except TypeError as exc:
-        raise StudyError(f"[finance.assumptions]: {exc}; see the documented assumptions") from None
+    return study.finance.assumptions.library()
 
 
 def candidate_options(sites: pd.DataFrame, parts: pd.DataFrame) -> list[dict]:

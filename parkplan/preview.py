@@ -50,7 +50,7 @@ from geo.grid import Grid
 from geo.robustness import weight_monte_carlo
 from geo.transforms import Transform, standardise
 from geo.zonal import coverage_fractions, rank_sites
-from parkplan import model, outputs
+from parkplan import library_inputs, outputs
 from parkplan.model_builder import DraftWeights, draft_weights
 from parkplan.runs import RunStore
 from parkplan.study import CriterionConfig, ExclusionConfig, Study
@@ -230,8 +230,8 @@ class PreviewInputs:
 
     def __init__(self, root: Path, study: Study, layers: Layers) -> None:
         self.root = Path(root)
-        area = model.study_area(study, layers.workspace)
-        self.grid = overview_grid(model.study_grid(study, layers.workspace, area))
+        area = library_inputs.study_area(study, layers.workspace)
+        self.grid = overview_grid(library_inputs.study_grid(study, layers.workspace, area))
         self.window = whole(self.grid)
         self.outside = area.exclusion().mask_block(self.grid, self.window)
         self._raw = Kept()
@@ -249,7 +249,7 @@ class PreviewInputs:
             return self._raw.get_or_make(key, lambda: self._measured(config, layers.workspace))
 
     def _measured(self, config: CriterionConfig, workspace: Workspace) -> RawLayer:
-        criterion = model.criterion(config, workspace, self.grid)
+        criterion = library_inputs.criterion(config, workspace, self.grid)
         try:
             values = criterion.raw_block(self.grid, self.window)
         finally:
@@ -259,7 +259,7 @@ class PreviewInputs:
     def raw_transform(self, config: CriterionConfig, layers: Layers) -> Transform:
         """The transform from the criterion's raw values to μ: its own, or for a zoning
         criterion the coded one of its zones (:attr:`ZoningCriterion.raw_transform`)."""
-        transform = model.transform_of(config.transform)
+        transform = library_inputs.transform_of(config.transform)
         zoning = self.raw(config, layers).zoning
         if zoning is None:
             return transform
@@ -281,7 +281,7 @@ class PreviewInputs:
         )
 
         def measured() -> np.ndarray:
-            exclusion = model.exclusion(config, layers.workspace, self.grid)
+            exclusion = library_inputs.exclusion(config, layers.workspace, self.grid)
             try:
                 return exclusion.mask_block(self.grid, self.window)
             finally:
@@ -384,11 +384,11 @@ class Preview:
 def preview(inputs: PreviewInputs, study: Study, layers: Layers) -> Preview:
     """Score ``study`` (a validated draft) on the overview grid and rank the run's sites."""
     weights = draft_weights(study)
-    aggregation = model.aggregation(study)
+    aggregation = library_inputs.aggregation(study)
     raw = {i: inputs.raw(c, layers).values for i, c in enumerate(study.criteria)}
     stand_ins = [Criterion(c.name, inputs.raw_transform(c, layers)) for c in study.criteria]
     z = standardised_stack(stand_ins, inputs.grid, inputs.window, aggregation, raw=raw)
-    names = [model.OUTSIDE_STUDY_AREA, *(e.name for e in study.exclusions)]
+    names = [library_inputs.OUTSIDE_STUDY_AREA, *(e.name for e in study.exclusions)]
     tally = ExclusionTally(names, inputs.grid)
     masks = [inputs.outside, *(inputs.mask(e, layers) for e in study.exclusions)]
     excluded = tally.add(masks)
@@ -458,7 +458,7 @@ def top_k_shares(table: pd.DataFrame, weights: dict[str, float], study: Study) -
     result = weight_monte_carlo(
         scored,
         weights,
-        model.aggregation(study),
+        library_inputs.aggregation(study),
         draws=PREVIEW_DRAWS,
         concentration=study.robustness.concentration,
         top_k=TOP_K,

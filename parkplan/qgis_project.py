@@ -32,7 +32,7 @@ from urllib.parse import quote
 import rasterio
 from pyproj import CRS
 
-from geo.layers.write import atomic_path
+from geo.atomic import atomic_path
 from parkplan import gis_outputs, styles
 from parkplan.errors import StudyError
 from parkplan.outputs import SITES_GPKG

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from equalisation import finance, keys, mechanisms
 from geo import aggregation, transforms, weights
 from parkplan.study import NAME_PATTERN, Study, WeightsConfig
-from parkplan.study_problems import TOP_LEVEL, annotation_at
+from parkplan.study_problems import TOP_LEVEL, annotation_at, models_in
 
 MARKDOWN = "study-toml.md"
 JSON_SCHEMA = "study-toml.schema.json"
@@ -68,52 +68,11 @@ A key left out takes its default; "—" means not set.
 
 
 def study_json_schema() -> dict[str, Any]:
-    """The JSON Schema of ``study.toml``: :meth:`Study.model_json_schema`, with the finance
-    assumptions and the key kinds of the libraries."""
-    schema = Study.model_json_schema()
-    defs = schema["$defs"]
-    assumptions = defs["FinanceConfig"]["properties"]["assumptions"]
-    assumptions["properties"] = {
-        f.name: _assumption_schema(f) for f in dataclasses.fields(finance.FinanceAssumptions)
-    }
-    assumptions["additionalProperties"] = False
-    defs["KeySpec"] = _key_spec_schema()
-    schema["properties"]["keys"]["additionalProperties"] = {"$ref": "#/$defs/KeySpec"}
+    """The JSON Schema of ``study.toml``: :meth:`Study.model_json_schema`."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "parkplan study.toml",
-        **schema,
-    }
-
-
-def _assumption_schema(f: dataclasses.Field) -> dict[str, Any]:
-    meta = f.metadata
-    text = f"{meta['doc']} ({meta['unit']}; plausible {meta['range']})"
-    if f.name == "role":
-        return {"enum": list(finance.ROLES), "default": f.default, "description": text}
-    number = {"type": "integer" if isinstance(f.default, int) else "number", "minimum": 0}
-    if meta["unit"] == "share":
-        number["maximum"] = 1
-    return {**number, "default": f.default, "description": text}
-
-
-def _key_spec_schema() -> dict[str, Any]:
-    spec = {"$ref": "#/$defs/KeySpec"}
-    return {
-        "type": "object",
-        "description": "A sharing key: kind = ..., or a costs and a revenues side.",
-        "properties": {
-            "kind": {"enum": list(keys.KINDS)},
-            "label": {"type": "string", "description": "The key's name in the dossier."},
-            "costs": spec,
-            "revenues": spec,
-            "shares": {"type": "object", "additionalProperties": {"type": "number"}},
-            "normalise": {"type": "boolean"},
-            "host": {"type": "string"},
-            "host_share": {"type": "number", "minimum": 0, "maximum": 1},
-            "weight": {"type": "number", "minimum": 0},
-            "rest": {"type": "array", "items": spec},
-        },
+        **Study.model_json_schema(),
     }
 
 
@@ -191,7 +150,7 @@ def _section(name: str, documented: dict[type[BaseModel], str]) -> list[str]:
     target = annotation_at(Study, (name,))
     model = _model_in(target)
     if model is None:
-        out.append(_free_table(name))
+        out += _members(name, models_in(annotation_at(Study, (name, "NAME"))), documented)
         return out
     out.append(_docstring(model))
     documented[model] = name
@@ -245,14 +204,28 @@ def _nested(model: type[BaseModel], prefix: str, documented: dict) -> list[str]:
     return out
 
 
-def _free_table(name: str) -> str:
-    """The sections whose keys the libraries define (keys, mechanisms)."""
-    links = {
-        "keys": "Each `[keys.NAME]` is a sharing key; see [Key kinds](#key-kinds).",
-        "mechanisms": "Each `[mechanisms.NAME]` switches a mechanism on, with its parameters; "
-        "see [Mechanisms](#mechanisms-reference).",
-    }
-    return links.get(name, "A table of name = value.") + "\n"
+def _members(name: str, members: list[type[BaseModel]], documented: dict) -> list[str]:
+    """The tables ``[NAME.x]`` of a section whose tables take one of several forms (the keys:
+    the kinds, or a key for the costs and one for the revenues)."""
+    path = f"{name}.NAME"
+    out = []
+    for model in members:
+        documented[model] = path
+        out += [
+            f"### `[{path}]` {_form(model)}\n",
+            _docstring(model),
+            _table(model, list(model.model_fields), path, documented),
+        ]
+    return out
+
+
+def _form(model: type[BaseModel]) -> str:
+    """What tells a form apart: its ``kind`` values, else the keys it needs."""
+    kinds = typing.get_args(annotation_at(model, ("kind",)))
+    if kinds:
+        return "kind = " + " \\| ".join(f'`"{kind}"`' for kind in kinds)
+    needed = [name for name, field in model.model_fields.items() if field.is_required()]
+    return "with " + " and ".join(f"`{name}`" for name in needed)
 
 
 def _docstring(model: type[BaseModel]) -> str:
@@ -264,7 +237,10 @@ def _table(
 ) -> str:
     """A markdown table of ``model``'s keys ``names`` (``documented``: the tables described
     so far, by the path they were described at)."""
-    properties = model.model_json_schema()["properties"]
+    schema = model.model_json_schema()
+    if "$ref" in schema:  # a recursive model: its schema is among the definitions
+        schema = schema["$defs"][model.__name__]
+    properties = schema["properties"]
     rows = ["| Key | Type | Unit | Default | Allowed | Description |", "|---|---|---|---|---|---|"]
     for name in names:
         field = model.model_fields[name]
@@ -302,10 +278,10 @@ def _type(prop: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _one_type(schema: Mapping[str, Any]) -> tuple[str, str]:
-    if "$ref" in schema:
+    if "$ref" in schema or "oneOf" in schema:
         return "table", ""
-    if "enum" in schema:
-        return "choice", " \\| ".join(f"`{v}`" for v in schema["enum"])
+    if "enum" in schema or "const" in schema:
+        return "choice", " \\| ".join(f"`{v}`" for v in schema.get("enum", [schema.get("const")]))
     kind = schema.get("type")
     if kind == "string":
         return "text", _text_rule(schema)
@@ -374,6 +350,9 @@ def _inline(value: Any) -> str:
 
 
 def _unit(name: str) -> str:
+    """The unit of a key's name (none for a rate such as ``eur_per_ha``: its description says)."""
+    if "_per_" in name:
+        return ""
     return next((unit for suffix, unit in UNITS if name.endswith(suffix)), "")
 
 

@@ -9,7 +9,6 @@ service when the dossier is made (:mod:`parkplan.basemap_images`).
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
@@ -19,11 +18,12 @@ from urllib.parse import urlsplit
 
 from equalisation.advisor import advise_cooperation_form
 from geo.weights import AHPResult, ahp_weights
-from parkplan import model, outputs, pipeline
+from parkplan import library_inputs, outputs, pipeline, views
 from parkplan.basemap_images import DEFAULT_FETCH, Extent, FetchPolicy, map_backgrounds
 from parkplan.notices import Notice
+from parkplan.run_facts import RunFacts, SiteId, read_run_facts
 from parkplan.runs import RunStore
-from parkplan.study import STUDY_FILE, BasemapConfig, Study, load_study, read_study
+from parkplan.study import STUDY_FILE, BasemapConfig, Study, key_spec, load_study, read_study
 from parkplan.workspace import Workspace
 from webmap.report import (
     BASEMAP_NOTICE,
@@ -90,12 +90,12 @@ def report_data(
     """Everything the dossier shows of the run in ``folder``; the study is the run's own copy
     of ``study.toml`` when the folder keeps one (else ``study``), with the run's scenario. With
     a ``[basemap]``, its pictures under the maps are fetched now (:func:`with_backgrounds`)."""
-    facts = outputs.read_json(folder / outputs.RUN_JSON) or {}
+    facts = read_run_facts(folder)
     ran = read_study(folder)[0] if (folder / STUDY_FILE).is_file() else study
-    variant = ran.scenario(facts.get("scenario"))
+    variant = ran.scenario(facts.scenario if facts else None)
     sites = outputs.read_sites_gpkg(folder)
     _, split = outputs.read_site_tables(folder)
-    towns = model.municipalities(variant, workspace)
+    towns = library_inputs.municipalities(variant, workspace)
     robustness = robustness_of(facts)
     equalised = outputs.read_json(folder / outputs.EQUALISATION_JSON) or {}
     data = ReportData(
@@ -169,10 +169,11 @@ def with_backgrounds(
 FACTS = ("population", "demand_ha", "municipal_opcentiemen", "capital_eur", "fiscal_capacity_eur")
 
 
-def criteria(study: Study, facts: Mapping[str, Any]) -> tuple[Criterion, ...]:
-    """The criteria with the weights the run used (normalised) and, when rescaled, as given."""
-    used = facts.get("weights") or {}
-    given = facts.get("weights_given") or {}
+def criteria(study: Study, facts: RunFacts | None) -> tuple[Criterion, ...]:
+    """The criteria with the weights the run used (normalised) and, when rescaled, as given
+    (the study's weights for a run without ``run.json``)."""
+    used = facts.weights if facts else {}
+    given = facts.weights_given if facts and facts.weights_given else {}
     return tuple(
         Criterion(
             name=c.name,
@@ -190,26 +191,26 @@ def criteria(study: Study, facts: Mapping[str, Any]) -> tuple[Criterion, ...]:
     )
 
 
-def exclusion_report(study: Study, facts: Mapping[str, Any]) -> ExclusionReport | None:
+def exclusion_report(study: Study, facts: RunFacts | None) -> ExclusionReport | None:
     """The run's exclusion report, each line with its rule from ``study.toml``."""
-    report = facts.get("exclusions")
-    if not report:
+    report = facts.exclusions if facts else None
+    if report is None:
         return None
     configs = {e.name: e for e in study.exclusions}
     lines = []
     for name, alone, in_sequence in zip(
-        report["names"], report["alone_ha"], report["in_sequence_ha"], strict=True
+        report.names, report.alone_ha, report.in_sequence_ha, strict=True
     ):
         config = configs.get(name)
         if config is None:
-            lines.append(Exclusion(name, "outside", float(alone), float(in_sequence)))
+            lines.append(Exclusion(name, "outside", alone, in_sequence))
             continue
         lines.append(
             Exclusion(
                 name,
                 config.kind,
-                float(alone),
-                float(in_sequence),
+                alone,
+                in_sequence,
                 layer=config.layer,
                 label=config.label,
                 buffer_m=config.buffer_m,
@@ -219,14 +220,15 @@ def exclusion_report(study: Study, facts: Mapping[str, Any]) -> ExclusionReport 
                 value=config.value,
             )
         )
-    return ExclusionReport(tuple(lines), float(report["excluded_ha"]), float(report["grid_ha"]))
+    return ExclusionReport(tuple(lines), report.excluded_ha, report.grid_ha)
 
 
-def method(study: Study, facts: Mapping[str, Any]) -> Method:
+def method(study: Study, facts: RunFacts | None) -> Method:
     """How the run was set up (weights, aggregation, sites, study area, game, tax year)."""
+    weight_method = facts.weight_method if facts else None
     return Method(
-        weight_method=str(facts.get("weight_method", study.weights.method)),
-        aggregation=str((facts.get("aggregation") or {}).get("method", study.aggregation.method)),
+        weight_method=weight_method or study.weights.method,
+        aggregation=views.run_aggregation(study, facts),
         cell_size_m=study.cell_size_m,
         site_source=study.sites.source,
         threshold=study.sites.threshold,
@@ -253,49 +255,38 @@ def ahp_of(study: Study) -> AHPResult | None:
         return ahp_weights([c.name for c in study.criteria], study.weights.pairwise)
 
 
-def robustness_of(facts: Mapping[str, Any]) -> Robustness | None:
-    inputs = facts.get("robustness_inputs")
-    if not inputs:
-        return None
-    return Robustness(
-        draws=int(inputs["draws"]),
-        concentration=float(inputs["concentration"]),
-        transform_jitter=dict(inputs.get("transform_jitter") or {}),
-        top_k=int(inputs.get("top_k", 3)),
-        seed=int(inputs.get("seed", 0)),
-    )
+def robustness_of(facts: RunFacts | None) -> Robustness | None:
+    """What the run's robustness draws varied (``None``: no draws)."""
+    inputs = facts.robustness_inputs if facts else None
+    return None if inputs is None else Robustness(**inputs.model_dump())
 
 
-def leader_ranges(facts: Mapping[str, Any]) -> tuple[LeaderRange, ...]:
-    """The weight sweep's ranges (JSON ``null`` for a range open to 0 or 1)."""
+def leader_ranges(facts: RunFacts | None) -> tuple[LeaderRange, ...]:
+    """The weight sweep's ranges (``None`` for a range open to 0 or 1)."""
 
-    def number(value: Any) -> float | None:
-        return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-
-    def site(value: Any) -> str | None:
+    def site(value: SiteId | None) -> str | None:
         return None if value is None else str(value)
 
     return tuple(
         LeaderRange(
-            criterion=r["criterion"],
-            leader=str(r["base_leader"]),
-            weight=float(r["weight"]),
-            loses_below=number(r.get("loses_below")),
-            rival_below=site(r.get("rival_below")),
-            loses_above=number(r.get("loses_above")),
-            rival_above=site(r.get("rival_above")),
+            criterion=r.criterion,
+            leader=str(r.base_leader),
+            weight=r.weight,
+            loses_below=r.loses_below,
+            rival_below=site(r.rival_below),
+            loses_above=r.loses_above,
+            rival_above=site(r.rival_above),
         )
-        for r in facts.get("leader_ranges") or ()
+        for r in (facts.leader_ranges if facts else ())
     )
 
 
 def sharing_keys(study: Study) -> tuple[SharingKey, ...]:
     """Each key's costs and revenues specs, and its label."""
     keys = []
-    for name, spec in study.key_specs().items():
-        costs = spec.get("costs", spec)
-        revenues = spec.get("revenues", spec)
-        keys.append(SharingKey(name, costs, revenues, study.key_label(name)))
+    for name, key in study.keys.items():
+        costs, revenues = key.sides()
+        keys.append(SharingKey(name, key_spec(costs), key_spec(revenues), key.label))
     return tuple(keys)
 
 
@@ -326,10 +317,11 @@ def assumption_effects(
     }
 
 
-def layer_provenance(workspace: Workspace, facts: Mapping[str, Any]) -> tuple[LayerProvenance, ...]:
-    """The catalogue entries of the layers the run read: source file name (never its folder)
-    or web service and its request, SHA-256, load time, CRS."""
-    used = set((facts.get("run") or {}).get("inputs_sha256") or ())
+def layer_provenance(workspace: Workspace, facts: RunFacts | None) -> tuple[LayerProvenance, ...]:
+    """The catalogue entries of the layers the run read (every layer for a run without
+    ``run.json``): source file name (never its folder) or web service and its request,
+    SHA-256, load time, CRS."""
+    used = set(facts.run.inputs_sha256) if facts else set()
     return tuple(
         LayerProvenance(
             name=info.name,
@@ -363,12 +355,14 @@ def cooperation(study: Study) -> list[dict[str, Any]]:
     ]
 
 
-def notices(facts: Mapping[str, Any]) -> tuple[RunNotice, ...]:
+def notices(facts: RunFacts | None) -> tuple[RunNotice, ...]:
     """The run's warnings: whole (code and figures) when ``run.json`` keeps them, else the
     sentences of an older run."""
-    if "notices" in facts:
-        return tuple(RunNotice(n["code"], n["text"], dict(n["figures"])) for n in facts["notices"])
-    return tuple(RunNotice(None, str(text)) for text in facts.get("warnings", ()))
+    if facts is None:
+        return ()
+    if facts.notices is not None:
+        return tuple(RunNotice(n.code, n.text, dict(n.figures)) for n in facts.notices)
+    return tuple(RunNotice(None, text) for text in facts.warnings)
 
 
 def nearby_layers(study: Study, workspace: Workspace) -> dict[str, Any]:

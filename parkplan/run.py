@@ -11,20 +11,30 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from geo import scenarios, sensitivity
 from geo.robustness import RobustnessResult
-from parkplan import model, notices, outputs, pipeline, qgis_project, report, sanity, views
+from parkplan import library_inputs, notices, outputs, pipeline, qgis_project, report, sanity, views
 from parkplan.check import equalisation_problems
 from parkplan.engines import open_engine
 from parkplan.facts import ResolvedFacts, resolve_facts
 from parkplan.layers_from_services import load_declared_layer
-from parkplan.runs import RunIdentity, RunStore
+from parkplan.run_facts import (
+    RUN_JSON,
+    FinishedRun,
+    NoticeFacts,
+    RunFacts,
+    RunIdentity,
+    read_run_facts,
+)
+from parkplan.runs import RunStore
 from parkplan.site_geojson import write_site_geojson
 from parkplan.stages import begin as begin_stage
 from parkplan.study import STUDY_FILE, InvalidStudyError, Study, read_study
@@ -124,7 +134,7 @@ def run_study(
     with workspace.lock(), open_engine(engine_name, scheduler=scheduler or study.scheduler) as eng:
         begin_stage(progress, "layers")
         ensure_layers(study, workspace)
-        model.check_partners(study, model.municipalities(study, workspace))
+        library_inputs.check_partners(study, library_inputs.municipalities(study, workspace))
         facts = resolve_facts(study) if equalise and study.partners else None
         base = store.folder(None) if scenario else None
         identity = start_identity(
@@ -192,9 +202,9 @@ def equalise_study(root: Path, *, site_id: object | None = None) -> RunOutputs:
     workspace = Workspace.open(root)
     store = RunStore(root, keep=study.runs.keep)
     with workspace.lock():
-        model.check_partners(study, model.municipalities(study, workspace))
+        library_inputs.check_partners(study, library_inputs.municipalities(study, workspace))
         source = store.folder(None)
-        facts = outputs.read_json(source / outputs.RUN_JSON) or {}
+        previous = read_run_facts(source)
         identity = start_identity(study, raw, workspace, scenario=None, derived_from=source.name)
         with store.build(identity) as folder:
             (folder / STUDY_FILE).write_bytes(raw)
@@ -208,20 +218,19 @@ def equalise_study(root: Path, *, site_id: object | None = None) -> RunOutputs:
                 parts,
                 folder,
                 identity,
-                municipalities=model.municipalities(study, workspace),
+                municipalities=library_inputs.municipalities(study, workspace),
                 ramp=study.map.ramp,
             )
-            lang = facts.get("lang", "nl")
+            lang = previous.lang if previous else "nl"
             names.append(write_project(study, folder, identity, lang))
             names += write_equalisation(result, folder, identity.run_id, lang=lang)
             sweep = source / outputs.WEIGHT_SWEEP_CSV
             if sweep.is_file():
                 table = pd.read_csv(sweep).drop(columns="run_id", errors="ignore")
                 names.append(write_stamped_csv(table, folder / outputs.WEIGHT_SWEEP_CSV, identity))
-            dropped = ("run", "warnings", "notices", "outputs")
-            kept = {k: v for k, v in facts.items() if k not in dropped}
-            names.append(write_run_json(kept, identity, [], folder, names))
-            names += write_pages(study, workspace, folder, kept.get("lang", "nl"))
+            found = previous.found() if previous else {}
+            names.append(write_run_json(found, identity, [], folder, names))
+            names += write_pages(study, workspace, folder, lang)
         published = store.folder(None)
         publish_to_workspace(workspace, store, None, published, names)
     files = {name: store.visible_path(None, name) for name in names}
@@ -300,25 +309,25 @@ def write_site_tables(
 
 
 def write_run_json(
-    facts: dict,
+    found: Mapping[str, Any],
     identity: RunIdentity,
     notes: list[notices.Notice],
     folder: Path,
     written: list[str],
 ) -> str:
-    """``run.json``: the run's identity and end time first, the outputs of the run (``written``
-    so far, this file and the pages), its warnings (as sentences, and whole as notices), then
-    what it used and found."""
+    """``run.json`` (:class:`RunFacts`): the run's identity and end time first, the outputs of
+    the run (``written`` so far, this file and the pages), its warnings (as sentences, and
+    whole as notices), then what it used and ``found``."""
     finished = datetime.now(UTC).isoformat(timespec="seconds")
-    record = {
-        "run": identity.to_dict() | {"finished_at": finished},
-        "outputs": [*written, outputs.RUN_JSON, *PAGES],
-        "warnings": notices.texts(notes),
-        "notices": [note.to_dict() for note in notes],
-        **facts,
-    }
-    outputs.write_json(record, folder / outputs.RUN_JSON)
-    return outputs.RUN_JSON
+    facts = RunFacts(
+        run=FinishedRun.of(identity, finished),
+        outputs=(*written, RUN_JSON, *PAGES),
+        warnings=tuple(notices.texts(notes)),
+        notices=tuple(NoticeFacts(**note.to_dict()) for note in notes),
+        **found,
+    )
+    outputs.write_json(facts.model_dump(mode="json"), folder / RUN_JSON)
+    return RUN_JSON
 
 
 def write_pages(study: Study, workspace: Workspace, folder: Path, lang: str) -> list[str]:
@@ -347,7 +356,7 @@ def write_outputs(
         scoring.site_municipalities,
         folder,
         identity,
-        municipalities=model.municipalities(study, workspace),
+        municipalities=library_inputs.municipalities(study, workspace),
         ramp=study.map.ramp,
     )
     names.append(write_project(study, folder, identity, lang))
@@ -356,13 +365,14 @@ def write_outputs(
     if scoring.weight_sweep is not None:
         target = folder / outputs.WEIGHT_SWEEP_CSV
         names.append(write_stamped_csv(scoring.weight_sweep, target, identity))
-    facts = run_facts(scoring) | {"lang": lang}
-    names.append(write_run_json(facts, identity, notes, folder, names))
+    found = run_facts(scoring) | {"lang": lang}
+    names.append(write_run_json(found, identity, notes, folder, names))
     return names + write_pages(study, workspace, folder, lang)
 
 
-def run_facts(scoring: pipeline.Scoring) -> dict:
-    """``run.json``: what the run used and found, for the record and the report."""
+def run_facts(scoring: pipeline.Scoring) -> dict[str, Any]:
+    """What the run used and found, for the record and the report (the fields of
+    :class:`RunFacts` after its warnings, as plain values)."""
     suitability = scoring.suitability
     return {
         "scenario": scoring.scenario,

@@ -21,20 +21,18 @@ Run ids sort by time: ``20261203T141502Z-3fa9c1`` (UTC start time and a random s
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
 
 from parkplan.errors import StudyError
+from parkplan.run_facts import RunIdentity, read_run_facts
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +41,6 @@ SCENARIOS_DIR = "scenarios"
 LATEST = "latest"
 BUILDING_PREFIX = ".building-"
 REMOVING_PREFIX = ".removing-"
-RUN_JSON = "run.json"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 #: The outputs a run may write that keep a stable path in the study folder (README). Not
 #: ``project.qgz``: QGIS reads its relative paths from where it is opened, and the rasters it
@@ -61,63 +58,6 @@ STABLE_OUTPUTS = (
     "weight_sweep.csv",
 )
 DEFAULT_KEEP = 5
-
-
-def parkplan_version() -> str:
-    """The installed version of parkplan."""
-    try:
-        return metadata.version("parkplan")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """A new run id: the UTC time to the second and six random hex digits."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-@dataclass(frozen=True)
-class RunIdentity:
-    """Who a run is: its id and start time, what it ran (base model or scenario), the exact
-    ``study.toml`` (SHA-256 of its bytes) and the layers it read (SHA-256 of each source), the
-    version of parkplan, and the run it was derived from (the base run a scenario ranks, or the
-    run whose sites ``parkplan equalise`` equalised again)."""
-
-    run_id: str
-    started_at: str
-    scenario: str | None
-    study_sha256: str
-    inputs_sha256: Mapping[str, str] = field(default_factory=dict)
-    parkplan_version: str = field(default_factory=parkplan_version)
-    derived_from: str | None = None
-
-    @classmethod
-    def start(
-        cls,
-        *,
-        scenario: str | None,
-        study_sha256: str,
-        inputs_sha256: Mapping[str, str],
-        derived_from: str | None = None,
-    ) -> RunIdentity:
-        """The identity of a run starting now."""
-        now = datetime.now(UTC)
-        return cls(
-            run_id=new_run_id(now),
-            started_at=now.isoformat(timespec="seconds"),
-            scenario=scenario,
-            study_sha256=study_sha256,
-            inputs_sha256=dict(sorted(inputs_sha256.items())),
-            derived_from=derived_from,
-        )
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"inputs_sha256": dict(self.inputs_sha256)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> RunIdentity:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
 @dataclass(frozen=True)
@@ -224,14 +164,14 @@ class RunStore:
         current = self._current_links()
         found = []
         for folder in self._run_folders():
-            facts = read_run_json(folder)
+            facts = read_run_facts(folder)
             if facts is None:
                 continue
             found.append(
                 RunRecord(
                     folder=folder,
-                    identity=RunIdentity.from_dict(facts["run"]),
-                    finished_at=facts["run"].get("finished_at"),
+                    identity=facts.run,
+                    finished_at=facts.run.finished_at,
                     current_for=tuple(sorted(current.get(folder.name, ()))),
                 )
             )
@@ -293,12 +233,3 @@ def replace_link(link: Path, target: str) -> None:
         os.replace(temporary, link)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def read_run_json(folder: Path) -> dict | None:
-    """The ``run.json`` of a run folder, ``None`` when it has none or it is unreadable."""
-    try:
-        facts = json.loads((folder / RUN_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return facts if isinstance(facts, dict) and isinstance(facts.get("run"), dict) else None

@@ -46,15 +46,15 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from geo.atomic import atomic_path
 from geo.criteria import StoredCriterion
 from geo.distance import ALGORITHM_VERSION, DEFAULT_TOLERANCE_M
 from geo.engine import StoredExclusions, SuitabilityResult, mu_dtype
 from geo.exclusions import ExclusionReport
 from geo.grid import Grid
-from geo.layers.write import atomic_path
 from geo.transforms import Transform
-from parkplan import model
-from parkplan.runs import parkplan_version
+from parkplan import library_inputs
+from parkplan.run_facts import parkplan_version
 from parkplan.study import CriterionConfig, ExclusionConfig, Study
 from parkplan.workspace import Workspace
 
@@ -144,7 +144,7 @@ def criterion_key(
 
 def exclusions_key(
     configs: Sequence[ExclusionConfig],
-    area: model.StudyArea,
+    area: library_inputs.StudyArea,
     workspace: Workspace,
     grid: Grid,
     *,
@@ -169,11 +169,11 @@ def exclusions_key(
 
 
 def scoring_keys(
-    study: Study, workspace: Workspace, grid: Grid, area: model.StudyArea
+    study: Study, workspace: Workspace, grid: Grid, area: library_inputs.StudyArea
 ) -> ScoringKeys:
     """The keys of the weight-independent rasters of a run of ``study`` (a variant)."""
     compression = study.outputs.compression
-    dtype = np.dtype(mu_dtype(model.aggregation(study))).name
+    dtype = np.dtype(mu_dtype(library_inputs.aggregation(study))).name
     criteria = {
         c.name: criterion_key(c, workspace, grid, dtype=dtype, compression=compression)
         for c in study.criteria
@@ -231,8 +231,8 @@ def raw_transform(config: CriterionConfig, workspace: Workspace, grid: Grid) -> 
     """The transform of a criterion's raw values: its own, except for zoning, whose raw values
     are the codes of the layer's categories."""
     if config.kind == "zoning":
-        return model.criterion(config, workspace, grid).raw_transform
-    return model.transform_of(config.transform)
+        return library_inputs.criterion(config, workspace, grid).raw_transform
+    return library_inputs.transform_of(config.transform)
 
 
 def _reused_exclusions(folder: Path, key: str, target: Path) -> StoredExclusions | None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.layers.write import atomic_path
+from geo.atomic import atomic_path
 from parkplan.errors import StudyError
 
 WGS84 = "EPSG:4326"

@@ -11,12 +11,13 @@ The reference of every setting, ``docs/study-toml.md``, is generated from these 
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,16 +25,24 @@ from urllib.parse import parse_qsl, urlsplit
 
 import tomli_w
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
 from equalisation import tax
+from equalisation.finance import FinanceAssumptions, Role, TakeUpModel
+from equalisation.keys import SUM_TOLERANCE, FactKind, KeyKind
+from equalisation.mechanisms import DEFAULT_SPEC, REGISTRY, build_mechanisms
 from geo import transforms
 from geo.aggregation import Method as AggregationMethod
 from geo.weights import RankMethod
@@ -643,6 +652,385 @@ class TaxCoefficientConfig(Section):
 TaxYear = Annotated[int, Field(ge=1990, le=2200)]
 
 
+# -- the equalisation: [finance.assumptions], [keys], [mechanisms] -----------------------------
+# Their option sets, defaults and units are the equalisation library's (the fields of
+# FinanceAssumptions, the key kinds of equalisation.keys, the mechanisms of its REGISTRY); each
+# becomes the library's own input in one place: FinanceAssumptionsConfig.library(), key_spec()
+# and MechanismsConfig.spec().
+
+NonNegative = Annotated[float, Field(ge=0.0, le=1e12, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, le=1e12, allow_inf_nan=False)]
+PositiveShare = Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+PartnerName = Annotated[str, Field(min_length=1, max_length=200)]
+_ASSUMPTIONS = {f.name: f for f in dataclasses.fields(FinanceAssumptions)}
+
+
+def _assumption(name: str) -> Any:
+    """A finance assumption's default, meaning, unit and plausible range from the library."""
+    assumption = _ASSUMPTIONS[name]
+    meta = assumption.metadata
+    source = "sourced" if meta["sourced_range"] else "illustrative"
+    meaning = meta["doc"][:1].upper() + meta["doc"][1:]
+    return Field(
+        assumption.default,
+        description=f"{meaning} ({meta['unit']}; plausible {meta['range']}, {source}).",
+    )
+
+
+class FinanceAssumptionsConfig(Section):
+    """The economic assumptions of the park (:class:`equalisation.finance.FinanceAssumptions`).
+    Each one left out keeps its default, which is illustrative: replace it with a local figure."""
+
+    net_share: PositiveShare = _assumption("net_share")
+    land_price_eur_per_m2: NonNegative = _assumption("land_price_eur_per_m2")
+    preparation_eur_per_m2_gross: NonNegative = _assumption("preparation_eur_per_m2_gross")
+    infrastructure_eur_per_m2_net: NonNegative = _assumption("infrastructure_eur_per_m2_net")
+    access_works_eur: Euros = _assumption("access_works_eur")
+    studies_eur: Euros = _assumption("studies_eur")
+    financing_rate_per_year: NonNegative = _assumption("financing_rate_per_year")
+    subsidy_share_of_public_works: Fraction01 = _assumption("subsidy_share_of_public_works")
+    subsidy_share_of_studies: Fraction01 = _assumption("subsidy_share_of_studies")
+    subsidy_cap_studies_eur: Euros = _assumption("subsidy_cap_studies_eur")
+    sale_price_eur_per_m2_net: NonNegative = _assumption("sale_price_eur_per_m2_net")
+    take_up_model: TakeUpModel = _assumption("take_up_model")
+    sell_out_years: Positive = _assumption("sell_out_years")
+    take_up_ha_net_per_year: Positive = _assumption("take_up_ha_net_per_year")
+    built_share: Fraction01 = _assumption("built_share")
+    ki_eur_per_m2_built: NonNegative = _assumption("ki_eur_per_m2_built")
+    maintenance_eur_per_ha_gross_per_year: NonNegative = _assumption(
+        "maintenance_eur_per_ha_gross_per_year"
+    )
+    asset_lifespan_years: Annotated[int, Field(ge=1, le=1000)] = _assumption("asset_lifespan_years")
+    renewal_share: Fraction01 = _assumption("renewal_share")
+    indexation_per_year: NonNegative = _assumption("indexation_per_year")
+    discount_rate_per_year: NonNegative = _assumption("discount_rate_per_year")
+    role: Role = _assumption("role")
+    plant_equipment_share_of_ki: Fraction01 = _assumption("plant_equipment_share_of_ki")
+    plant_equipment_exempt_share: Fraction01 = _assumption("plant_equipment_exempt_share")
+
+    @model_serializer(mode="wrap")
+    def _as_given(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The assumptions the study gives; the others stay the library's defaults."""
+        return {k: v for k, v in handler(self).items() if k in self.model_fields_set}
+
+    def library(self) -> FinanceAssumptions:
+        """The assumptions as :mod:`equalisation.finance` takes them."""
+        return FinanceAssumptions(**self.model_dump())
+
+
+class KeyBase(Section):
+    """What a key of every kind has: its kind and, by where it stands, a label or a weight."""
+
+    kind: KeyKind = Field(description="The kind of key (see the key kinds).")
+    label: Label | None = Field(
+        None,
+        description="[keys.NAME] only: the key's name in the dossier, in the study's language "
+        "(default: a Dutch or English name for the built-in names, else the key in words).",
+    )
+    weight: Weight | None = Field(
+        None, description="A sub-key in the rest of a stacked key only: its weight (default 1)."
+    )
+
+    def sides(self) -> tuple[KeyBase, KeyBase]:
+        """The key of the costs and the key of the revenues: this one for both."""
+        return self, self
+
+    def parts(self) -> Iterator[KeyBase]:
+        """This key and every key it is made of."""
+        yield self
+
+
+class FactKey(KeyBase):
+    """A key without parameters: equal shares, or in proportion to a fact of each partner."""
+
+    kind: FactKind = Field(
+        description="equal: 1/n each; population, land (the partner's hectares of the site), "
+        "demand, capital, fiscal_capacity: in proportion to that fact of each partner."
+    )
+
+
+class CustomKey(KeyBase):
+    """Shares given per partner; a partner left out gets none."""
+
+    kind: Literal["custom"] = Field(description="custom: the shares given.")
+    shares: dict[PartnerName, Weight] = Field(
+        min_length=1, description="partner = share; they sum to 1 unless normalise."
+    )
+    normalise: bool = Field(False, description="Divide the shares by their sum.")
+
+    @model_validator(mode="after")
+    def _whole(self) -> CustomKey:
+        _sums_to_one("custom key shares", list(self.shares.values()), self.normalise)
+        return self
+
+
+class StackedKey(KeyBase):
+    """The host first takes ``host_share``; the rest, ``1 − host_share``, is split by the
+    weighted sub-keys of ``rest``."""
+
+    kind: Literal["stacked"] = Field(description="stacked: the host first, then the sub-keys.")
+    host_share: Fraction01 = Field(0.0, description="Share the host takes first.")
+    host: PartnerName | None = Field(
+        None, description="The partner that takes host_share (default: the host of the site)."
+    )
+    rest: list[KeySpec] = Field(
+        min_length=1,
+        description="The sub-keys that split the rest, each with its weight, e.g. "
+        '[{ kind = "population", weight = 0.5 }, { kind = "land", weight = 0.5 }].',
+    )
+    normalise: bool = Field(False, description="Divide the weights by their sum.")
+
+    @model_validator(mode="after")
+    def _whole(self) -> StackedKey:
+        for sub in self.rest:
+            _misplaced(sub, "a sub-key of rest", "label")
+        weights = [1.0 if sub.weight is None else sub.weight for sub in self.rest]
+        _sums_to_one("stacked key weights", weights, self.normalise)
+        return self
+
+    def parts(self) -> Iterator[KeyBase]:
+        yield self
+        for sub in self.rest:
+            yield from sub.parts()
+
+
+def _sums_to_one(what: str, values: Sequence[float], normalise: bool) -> None:
+    """Refuse ``values`` that do not sum to 1 (with ``normalise``: that sum to 0)."""
+    total = sum(values)
+    if normalise and total <= 0:
+        raise ValueError(f"{what} sum to 0; expected at least one above 0")
+    if not normalise and abs(total - 1) > SUM_TOLERANCE:
+        raise ValueError(f"{what} sum to {total:.12g}, not 1; fix them or set normalise = true")
+
+
+#: Where a key's ``label`` and ``weight`` mean something.
+_BELONGS = {"label": "[keys.NAME] itself", "weight": "a sub-key of a stacked key's rest"}
+
+
+def _misplaced(key: KeyBase, where: str, *names: str) -> None:
+    """Refuse a label or a weight where it means nothing."""
+    for name in names:
+        if getattr(key, name) is not None:
+            raise ValueError(
+                f"{where} has a {name}; expected a {name} only on {_BELONGS[name]}; move it "
+                "there or remove it"
+            )
+
+
+#: A key of any kind, told apart by its ``kind``.
+KeySpec = Annotated[FactKey | CustomKey | StackedKey, Field(discriminator="kind")]
+
+
+class KeySides(Section):
+    """A key with its own key for the costs and for the revenues, written as
+    ``[keys.NAME.costs]`` and ``[keys.NAME.revenues]``."""
+
+    costs: KeySpec = Field(description="The key the site's costs are shared by.")
+    revenues: KeySpec = Field(
+        description="The key the site's income (plot sales, subsidies) and funds are shared by."
+    )
+    label: Label | None = Field(
+        None,
+        description="The key's name in the dossier, in the study's language (default: a Dutch "
+        "or English name for the built-in names, else the key in words).",
+    )
+
+    @model_validator(mode="after")
+    def _sides_without_label(self) -> KeySides:
+        _misplaced(self.costs, "[keys.NAME.costs]", "label", "weight")
+        _misplaced(self.revenues, "[keys.NAME.revenues]", "label", "weight")
+        return self
+
+    def sides(self) -> tuple[KeyBase, KeyBase]:
+        """The key of the costs and the key of the revenues."""
+        return self.costs, self.revenues
+
+    def parts(self) -> Iterator[KeyBase]:
+        """Every key this one is made of."""
+        yield from self.costs.parts()
+        yield from self.revenues.parts()
+
+
+def _key_form(value: Any) -> str:
+    """``sides`` for a key with costs and revenues, ``one`` for a key of one kind for both."""
+    if isinstance(value, Mapping):
+        return "sides" if "costs" in value or "revenues" in value else "one"
+    return "sides" if isinstance(value, KeySides) else "one"
+
+
+def _one_key(key: KeyBase) -> KeyBase:
+    _misplaced(key, "[keys.NAME]", "weight")
+    return key
+
+
+#: ``[keys.NAME]``: one key for the costs and the revenues, or a key for each.
+NamedKey = Annotated[
+    Annotated[KeySides, Tag("sides")] | Annotated[KeySpec, AfterValidator(_one_key), Tag("one")],
+    Discriminator(_key_form),
+]
+
+
+def key_spec(key: KeySides | KeyBase) -> dict[str, Any]:
+    """A key as :mod:`equalisation.keys` takes it: its settings as written, without the label."""
+    return key.model_dump(exclude_unset=True, exclude={"label"})
+
+
+def _mechanism(name: str) -> Any:
+    """A mechanism of :data:`equalisation.mechanisms.REGISTRY` as a setting: off by default."""
+    what = REGISTRY[name].description
+    return Field(None, description=f"{what[:1].upper()}{what[1:]}.")
+
+
+class SubRegionalFundConfig(Section):
+    """A share of each municipality's property-tax surcharge (OV) goes into a fund, paid out
+    by the revenue key."""
+
+    ov_share: Fraction01 = Field(
+        1.0, description="Share of each municipality's own OV surcharge paid into the fund."
+    )
+
+
+class HostCompensationConfig(Section):
+    """Each host is paid per hectare of the site per year, by the cost key."""
+
+    eur_per_ha_per_year: Euros = Field(
+        0.0, description="EUR per hectare of the site on the host's territory, per year (indexed)."
+    )
+
+
+class LocalParkCompensationConfig(Section):
+    """Partners that give up a local park of their own are paid an agreed amount per year, by
+    the cost key."""
+
+    eur_per_year: dict[PartnerName, Euros] = Field(
+        min_length=1, description="partner = EUR per year (indexed)."
+    )
+
+
+class InKindContributionsConfig(Section):
+    """Land or staff time a partner brings, at an agreed value, credited to it and paid by the
+    cost key (value only what the site's costs do not already count)."""
+
+    land_eur: dict[PartnerName, Euros] = Field(
+        {}, description="partner = agreed value of the land it brings (once, in the first year)."
+    )
+    staff_eur_per_year: dict[PartnerName, Euros] = Field(
+        {}, description="partner = agreed value of its staff time per year (indexed)."
+    )
+    staff_years: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        None, description="Years the staff time is credited (default: the whole horizon)."
+    )
+
+
+class ForegoneSurchargeConfig(Section):
+    """A partner whose surcharge rate is above the host's is compensated for the surcharge its
+    firms would have paid at home, by the cost key."""
+
+    compensated_share: Fraction01 = Field(
+        1.0, description="Share of the foregone surcharge compensated."
+    )
+
+
+class MunicipalFundClawbackConfig(Section):
+    """The municipal fund claws back a share of each host's own OV from the park (current law;
+    the money leaves the partnership)."""
+
+    clawback_rate: Fraction01 = Field(
+        description="Share of each host's own OV clawed back (no sourced default)."
+    )
+
+
+class MunicipalFundConfig(Section):
+    """What-if: the municipal fund claws back a share of each OV surcharge and pays it out by
+    the revenue key."""
+
+    clawback_share: Fraction01 = Field(0.0, description="Share of each OV surcharge clawed back.")
+
+
+class DevelopmentRightsConfig(Section):
+    """What-if: hosts buy the development rights they use beyond their cost-key share of the
+    site, in the first year."""
+
+    price_eur_per_ha: Euros = Field(0.0, description="Price of the rights to one hectare (EUR).")
+
+
+class PlanningBenefitFundConfig(Section):
+    """What-if: a levy on the land-value gain of the plots sold, pooled and paid out by the
+    revenue key."""
+
+    levy_share: Fraction01 = Field(0.0, description="Share of the land-value gain levied.")
+
+
+class PlanningDamageFundConfig(Section):
+    """What-if: owners whose land loses value are compensated once, in the first year, by the
+    cost key."""
+
+    compensation_eur_per_ha: Euros = Field(
+        description="EUR per hectare of the site (no sourced default)."
+    )
+
+
+class IntermunicipalTaxConfig(Section):
+    """What-if: one common surcharge on the park replaces each host's own; its income is shared
+    by the revenue key."""
+
+    opcentiemen: Opcentiemen = Field(description="The common surcharge (opcentiemen).")
+
+
+class FlemishMatchingFundConfig(Section):
+    """What-if: Flanders adds a share of what the partners pay into the sub-regional fund, paid
+    out by the revenue key."""
+
+    match_share: Fraction01 = Field(
+        description="Share of the fund contributions Flanders adds (needs sub_regional_fund)."
+    )
+
+
+class MechanismsConfig(Section):
+    """The mechanisms beyond sharing the site's costs and revenues by the keys and each
+    municipality's own property tax (always on). Without any, the property tax is pooled by a
+    sub-regional fund (``ov_share = 1``); naming mechanisms replaces that."""
+
+    sub_regional_fund: SubRegionalFundConfig | None = _mechanism("sub_regional_fund")
+    host_compensation: HostCompensationConfig | None = _mechanism("host_compensation")
+    local_park_compensation: LocalParkCompensationConfig | None = _mechanism(
+        "local_park_compensation"
+    )
+    in_kind_contributions: InKindContributionsConfig | None = _mechanism("in_kind_contributions")
+    foregone_surcharge: ForegoneSurchargeConfig | None = _mechanism("foregone_surcharge")
+    municipal_fund_clawback: MunicipalFundClawbackConfig | None = _mechanism(
+        "municipal_fund_clawback"
+    )
+    municipal_fund: MunicipalFundConfig | None = _mechanism("municipal_fund")
+    development_rights: DevelopmentRightsConfig | None = _mechanism("development_rights")
+    planning_benefit_fund: PlanningBenefitFundConfig | None = _mechanism("planning_benefit_fund")
+    planning_damage_fund: PlanningDamageFundConfig | None = _mechanism("planning_damage_fund")
+    intermunicipal_tax: IntermunicipalTaxConfig | None = _mechanism("intermunicipal_tax")
+    flemish_matching_fund: FlemishMatchingFundConfig | None = _mechanism("flemish_matching_fund")
+
+    @model_serializer(mode="wrap")
+    def _named(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The mechanisms named, with their parameters."""
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    @model_validator(mode="after")
+    def _combined(self, info: ValidationInfo) -> MechanismsConfig:
+        """The library's rules across the mechanisms (a matching fund needs the fund, they take
+        at most all of the property tax, ...), once none is set aside for a problem."""
+        if not ((info.context or {}) if info else {}).get(SET_ASIDE, {}).get("mechanisms"):
+            build_mechanisms(self.spec())  # its InputError is a ValueError
+        return self
+
+    def spec(self) -> dict[str, dict[str, Any]] | None:
+        """The mechanisms as :func:`equalisation.mechanisms.build_mechanisms` takes them, as
+        written (``None``: none named, so the library's default)."""
+        return self.model_dump(exclude_unset=True, exclude_none=True) or None
+
+    def or_default(self) -> MechanismsConfig:
+        """These mechanisms, or the library's default when none is named."""
+        return self if self.spec() else MechanismsConfig.model_validate(DEFAULT_SPEC)
+
+
 class FinanceConfig(Section):
     """Horizon, tax year and overrides of the illustrative finance assumptions."""
 
@@ -682,8 +1070,8 @@ class FinanceConfig(Section):
         return value
 
     # -- end of the property-tax coefficients ----------------------------------------------
-    assumptions: dict[str, Any] = Field(
-        {},
+    assumptions: FinanceAssumptionsConfig = Field(
+        FinanceAssumptionsConfig(),
         description="Overrides of the illustrative finance assumptions, as "
         "[finance.assumptions] name = value (see the finance assumptions below).",
     )
@@ -950,15 +1338,16 @@ class Study(Section):
     finance: FinanceConfig = Field(
         FinanceConfig(), description="Horizon, tax year and finance assumptions."
     )
-    keys: dict[str, dict[str, Any]] = Field(
+    keys: dict[str, NamedKey] = Field(
         {},
         description="Sharing keys by name: [keys.NAME] kind = ..., or [keys.NAME.costs] and "
         '[keys.NAME.revenues] (see the key kinds below), and an optional label = "...": the '
         "key's name in the dossier, in the study's language (default: a Dutch or English name "
         "for the built-in names, else the key in words); default: one equal key.",
     )
-    mechanisms: dict[str, Any] = Field(
-        {}, description="Extra equalisation mechanisms by name, with their parameters."
+    mechanisms: MechanismsConfig = Field(
+        MechanismsConfig(),
+        description="Extra equalisation mechanisms by name, with their parameters.",
     )
     cooperation: CooperationConfig = Field(
         CooperationConfig(), description="Answers for the cooperation-form advice."
@@ -1000,9 +1389,10 @@ class Study(Section):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Study:
-        """Names are unique in each section; scenarios name known criteria and exclusions.
+        """Names are unique in each section; scenarios name known criteria and exclusions;
+        ``chosen_key`` names a key.
 
-        ``context={SET_ASIDE: {"criteria": names, "exclusions": names}}`` counts those names
+        ``context={SET_ASIDE: {"criteria": names, "keys": names, ...}}`` counts those names
         as known (``parkplan check`` validates a study without the items it reported)."""
         set_aside = ((info.context or {}) if info else {}).get(SET_ASIDE, {})
         places = [
@@ -1011,16 +1401,15 @@ class Study(Section):
             *_duplicates("scenarios", [s.name for s in self.scenarios]),
             *_duplicates("partners", [p.name for p in self.partners]),
             *self._scenario_references(set_aside),
-            *self._chosen_key(),
-            *self._key_labels(),
+            *self._chosen_key(set_aside),
         ]
         if places:
             raise PlacedValueError(places)
         return self
 
-    def _chosen_key(self) -> list[tuple]:
+    def _chosen_key(self, set_aside: Mapping[str, Any]) -> list[tuple]:
         chosen = self.finance.chosen_key
-        if chosen is None or chosen in self.keys:
+        if chosen is None or chosen in self.keys or chosen in set_aside.get("keys", ()):
             return []
         return [
             (
@@ -1030,29 +1419,9 @@ class Study(Section):
             )
         ]
 
-    def _key_labels(self) -> list[tuple]:
-        return [
-            (
-                ("keys", name, "label"),
-                f"key {name!r} has label {spec['label']!r}; expected text of 1 to "
-                f"{LABEL_MAX_CHARS} characters",
-                'write label = "the name the dossier shows", or leave it out',
-            )
-            for name, spec in self.keys.items()
-            if "label" in spec
-            and not (isinstance(spec["label"], str) and 0 < len(spec["label"]) <= LABEL_MAX_CHARS)
-        ]
-
-    def key_label(self, name: str) -> str | None:
-        """The ``label`` of key ``name`` in ``study.toml`` (``None``: not given)."""
-        return self.keys[name].get("label")
-
     def key_specs(self) -> dict[str, dict[str, Any]]:
-        """The keys as the equalisation takes them: each spec without its ``label``."""
-        return {
-            name: {k: v for k, v in spec.items() if k != "label"}
-            for name, spec in self.keys.items()
-        }
+        """The keys as :mod:`equalisation.keys` takes them (:func:`key_spec`)."""
+        return {name: key_spec(key) for name, key in self.keys.items()}
 
     def chosen_key(self) -> str | None:
         """The key the dossier and the map lead with: ``[finance] chosen_key`` or the first."""
@@ -1174,7 +1543,9 @@ def validate_study(data: Mapping[str, Any], *, text: str | None = None) -> Study
                 break  # nothing more can be set aside
             rest = set_aside(data, [path for path, _, _ in places], Study)
     lines = toml_lines(text) if text and places else {}
-    problems = by_line([problem(path, message, fix, data, lines) for path, message, fix in places])
+    problems = by_line(
+        [problem(path, message, fix, data, lines, Study) for path, message, fix in places]
+    )
     return StudyValidation(study, tuple(problems), rest)
 
 

@@ -20,7 +20,6 @@ draft's weights as direct weights, whatever method produced them.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ import tomlkit
 from pydantic import BaseModel
 from tomlkit.items import AoT, InlineTable, Table, Whitespace
 
+from geo.atomic import write_atomically
 from parkplan.errors import StudyError
 from parkplan.model_builder import DraftModel, applied, draft_of, draft_weights
 from parkplan.study import STUDY_FILE, ScenarioConfig, Study, parse_study, read_toml
@@ -81,7 +81,7 @@ def save_draft(
         new_text = tomlkit.dumps(document)
         saved = parse_study(tomlkit.parse(new_text).unwrap(), source=STUDY_FILE, text=new_text)
         check_version(path.read_bytes(), loaded)
-        replace_file(path, new_text.encode("utf-8"))
+        write_atomically(path, new_text)
     return Saved(path, etag(new_text.encode("utf-8")), saved)
 
 
@@ -93,16 +93,6 @@ def check_version(raw: bytes, loaded: str) -> None:
             "edited on disk); nothing was written; reload the page to get the current model "
             "and make your changes again"
         )
-
-
-def replace_file(path: Path, content: bytes) -> None:
-    """Write ``content`` to a temporary file beside ``path``, flush it to disk, rename it."""
-    temporary = path.with_name(f".{path.name}.model.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 # -- the base model ---------------------------------------------------------------------------

@@ -116,16 +116,43 @@ def error_places(error: ValidationError, data: Any, model: type[BaseModel]) -> l
         if isinstance(cause, PlacedValueError):
             places += cause.places
             continue
-        path = data_path(detail["loc"], data)
+        if detail["type"] in _UNION_TAG_ERRORS:
+            places.append(_union_tag_place(detail, data, model))
+            continue
+        path = data_path(detail["loc"], data, missing=detail["type"] == "missing")
         places.append((path, *_words(detail, path, model)))
     return places
 
 
+#: The errors of a union told apart by a key (``kind``): that key is missing or unknown.
+_UNION_TAG_ERRORS = ("union_tag_not_found", "union_tag_invalid")
+
+
+def _union_tag_place(detail: Mapping[str, Any], data: Any, model: type[BaseModel]) -> Place:
+    """A union's key (``kind``) missing or unknown, placed at that key."""
+    ctx = detail.get("ctx") or {}
+    key = str(ctx.get("discriminator", "")).strip("'")
+    path = (*data_path(detail["loc"], data), key)
+    if detail["type"] == "union_tag_not_found":
+        return path, "is required but missing", f"add {key} = …; {see_reference(path, model)}"
+    expected = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
+    given = str(ctx.get("tag"))
+    close = difflib.get_close_matches(given, expected, n=1, cutoff=0.6)
+    message = f"{key} {given!r} is unknown; expected one of {', '.join(expected)}"
+    return path, message, f"write {close[0]!r}" if close else f"use one of {', '.join(expected)}"
+
+
 def problem(
-    path: Path, message: str, fix: str, data: Mapping[str, Any], lines: Mapping[Path, int]
+    path: Path,
+    message: str,
+    fix: str,
+    data: Mapping[str, Any],
+    lines: Mapping[Path, int],
+    model: type[BaseModel],
 ) -> StudyProblem:
-    """A problem at ``path`` of the study data, with its line and place."""
-    return StudyProblem(line_of(lines, path), place(path, data), one_line(message), one_line(fix))
+    """A problem at ``path`` of the study data (of ``model``), with its line and place."""
+    where = place(path, data, model)
+    return StudyProblem(line_of(lines, path), where, one_line(message), one_line(fix))
 
 
 def by_line(problems: Sequence[StudyProblem]) -> list[StudyProblem]:
@@ -136,7 +163,8 @@ def by_line(problems: Sequence[StudyProblem]) -> list[StudyProblem]:
 @dataclass(frozen=True)
 class SetAside:
     """A study's data without the parts that have problems: each list section keeps the
-    original index of each item left (``kept``), and the names of the items set aside."""
+    original index of each item left (``kept``); ``names`` are the names of the items and the
+    keys of the tables set aside, by section."""
 
     data: dict[str, Any]
     kept: Mapping[str, tuple[int, ...]]
@@ -185,6 +213,7 @@ def set_aside(data: Mapping[str, Any], paths: Sequence[Path], model: type[BaseMo
             names[head] = tuple(_names(value, items[head]))
         elif head in keys:
             left[head] = {k: v for k, v in value.items() if k not in keys[head]}
+            names[head] = tuple(k for k in value if k in keys[head])
         else:
             left[head] = value
     for head in whole:  # a required text gets a stand-in, so that the rest can be checked
@@ -200,29 +229,30 @@ def _names(items: Sequence[Any], indices: set[int]) -> list[str]:
     return [name for name in found if isinstance(name, str)]
 
 
-def data_path(loc: Sequence[Any], data: Any) -> Path:
-    """The path of a pydantic error location in the data: keys and indices that exist, and a
-    missing key's name; pydantic's own tags (``[key]``, union members) are left out."""
+def data_path(loc: Sequence[Any], data: Any, *, missing: bool = False) -> Path:
+    """The path of a pydantic error location in the data: keys and indices that exist, and
+    (``missing``) the name of the missing key that ends it; pydantic's own tags (``[key]``,
+    union members) are left out."""
     path: list[str | int] = []
     current = data
-    for part in loc:
+    for at, part in enumerate(loc, 1):
         if (isinstance(current, Mapping) and part in current) or (
             isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
         ):
             path.append(part)
             current = current[part]
-        elif isinstance(current, Mapping) and isinstance(part, str) and not _is_tag(part):
+        elif missing and at == len(loc) and isinstance(current, Mapping) and not _is_tag(part):
             path.append(part)  # a missing key
-            current = None
     return tuple(path)
 
 
-def _is_tag(part: str) -> bool:
-    return part == "[key]" or any(c in part for c in "[](),")
+def _is_tag(part: Any) -> bool:
+    return not isinstance(part, str) or part == "[key]" or any(c in part for c in "[](),")
 
 
-def place(path: Path, data: Mapping[str, Any]) -> str:
-    """``path`` in TOML terms: the section, then the key within it."""
+def place(path: Path, data: Mapping[str, Any], model: type[BaseModel]) -> str:
+    """``path`` in TOML terms: the section (``[[criteria]] #2 "rail"``, ``[finance]``, or a
+    table of ``model`` in it, ``[finance.assumptions]``), then the key within it."""
     if not path:
         return "(top level)"
     head, rest = path[0], path[1:]
@@ -233,7 +263,14 @@ def place(path: Path, data: Mapping[str, Any]) -> str:
             section += item_label(rest[0], value)
             rest = rest[1:]
     elif isinstance(value, Mapping):
-        section = f"[{key_text((head,))}]"
+        tables: Path = (head,)
+        while (
+            rest
+            and isinstance(value.get(rest[0]), Mapping)
+            and models_in(annotation_at(model, (*tables, rest[0])))
+        ):
+            value, tables, rest = value[rest[0]], (*tables, rest[0]), rest[1:]
+        section = f"[{key_text(tables)}]"
     else:
         return key_text(path)
     return f"{section} → {key_text(rest)}" if rest else section
@@ -320,18 +357,33 @@ def _unknown_key(path: Path, model: type[BaseModel]) -> tuple[str, str]:
 
 
 def keys_at(model: type[BaseModel], path: Path) -> list[str]:
-    """The keys the schema allows at ``path`` (a table of ``model``), or [] if not a model."""
-    target = annotation_at(model, path)
-    return list(target.model_fields) if _is_model(target) else []
+    """The keys the schema allows at ``path`` (a table of ``model``, or of one of the models of
+    a union), or [] if not a model."""
+    keys = (
+        name for member in models_in(annotation_at(model, path)) for name in member.model_fields
+    )
+    return list(dict.fromkeys(keys))
+
+
+def models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation is: itself, or the members of a union (``[]``: none)."""
+    annotation = _unwrapped(annotation)
+    if _is_model(annotation):
+        return [annotation]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [m for member in typing.get_args(annotation) for m in models_in(member)]
+    return []
 
 
 def annotation_at(model: type[BaseModel], path: Path) -> Any:
-    """The type the schema expects at ``path``: models, lists and dicts are followed."""
+    """The type the schema expects at ``path``: models (and the union member that has the
+    key), lists and dicts are followed."""
     current: Any = model
     for part in path:
         current = _unwrapped(current)
-        if _is_model(current) and isinstance(part, str) and part in current.model_fields:
-            current = current.model_fields[part].annotation
+        holders = [m.model_fields[part] for m in models_in(current) if part in m.model_fields]
+        if isinstance(part, str) and holders:
+            current = holders[0].annotation
         elif typing.get_origin(current) in (list, tuple) and isinstance(part, int):
             current = (typing.get_args(current) or (Any,))[0]
         elif typing.get_origin(current) is dict:

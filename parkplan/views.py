@@ -1,4 +1,4 @@
-"""What the map and the report are drawn from: :class:`webmap.model.MapData` of a study.
+"""What the map and the report are drawn from: :class:`webmap.map_data.MapData` of a study.
 
 Built from the folder of a published run: the site tables, the score raster, each criterion's
 standardised raster (``criteria/NAME.tif``, drawn as a surface), the first exclusion of every
@@ -27,14 +27,15 @@ from rasterio.windows import Window
 
 from geo.grid import Grid
 from geo.layers.blocks import block_windows, streaming_env
-from parkplan import model, outputs, pipeline, score_cache
+from parkplan import library_inputs, outputs, pipeline, score_cache
 from parkplan.errors import StudyError
-from parkplan.runs import RunStore, read_run_json
+from parkplan.run_facts import RunFacts, read_run_facts
+from parkplan.runs import RunStore
 from parkplan.study import Study, load_study
 from parkplan.summary import equalisation_summary
 from parkplan.workspace import Workspace
 from webmap.lookup import lookup_grid, sample_cells
-from webmap.model import Basemap, CellLookup, LayerInfo, MapData, RunStamp, ScoreOverlay
+from webmap.map_data import Basemap, CellLookup, LayerInfo, MapData, RunStamp, ScoreOverlay
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def map_data(
 ) -> MapData:
     """Municipalities, ranked sites, the score, exclusion and criterion layers, equalisation;
     with ``folder`` (the run's), also the criterion surfaces and the cell lookup."""
-    facts = read_run_json(folder) if folder is not None else None
+    facts = read_run_facts(folder) if folder is not None else None
     variant = run_variant(study, facts)
     vectors = {info.name for info in workspace.list_layers() if info.kind == "vector"}
     summary = None
@@ -75,7 +76,7 @@ def map_data(
     has_score = score_path is not None and score_path.exists()
     grid = run_grid(facts) if has_score else None
     return MapData(
-        municipalities=model.municipalities(study, workspace),
+        municipalities=library_inputs.municipalities(study, workspace),
         sites=sites,
         site_municipalities=parts,
         score=outputs.score_overlay(score_path) if has_score and score_path else None,
@@ -90,11 +91,10 @@ def map_data(
         run=run,
         basemap=None if study.basemap is None else Basemap(**study.basemap.model_dump()),
         exclusion_masks=exclusion_masks(variant, workspace, grid),
-        study_area=model.study_area(variant, workspace).area,
+        study_area=library_inputs.study_area(variant, workspace).area,
         criteria_surfaces=criterion_surfaces(folder, variant) if folder else {},
         weights=run_weights(variant, facts),
-        aggregation=((facts or {}).get("aggregation") or {}).get("method")
-        or variant.aggregation.method,
+        aggregation=run_aggregation(variant, facts),
         criterion_info=criterion_info(variant),
         exclusion_info=exclusion_info(variant),
         lookup=(
@@ -132,10 +132,10 @@ def stored_map_data(root: Path, *, scenario: str | None = None) -> MapData:
 # -- the run's model --------------------------------------------------------------------------
 
 
-def run_variant(study: Study, facts: Mapping[str, Any] | None) -> Study:
+def run_variant(study: Study, facts: RunFacts | None) -> Study:
     """The study as the run saw it: with the scenario ``run.json`` names (the base model when
     the scenario is no longer in ``study.toml``)."""
-    name = (facts or {}).get("scenario")
+    name = facts.scenario if facts else None
     try:
         return study.scenario(name)
     except StudyError:
@@ -143,19 +143,24 @@ def run_variant(study: Study, facts: Mapping[str, Any] | None) -> Study:
         return study
 
 
-def run_grid(facts: Mapping[str, Any] | None) -> Grid | None:
+def run_grid(facts: RunFacts | None) -> Grid | None:
     """The analysis grid ``run.json`` records (``None`` without one)."""
-    grid = (facts or {}).get("grid")
-    return Grid(**grid) if isinstance(grid, dict) else None
+    grid = facts.grid if facts else None
+    return None if grid is None else Grid(**grid.model_dump())
 
 
-def run_weights(study: Study, facts: Mapping[str, Any] | None) -> dict[str, float]:
+def run_aggregation(study: Study, facts: RunFacts | None) -> str:
+    """The aggregation method the run used (``run.json``, else the study's)."""
+    used = facts.aggregation if facts else None
+    return used.method if used else study.aggregation.method
+
+
+def run_weights(study: Study, facts: RunFacts | None) -> dict[str, float]:
     """The normalised criterion weights the run used (``run.json``, else from the study)."""
-    weights = (facts or {}).get("weights")
-    if isinstance(weights, dict) and weights:
-        return {str(k): float(v) for k, v in weights.items()}
+    if facts and facts.weights:
+        return dict(facts.weights)
     try:
-        return dict(model.weighting(study).weights)
+        return dict(library_inputs.weighting(study).weights)
     except StudyError:
         return {}
 
@@ -175,7 +180,7 @@ def criterion_info(study: Study) -> dict[str, LayerInfo]:
 
 def exclusion_info(study: Study) -> dict[str, LayerInfo]:
     """How the map names each exclusion, the study area's outside first (as the engine)."""
-    outside = {model.OUTSIDE_STUDY_AREA: LayerInfo(kind="outside")}
+    outside = {library_inputs.OUTSIDE_STUDY_AREA: LayerInfo(kind="outside")}
     return outside | {
         e.name: LayerInfo(label=getattr(e, "label", None), description=e.description, kind=e.kind)
         for e in study.exclusions
@@ -237,7 +242,7 @@ def exclusion_masks(
     masks = {}
     for e in study.exclusions:
         if e.kind == "raster":
-            masks[e.name] = sampled_mask(model.exclusion(e, workspace, grid), grid)
+            masks[e.name] = sampled_mask(library_inputs.exclusion(e, workspace, grid), grid)
     return masks
 
 
@@ -321,7 +326,7 @@ def cell_windows(
 
 
 def cell_lookup(
-    folder: Path, study: Study, facts: Mapping[str, Any] | None, *, cache: Path | None = None
+    folder: Path, study: Study, facts: RunFacts | None, *, cache: Path | None = None
 ) -> CellLookup:
     """The run's rasters sampled on the lookup grid (:mod:`webmap.lookup`): score, each
     criterion's standardised and (when kept) raw values, and the first exclusion per cell.
@@ -350,10 +355,11 @@ def cell_lookup(
     codes = None
     if codes_path.is_file():
         codes = np.nan_to_num(sampled(codes_path), nan=0.0).astype(np.uint8)
-    names = ((facts or {}).get("exclusions") or {}).get("names") or [
-        model.OUTSIDE_STUDY_AREA,
-        *(e.name for e in study.exclusions),
-    ]
+    names = (
+        facts.exclusions.names
+        if facts and facts.exclusions
+        else (library_inputs.OUTSIDE_STUDY_AREA, *(e.name for e in study.exclusions))
+    )
     return CellLookup(
         transform=grid,
         score=read_cells(score_path, *cells),

@@ -24,12 +24,7 @@ from equalisation.summary import EqualisationSummary
 from parkplan import outputs, pipeline
 from parkplan.errors import StudyError
 from parkplan.runs import RunStore
-from parkplan.study import Study, load_study
-
-#: The sub-regional fund of a study that names none (the default pools all of the OV).
-DEFAULT_FUND = {"ov_share": 1.0}
-FUND = "sub_regional_fund"
-HOST_COMPENSATION = "host_compensation"
+from parkplan.study import HostCompensationConfig, Study, SubRegionalFundConfig, load_study
 
 #: The range (inclusive) of each number a what-if may change.
 BOUNDS: Mapping[str, tuple[float, float]] = {
@@ -64,21 +59,26 @@ class WhatIf:
 
     def applied_to(self, study: Study) -> Study:
         """``study`` with these settings changed (finance assumptions, mechanisms, chosen key)."""
-        finance = study.finance
-        assumptions = dict(finance.assumptions)
+        assumptions: dict[str, Any] = {}
         if self.discount_rate_per_year is not None:
             assumptions["discount_rate_per_year"] = self.discount_rate_per_year
         if self.sell_out_years is not None:
             assumptions |= {"take_up_model": "proportional", "sell_out_years": self.sell_out_years}
-        mechanisms: dict[str, Any] = dict(study.mechanisms or {FUND: DEFAULT_FUND})
+        mechanisms = study.mechanisms.or_default()
+        changed: dict[str, Any] = {}
         if self.fund_ov_share is not None:
-            mechanisms[FUND] = dict(mechanisms.get(FUND, {})) | {"ov_share": self.fund_ov_share}
+            changed["sub_regional_fund"] = SubRegionalFundConfig(ov_share=self.fund_ov_share)
         if self.host_compensation_eur_per_ha_per_year is not None:
             amount = self.host_compensation_eur_per_ha_per_year
-            mechanisms[HOST_COMPENSATION] = {"eur_per_ha_per_year": amount}
-        update = {"assumptions": assumptions, "chosen_key": self.checked_key(study)}
+            changed["host_compensation"] = HostCompensationConfig(eur_per_ha_per_year=amount)
+        finance = study.finance.model_copy(
+            update={
+                "assumptions": study.finance.assumptions.model_copy(update=assumptions),
+                "chosen_key": self.checked_key(study),
+            }
+        )
         return study.model_copy(
-            update={"finance": finance.model_copy(update=update), "mechanisms": mechanisms}
+            update={"finance": finance, "mechanisms": mechanisms.model_copy(update=changed)}
         )
 
     def checked_key(self, study: Study) -> str | None:
@@ -115,19 +115,22 @@ class WhatIfSettings:
 def effective_settings(study: Study, change: WhatIf, changed: Study) -> WhatIfSettings:
     """The settings ``changed`` (``study`` with ``change`` applied) computes with, each with
     where it comes from."""
-    own, given = study.mechanisms, study.finance.assumptions
-    fund = changed.mechanisms.get(FUND)
-    host = changed.mechanisms.get(HOST_COMPENSATION, {})
-    rate = pipeline.finance_assumptions(changed).discount_rate_per_year
-    share = 0.0 if fund is None else float(fund.get("ov_share", DEFAULT_FUND["ov_share"]))
+    own, given = study.mechanisms, study.finance.assumptions.model_fields_set
+    fund, host = changed.mechanisms.sub_regional_fund, changed.mechanisms.host_compensation
     return WhatIfSettings(
         discount_rate_per_year=Setting(
-            rate, _origin(change.discount_rate_per_year, "discount_rate_per_year" in given)
+            changed.finance.assumptions.discount_rate_per_year,
+            _origin(change.discount_rate_per_year, "discount_rate_per_year" in given),
         ),
-        fund_ov_share=Setting(share, _origin(change.fund_ov_share, FUND in own)),
+        fund_ov_share=Setting(
+            0.0 if fund is None else fund.ov_share,
+            _origin(change.fund_ov_share, own.sub_regional_fund is not None),
+        ),
         host_compensation_eur_per_ha_per_year=Setting(
-            float(host.get("eur_per_ha_per_year", 0.0)),
-            _origin(change.host_compensation_eur_per_ha_per_year, HOST_COMPENSATION in own),
+            0.0 if host is None else host.eur_per_ha_per_year,
+            _origin(
+                change.host_compensation_eur_per_ha_per_year, own.host_compensation is not None
+            ),
         ),
         key=changed.chosen_key(),
         key_origin=_origin(change.key, study.finance.chosen_key is not None),

@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from parkplan.runs import RunIdentity, RunStore
+from parkplan.run_facts import RunIdentity
+from parkplan.runs import RunStore
 
 
 def publish_run(root: Path, scenario: str | None, write: Callable[[Path], None]) -> Path:

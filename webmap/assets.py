@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlparse
 
 from branca.element import Element
 
+from geo.atomic import write_atomically
 from webmap.errors import AssetError
 
 logger = logging.getLogger(__name__)
@@ -253,6 +254,7 @@ def copy_from_tarball(tarball: Path, located: NpmFile, cache: Path) -> dict:
             ]
         for name in needed:
             target = cache / folder / safe_relative(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(target, read_member(archive, members[name]))
     return {"file": str(folder / inner), "package": located.spec}
 
@@ -307,13 +309,6 @@ def read_member(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
         raise AssetError(f"cannot read {member.name!r} from the npm tarball.")
     with handle:
         return handle.read()
-
-
-def write_atomically(target: Path, content: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(content)
-    partial.replace(target)
 
 
 def read_manifest(cache: Path) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from webmap.errors import MapDataError
-from webmap.model import Basemap
+from webmap.map_data import Basemap
 
 #: The WMS version asked for (its BBOX follows the axis order of the CRS).
 WMS_VERSION = "1.3.0"

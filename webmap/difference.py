@@ -18,7 +18,7 @@ import numpy as np
 from webmap.colours import gradient_stops, ramp_lut
 from webmap.formats import Formats
 from webmap.i18n import check_lang
-from webmap.model import ScoreOverlay
+from webmap.map_data import ScoreOverlay
 from webmap.overlay import OverlayImage, overlay_image
 
 #: Lower on the right (orange) … equal (near-white) … higher on the right (purple).

@@ -23,7 +23,7 @@ from shapely.geometry import mapping
 
 from webmap.colours import score_hex
 from webmap.errors import MapDataError
-from webmap.model import CRITERION_PREFIX, MapData, criterion_names
+from webmap.map_data import CRITERION_PREFIX, MapData, criterion_names
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ the browser finds the cell under a click with one division and no projection lib
 - :func:`lookup_grid` lays a grid of square cells, at most ``max_cells`` a side, over the
   raster's bounds; :func:`sample_cells` gives, for the centre of each lookup cell, the row and
   column of the analysis cell under it (the application reads those cells into a
-  :class:`webmap.model.CellLookup`);
+  :class:`webmap.map_data.CellLookup`);
 - :func:`encode_lookup` quantises each layer to uint16 codes ``round((v - offset) / scale)``
   (65535 = no value): the score and the standardised values in steps of 0.0001, raw values in
   the finest power-of-ten step that spans their range in 65 534 steps (1 m for distances up
@@ -37,7 +37,7 @@ from rasterio.transform import array_bounds
 from rasterio.warp import transform_bounds
 
 from webmap.errors import MapDataError
-from webmap.model import CellLookup
+from webmap.map_data import CellLookup
 
 WEB_MERCATOR = "EPSG:3857"
 #: Longest side of the lookup grid, in cells.

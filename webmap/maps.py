@@ -69,7 +69,7 @@ from webmap.elements import (
 )
 from webmap.i18n import check_lang, label, labels, locale, term
 from webmap.lookup import encode_lookup
-from webmap.model import Basemap, LayerInfo, MapData, RunStamp, ScoreOverlay
+from webmap.map_data import Basemap, LayerInfo, MapData, RunStamp, ScoreOverlay
 from webmap.overlay import OverlayImage, mask_image, overlay_image, png_data_url
 
 MUNICIPALITY_STYLE = {"color": "#555", "weight": 1.5, "fillColor": "#888", "fillOpacity": 0.03}

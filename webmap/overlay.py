@@ -23,7 +23,7 @@ from rasterio.warp import calculate_default_transform, reproject
 
 from webmap.colours import DEFAULT_RAMP, colour_values, hatched_mask, score_lut
 from webmap.errors import MapDataError
-from webmap.model import ScoreOverlay
+from webmap.map_data import ScoreOverlay
 
 WEB_MERCATOR = "EPSG:3857"
 #: Longest side of the overlay image in pixels: larger rasters are warped to a coarser grid,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from geo.atomic import atomic_path
 from webmap.browser import block_network, chromium_browser
 from webmap.errors import BrowserError
 
@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 
 
 def html_to_pdf(html: str, out: Path | str, *, chromium: Path | str | None = None) -> Path:
-    """Write ``html`` as a PDF to ``out`` (atomically: a partial file never replaces ``out``).
+    """Write ``html`` as a PDF to ``out`` (atomically, :func:`geo.atomic.atomic_path`: a
+    partial file never replaces ``out``).
 
     ``chromium`` is the executable to drive (default: ``PARKPLAN_CHROMIUM``, else
     ``/usr/bin/chromium``; :func:`webmap.browser.chromium_path`). The page is loaded with
@@ -42,8 +43,7 @@ def event_loop_running() -> bool:
 
 def print_pdf(html: str, target: Path, chromium: Path | str | None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")  # not private
-    try:
+    with atomic_path(target) as partial:
         with chromium_browser(chromium) as browser:
             page = browser.new_page()
             block_network(page)
@@ -59,8 +59,5 @@ def print_pdf(html: str, target: Path, chromium: Path | str | None) -> Path:
             )
         if partial.stat().st_size == 0:
             raise BrowserError(f"Chromium printed an empty PDF for {target}; check the HTML.")
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
     logger.info("wrote %s", target)
     return target

@@ -31,7 +31,7 @@ from webmap.report_model import (
 
 #: The split's name for the part of a site outside every partner (geo.split.OUTSIDE).
 OUTSIDE_PARTNERS = "(outside)"
-#: The exclusion line of everything outside the study area (parkplan.model).
+#: The exclusion line of everything outside the study area (parkplan.library_inputs).
 OUTSIDE_STUDY_AREA = "outside_study_area"
 
 

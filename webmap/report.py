@@ -37,7 +37,7 @@ from webmap.display import plain, require_columns
 from webmap.errors import MapDataError
 from webmap.formats import Formats, percentages
 from webmap.i18n import LANGUAGES, check_lang, say, term
-from webmap.model import CRITERION_PREFIX, criterion_names
+from webmap.map_data import CRITERION_PREFIX, criterion_names
 from webmap.notices import notice_sentence
 from webmap.prose import (
     Names,

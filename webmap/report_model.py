@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from equalisation.summary import EqualisationSummary
 from geo.weights import AHPResult
-from webmap.model import RunStamp
+from webmap.map_data import RunStamp
 
 
 @dataclass(frozen=True)

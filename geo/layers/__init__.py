@@ -10,13 +10,14 @@ Client files are data, never instructions: nothing in them may make GDAL or PROJ
 file or reach the network (:mod:`~geo.layers.guards`, :mod:`~geo.layers.crs`).
 """
 
+from geo.atomic import atomic_path
 from geo.layers.archive import ArchiveLimits
 from geo.layers.load import PreparedVector, prepare_vector
 from geo.layers.provenance import LayerInfo, source_sha256
 from geo.layers.raster import RasterFacts, align_raster, inspect_raster, rasterize, write_cog
 from geo.layers.read import Dataset, VectorRead, read_vector, resolved_source
 from geo.layers.validate import ValidationReport, validate_vector
-from geo.layers.write import atomic_path, export_vector, write_gpkg
+from geo.layers.write import export_vector, write_gpkg
 
 __all__ = [
     "ArchiveLimits",

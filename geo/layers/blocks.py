@@ -32,6 +32,7 @@ from pyproj import CRS
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
+from geo.atomic import atomic_path
 from geo.errors import CRSError, RasterError
 from geo.grid import Grid
 
@@ -240,12 +241,6 @@ class ThreadLocalReader:
             self._local = threading.local()
 
 
-def read_window(path: str | os.PathLike[str], window: Window) -> np.ndarray:
-    """One window of a raster as float64 with NaN as nodata (opens and closes the file)."""
-    with RasterReader(path) as reader:
-        return reader.read(window)
-
-
 def read_raster(path: str | os.PathLike[str]) -> np.ndarray:
     """A whole single-band raster as float64 with NaN as nodata."""
     with RasterReader(path) as reader:
@@ -328,10 +323,6 @@ def _temp_path(path: Path, suffix: str) -> Path:
 
 
 def _to_cog(source: Path, path: Path) -> None:
-    staged = _temp_path(path, ".cog.tif")
-    try:
+    with atomic_path(path) as staged:
         rasterio.shutil.copy(source, staged, driver="COG", **COG_OPTIONS)
-        os.replace(staged, path)
-        log.debug("wrote %s", path)
-    finally:
-        staged.unlink(missing_ok=True)
+    log.debug("wrote %s", path)

@@ -261,10 +261,3 @@ def _numeric_values(series: pd.Series) -> np.ndarray:
     if np.isnan(values).all() and series.notna().any():
         raise ColumnError(f"column {series.name!r} is not numeric; expected numbers to rasterise.")
     return values
-
-
-def write_grid_raster(array: np.ndarray, grid: Grid, target: Path, *, nodata: float | None) -> None:
-    """Write a single-band ``array`` of ``grid.shape`` as a tiled GeoTIFF on ``grid``."""
-    profile = _grid_profile(grid, 1, str(array.dtype), nodata)
-    with rasterio.open(target, "w", **profile) as dst:
-        dst.write(array, 1)

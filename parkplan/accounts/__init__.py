@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from parkplan.accounts.factory import open_account_store
-from parkplan.accounts.model import ROLES, Account, AccountRole, SessionRecord, role_at_least
 from parkplan.accounts.passwords import Passwords
+from parkplan.accounts.roles import ROLES, Account, AccountRole, SessionRecord, role_at_least
 from parkplan.accounts.service import (
     Accounts,
     ActiveSession,

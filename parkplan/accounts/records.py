@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from parkplan.accounts.model import Account, SessionRecord
+from parkplan.accounts.roles import Account, SessionRecord
 
 ACCOUNT_COLUMNS = "a.name, a.role, a.password_hash, a.created_at"
 SESSION_COLUMNS = "s.token_hash, s.name, s.csrf_token, s.created_at, s.seen_at"

@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from parkplan.accounts.model import (
+from parkplan.accounts.passwords import Passwords
+from parkplan.accounts.roles import (
     ACCOUNT_NAME,
     MAX_PASSWORD_LENGTH,
     Account,
@@ -25,7 +26,6 @@ from parkplan.accounts.model import (
     checked_password,
     checked_role,
 )
-from parkplan.accounts.passwords import Passwords
 from parkplan.accounts.store import AccountStore
 from parkplan.errors import AccountError
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from parkplan.accounts.model import Account, SessionRecord
+from parkplan.accounts.roles import Account, SessionRecord
 
 ACCOUNTS_TABLE = "parkplan_accounts"
 SESSIONS_TABLE = "parkplan_sessions"

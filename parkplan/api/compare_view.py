@@ -34,7 +34,8 @@ from parkplan.api.run_choice import (
     what_label,
 )
 from parkplan.errors import ParkplanError
-from parkplan.runs import RunStore, read_run_json
+from parkplan.run_facts import read_run_facts
+from parkplan.runs import RunStore
 from parkplan.study import Study, load_study
 from parkplan.workspace import Workspace
 from webmap.assets import AssetSource, served_links
@@ -324,6 +325,5 @@ def key_caption(
     text = PAGE_TEXT[lang]
     if key is None:
         return f"{text[name]}: {text['money_missing']}"
-    facts = read_run_json(run.folder) or {}
-    label = run_names(study, facts, lang).key(key.key)
+    label = run_names(study, read_run_facts(run.folder), lang).key(key.key)
     return text["money_key"].format(side=text[name], site=key.site_id, host=key.host, key=label)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
 from urllib.parse import urlencode
 
 from markupsafe import Markup
@@ -24,7 +23,7 @@ from parkplan.api.page_text import FACT_TEXT, PAGE_TEXT, STAGE_TEXT, STATUS_TEXT
 from parkplan.api.routers.downloads import KeptRun, kept_runs
 from parkplan.api.run_choice import what_label
 from parkplan.errors import StudyError
-from parkplan.runs import read_run_json
+from parkplan.run_facts import RunFacts, read_run_facts
 from parkplan.stages import STAGES
 from parkplan.study import PARTNER_FACTS, PartnerConfig, ScenarioConfig, Study
 from webmap.formats import Formats
@@ -232,18 +231,18 @@ def current_label(link: str, lang: Lang) -> str:
 
 def run_warnings(folder: Path, study: Study, lang: Lang) -> tuple[Markup, ...]:
     """The warnings of the run in ``folder``, each said in ``lang`` from its code and figures."""
-    facts = read_run_json(folder) or {}
-    if not facts.get("warnings") and not facts.get("notices"):
+    facts = read_run_facts(folder)
+    if facts is None or not (facts.warnings or facts.notices):
         return ()
     names = run_names(study, facts, lang)
     fmt = Formats(lang)
     return tuple(warning_sentence(n, names, fmt) for n in report.notices(facts))
 
 
-def run_names(study: Study, facts: Mapping[str, Any], lang: Lang) -> Names:
+def run_names(study: Study, facts: RunFacts | None, lang: Lang) -> Names:
     """How the run's criteria and keys are named in ``lang``."""
     try:
-        variant = study.scenario(facts.get("scenario"))
+        variant = study.scenario(facts.scenario if facts else None)
     except StudyError:
         variant = study
     return Names.of(lang, report.criteria(variant, facts), (), report.sharing_keys(variant))

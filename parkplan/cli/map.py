@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geo.atomic import write_atomically
 from parkplan.cli import options
 from parkplan.report import render_report
 from parkplan.run import render_comparison, render_map
@@ -45,7 +46,7 @@ def map_command(
     else:
         other = None if compare_with == "base" else compare_with
         html = render_comparison(study_dir, scenario, other, lang=lang, assets=assets)
-    write_text_atomically(output, html)
+    write_atomically(output, html)
     click.echo(f"map written to {output}")
 
 
@@ -76,12 +77,5 @@ def report_command(
     if suffix == ".pdf":
         html_to_pdf(html, output, chromium=chromium)
     else:
-        write_text_atomically(output, html)
+        write_atomically(output, html)
     click.echo(f"report written to {output}")
-
-
-def write_text_atomically(target: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``target``, then rename it into place."""
-    temp = target.with_name(f".{target.name}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    temp.replace(target)

@@ -9,7 +9,8 @@ import click
 
 from parkplan.cli import options
 from parkplan.cli.progress import progress_bar
-from parkplan.run import RunOutputs, compare_scenarios, equalise_study, run_facts, run_study
+from parkplan.run import RunOutputs, compare_scenarios, equalise_study, run_study
+from parkplan.run_facts import read_run_facts
 from parkplan.runs import RunStore
 
 
@@ -43,9 +44,9 @@ def report_outputs(outputs: RunOutputs) -> None:
     )
     if outputs.scoring.robustness is not None:
         click.echo(f"robustness: {outputs.scoring.robustness.statement}")
-    facts = run_facts(outputs.scoring)
-    if facts["weight_sweep"]:
-        click.echo(f"sensitivity: {facts['weight_sweep']}")
+    facts = read_run_facts(outputs.folder)
+    if facts and facts.weight_sweep:
+        click.echo(f"sensitivity: {facts.weight_sweep}")
     report_files(outputs)
 
 

@@ -30,8 +30,9 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
+from geo.atomic import atomic_path, remove_quietly
 from geo.layers.provenance import LayerInfo, utc_now
-from geo.layers.write import atomic_path, remove_quietly, write_gpkg
+from geo.layers.write import write_gpkg
 from parkplan.errors import BusyError, WorkspaceError
 from parkplan.workspace.folder import CACHE_DIR, STORAGE, new_file, relative
 from parkplan.workspace.store import CATALOG_FORMAT, CATALOG_VERSION, LayerColumn

@@ -5,7 +5,7 @@ Layout of ``STUDY/workspace/``::
 
     layers/NAME-ID.gpkg   one GeoPackage per vector layer (the folder store)
     rasters/NAME-ID.tif   one Cloud-Optimised GeoTIFF per raster, in its own CRS (every store)
-    cache/                rasters aligned on (or rasterised to) a study grid, rebuilt on demand
+    cache/                rasters aligned on a study grid, rebuilt on demand
 
 The ``ID`` in file names makes a replaced layer's new file distinct from the old one until the
 catalogue commits. A load claims its new file (a lock on ``NAME-ID.gpkg.loading``) until it
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import filelock
 
+from geo.atomic import remove_quietly
 from geo.layers.provenance import LayerInfo
-from geo.layers.write import remove_quietly
 
 logger = logging.getLogger(__name__)
 

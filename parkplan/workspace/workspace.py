@@ -1,7 +1,7 @@
 """The study workspace: the layers and rasters of a study, kept safe, in any store.
 
 :class:`Workspace` holds what every store shares: layer names, loading (reading, checking and
-reprojecting a source; rasters copied as COGs), reading, the aligned and rasterised caches,
+reprojecting a source; rasters copied as COGs), reading, the aligned-raster cache,
 exports, the collection of files left by interrupted loads, and the lock. Where the catalogue
 and the vector layers live is its :attr:`Workspace.store`
 (:class:`~parkplan.workspace.store.LayerStore`), chosen by :mod:`parkplan.workspace.factory`.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
@@ -25,6 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.atomic import atomic_path, remove_quietly
 from geo.grid import Grid, projected_crs
 from geo.layers.archive import DEFAULT_LIMITS, ArchiveLimits
 from geo.layers.crs import Bounds, Region, check_lands_inside, crs_label, parse_crs
@@ -37,13 +37,11 @@ from geo.layers.raster import (
     align_raster,
     bounds_in,
     inspect_raster,
-    rasterize,
     write_cog,
-    write_grid_raster,
 )
 from geo.layers.read import Dataset, read_vector, resolved_source
 from geo.layers.validate import ValidationReport
-from geo.layers.write import VECTOR_DRIVERS, atomic_path, export_vector, remove_quietly
+from geo.layers.write import VECTOR_DRIVERS, export_vector
 from parkplan.errors import WorkspaceError
 from parkplan.workspace.factory import create_store, open_store
 from parkplan.workspace.files import vector_columns
@@ -413,27 +411,6 @@ class Workspace:
                     temporary,
                     categorical=bool(info.categorical),
                     resampling=resampling,
-                )
-        return target
-
-    def rasterize_layer(
-        self, name: str, grid: Grid, *, column: str | None = None, all_touched: bool = False
-    ) -> Path:
-        """The vector layer ``name`` burnt onto ``grid`` (cached GeoTIFF).
-
-        Without ``column``: ``uint8`` 1 inside features, 0 outside; with ``column``: ``float32``
-        values, NaN outside (see :func:`geo.layers.raster.rasterize`).
-        """
-        info = self._of_kind(name, "vector")
-        target = self._cache_file(
-            "rasterized", name, info.sha256, info.stored, grid, column, all_touched
-        )
-        if not target.exists():
-            frame = self.read_vector(name).to_crs(grid.crs)
-            array = rasterize(frame, grid, column=column, all_touched=all_touched)
-            with atomic_path(target) as temporary:
-                write_grid_raster(
-                    array, grid, temporary, nodata=None if column is None else math.nan
                 )
         return target
 

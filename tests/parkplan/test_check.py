@@ -109,13 +109,13 @@ EXPECTED = {
         '[[partners]] #3 "Calvene" → municipal_opcentiemen',
         "a run needs it for the property tax",
     ),
-    (line("net_shar ="), "[finance] → assumptions.net_shar", "not a finance assumption"),
+    (line("net_shar ="), "[finance.assumptions] → net_shar", "did you mean 'net_share'?"),
     (
         line("sale_price"),
-        "[finance] → assumptions.sale_price_eur_per_m2_net",
-        "expected a finite number of 0 or more",
+        "[finance.assumptions] → sale_price_eur_per_m2_net",
+        "greater than or equal to 0",
     ),
-    (line("[keys.population]"), "[keys] → population", "'populaton' is unknown"),
+    (line('kind = "populaton"'), "[keys.population] → kind", "'populaton' is unknown"),
 }
 
 

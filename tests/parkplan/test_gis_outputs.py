@@ -16,7 +16,7 @@ import shapely
 from study_support import make_small_study, municipalities
 
 from geo.engine import SCORE_UNITS
-from parkplan import gis_outputs, model, outputs, styles
+from parkplan import gis_outputs, library_inputs, outputs, styles
 from parkplan.run import run_study
 from parkplan.study import read_study
 from parkplan.workspace import Workspace
@@ -46,7 +46,7 @@ def run(tmp_path_factory):
     root = make_small_study(tmp_path_factory.mktemp("gis") / "study")
     result = run_study(root, equalise=False)
     study, _ = read_study(root)
-    borders = model.municipalities(study, Workspace.open(root))
+    borders = library_inputs.municipalities(study, Workspace.open(root))
     sites = outputs.read_sites_gpkg(result.folder).drop(columns="run_id")
     outputs.write_sites(sites, result.folder, result.run.run_id, municipalities=borders)
     return result

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from geo.engine import score
 from geo.grid import Grid
 from geo.zonal import zonal_scores
-from parkplan import model, outputs
+from parkplan import library_inputs, outputs
 from parkplan.model_builder import applied, draft_of, draft_weights, form_fields
 from parkplan.preview import Layers, PreviewCache, histogram, overview_grid, preview
 from parkplan.run import run_study
@@ -55,15 +55,15 @@ def draft_with(root, aggregation: AggregationConfig | None = None):
 def engine_scores(root, study, grid: Grid, out) -> np.ndarray:
     """The engine's own score raster of ``study`` on ``grid``, read back."""
     workspace = Workspace.open(root)
-    area = model.study_area(study, workspace)
+    area = library_inputs.study_area(study, workspace)
     score(
         grid,
-        [model.criterion(c, workspace, grid) for c in study.criteria],
-        model.weighting(study).weights,
-        aggregation=model.aggregation(study),
+        [library_inputs.criterion(c, workspace, grid) for c in study.criteria],
+        library_inputs.weighting(study).weights,
+        aggregation=library_inputs.aggregation(study),
         exclusions=[
             area.exclusion(),
-            *(model.exclusion(e, workspace, grid) for e in study.exclusions),
+            *(library_inputs.exclusion(e, workspace, grid) for e in study.exclusions),
         ],
         out_path=out,
     )

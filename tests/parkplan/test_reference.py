@@ -20,21 +20,20 @@ from parkplan.reference import (
     study_json_schema,
 )
 from parkplan.study import Study
-from parkplan.study_problems import annotation_at
+from parkplan.study_problems import annotation_at, models_in
 
 
 def models(model: type[BaseModel] = Study, seen: set | None = None):
-    """``model`` and every model its fields hold, once each."""
+    """``model`` and every model its fields hold (unions too), once each."""
     seen = set() if seen is None else seen
     if model in seen:
         return
     seen.add(model)
     yield model
     for name in model.model_fields:
-        inner = annotation_at(model, (name, 0))
-        for candidate in (annotation_at(model, (name,)), inner):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                yield from models(candidate, seen)
+        for candidate in (annotation_at(model, (name,)), annotation_at(model, (name, 0))):
+            for inner in models_in(candidate):
+                yield from models(inner, seen)
 
 
 def test_committed_reference_is_what_the_schema_generates():
@@ -78,12 +77,17 @@ def test_json_schema_is_the_models_with_the_libraries_option_sets():
     defs = schema["$defs"]
     population = defs["PartnerConfig"]["properties"]["population"]
     assert {"const": "unknown"} in population["anyOf"]
-    assumptions = defs["FinanceConfig"]["properties"]["assumptions"]
+    assumptions = defs["FinanceAssumptionsConfig"]
     assert set(assumptions["properties"]) == {
         f.name for f in dataclasses.fields(finance.FinanceAssumptions)
     }
     assert assumptions["additionalProperties"] is False
-    assert defs["KeySpec"]["properties"]["kind"]["enum"] == list(keys.KINDS)
+    kinds = []
+    for model in ("FactKey", "CustomKey", "StackedKey"):
+        kind = defs[model]["properties"]["kind"]
+        kinds += kind.get("enum", [kind.get("const")])
+    assert kinds == list(keys.KINDS)
+    assert set(defs["MechanismsConfig"]["properties"]) == set(mechanisms.REGISTRY)
     assert set(schema["properties"]) == set(Study.model_fields)
 
 

@@ -189,6 +189,7 @@ def test_uncommented_template_is_a_valid_study_with_every_optional_section(tmp_p
     study = parse_study(tomllib.loads(uncommented), text=uncommented)
     assert study.partners and study.criteria and study.exclusions and study.scenarios
     assert study.keys and study.layers and study.basemap is not None
-    assert study.unknowns.assume and study.finance.assumptions and study.mechanisms
+    assert study.unknowns.assume and study.finance.assumptions.model_fields_set
+    assert study.mechanisms.spec()
     commented = {m.group(1) for m in re.finditer(r"(?m)^# \[+([a-z_]+)", text)}
     assert {"partners", "keys", "basemap", "study_area", "unknowns"} <= commented

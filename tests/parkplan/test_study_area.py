@@ -18,7 +18,7 @@ from shapely.geometry import box
 from study_support import CONTEXT, PARTNERS, make_small_study
 
 from parkplan.cli import main
-from parkplan.model import OUTSIDE_STUDY_AREA
+from parkplan.library_inputs import OUTSIDE_STUDY_AREA
 from parkplan.run import run_study
 from parkplan.workspace import Workspace
 

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from parkplan.study import InvalidStudyError, parse_study, study_toml
-from webmap.model import Basemap
+from webmap.map_data import Basemap
 
 WMS = {
     "kind": "wms",

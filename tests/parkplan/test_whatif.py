@@ -32,7 +32,7 @@ def direct(root, **assumptions):
     changed = study.model_copy(
         update={
             "finance": study.finance.model_copy(
-                update={"assumptions": dict(study.finance.assumptions) | assumptions}
+                update={"assumptions": study.finance.assumptions.model_copy(update=assumptions)}
             )
         }
     )

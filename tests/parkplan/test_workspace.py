@@ -40,10 +40,10 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
+from geo.atomic import atomic_path
 from geo.errors import CRSError, LayerError
 from geo.grid import Grid
 from geo.layers import ArchiveLimits
-from geo.layers.write import atomic_path
 from parkplan.errors import BusyError, StudyError, WorkspaceError
 from parkplan.study import STUDY_FILE, LayerSource, save_study
 from parkplan.workspace import LayerColumn, LayerInfo, Workspace, factory, source_columns
@@ -503,17 +503,6 @@ def test_categorical_raster_uses_nearest_and_keeps_classes(file_study, tmp_path)
         values = aligned.read(1)
         assert aligned.dtypes[0] == "uint8" and aligned.nodata == 0
     assert set(np.unique(values)) == {0, 1, 2, 3, 4}
-
-
-def test_rasterize_layer_covers_the_parcel_area(study, parcels_file):
-    study.add_layer(parcels_file, "parcels")
-    grid = Grid(L72, 60_000, 191_000, 10.0, 300, 200)
-    with rasterio.open(study.rasterize_layer("parcels", grid)) as burnt:
-        presence = burnt.read(1)
-    assert presence.sum() * grid.cell_area_m2 == pytest.approx(3 * 200 * 200)
-    with rasterio.open(study.rasterize_layer("parcels", grid, column="value")) as burnt:
-        values = burnt.read(1)
-    assert np.nansum(values) == pytest.approx((1 + 2 + 3) * 400)
 
 
 # -- atomic writes and the lock ----------------------------------------------------------

@@ -155,7 +155,7 @@ def test_cli_answers_busy_in_one_line_with_exit_code_2(study_copy, vector_source
     argv = {
         "layers add": ["layers", "add", str(root), str(vector_sources["stations"]), "--name", "x"],
         "run": ["run", str(root), "-q"],
-        "layers remove": ["layers", "remove", str(root), "stations"],
+        "layers remove": ["layers", "remove", str(root), "stations", "--force"],  # a used layer
     }[command]
     before = snapshot(root)
     with lock_held_elsewhere(root):

@@ -9,7 +9,7 @@ import pytest
 from webmap_fixtures import map_data
 
 from webmap.browser import block_network
-from webmap.model import MapData
+from webmap.map_data import MapData
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pyproj import Transformer
 from webmap_fixtures import CRS, map_data, score_overlay
 
 from webmap.lookup import lookup_grid, sample_cells
-from webmap.model import CellLookup, LayerInfo, MapData, ScoreOverlay
+from webmap.map_data import CellLookup, LayerInfo, MapData, ScoreOverlay
 
 WEIGHTS = {"motorway": 0.5, "station": 0.3, "nuisance": 0.2}
 EXCLUSIONS = ("outside_study_area", "Natura 2000", "steep")

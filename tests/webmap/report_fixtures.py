@@ -11,7 +11,7 @@ from equalisation.finance import FinanceAssumptions
 from equalisation.keys import Partner
 from equalisation.site_game import GameRules
 from equalisation.summary import summarise
-from webmap.model import RunStamp
+from webmap.map_data import RunStamp
 from webmap.report import top_sheets
 from webmap.report_model import (
     AssumedFact,

@@ -23,8 +23,8 @@ from server_support import free_port
 from webmap_fixtures import map_data, municipalities
 
 from webmap.basemap_urls import tile_template
+from webmap.map_data import Basemap
 from webmap.maps import map_html
-from webmap.model import Basemap
 from webmap.report_model import MapBackground
 from webmap.svg import SnapshotView, overview_map, site_snapshot
 

@@ -19,8 +19,8 @@ from webmap.difference import (
     difference_legend,
     ramp_limit,
 )
+from webmap.map_data import ScoreOverlay
 from webmap.maps import compare_html
-from webmap.model import ScoreOverlay
 
 DEFICIENCIES = ("normal", "deuteranopia", "protanopia")
 

@@ -21,8 +21,8 @@ from parkplan.study import parse_study
 from webmap.colours import RAMPS, score_hex
 from webmap.display import contributions, rounded_parts, share_percents
 from webmap.lookup import NO_VALUE, UNIT_STEP, decode_lookup, encode_lookup
+from webmap.map_data import LayerInfo
 from webmap.maps import layer_label, map_html
-from webmap.model import LayerInfo
 from webmap.overlay import png_bytes
 
 #: A U-shaped site (Lambert 72): its centroid lies in the notch, outside the polygon.

@@ -16,8 +16,8 @@ from webmap.colours import NODATA_HEX, RAMPS, colour_scores, legend_stops, score
 from webmap.display import site_features
 from webmap.errors import MapDataError
 from webmap.i18n import LABELS, label, labels
+from webmap.map_data import Basemap
 from webmap.maps import map_html, site_map
-from webmap.model import Basemap
 
 
 class TagCollector(HTMLParser):

@@ -11,7 +11,7 @@ from pyproj import Transformer
 from rasterio.transform import rowcol
 
 from webmap.errors import MapDataError
-from webmap.model import ScoreOverlay
+from webmap.map_data import ScoreOverlay
 from webmap.overlay import overlay_image
 
 CELL_M = 100.0

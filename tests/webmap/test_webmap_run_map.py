@@ -15,6 +15,7 @@ import shapely
 from geo.exclusions import BufferExclusion
 from parkplan import views
 from parkplan.demo import run_demo
+from parkplan.run_facts import RunFacts, read_run_facts
 from parkplan.study import load_study
 from parkplan.workspace import Workspace
 from webmap.browser import block_network
@@ -91,8 +92,10 @@ def test_a_zoning_exclusion_is_drawn_as_the_zones_not_allowed(demo):
     assert not set(drawn["name"].astype(str)) & set(config.allowed)
 
 
-def run_facts(out: Path) -> dict:
-    return json.loads((run_folder(out) / "run.json").read_text(encoding="utf-8"))
+def run_facts(out: Path) -> RunFacts:
+    facts = read_run_facts(run_folder(out))
+    assert facts is not None
+    return facts
 
 
 def test_the_cell_lookup_returns_the_engines_values(demo):
@@ -130,7 +133,7 @@ def test_the_cell_lookup_returns_the_engines_values(demo):
     codes = layers[("exclusion", None)]
     expected = np.nan_to_num(engine(folder / "exclusions.tif")).astype(np.uint8)
     np.testing.assert_array_equal(codes, expected)
-    assert payload["exclusions"] == run_facts(out)["exclusions"]["names"]
+    assert tuple(payload["exclusions"]) == run_facts(out).exclusions.names
     # the lookup is of some use: cells that score, and cells each exclusion removes
     assert np.isfinite(layers[("score", None)]).sum() > 0.2 * codes.size
     assert set(np.unique(codes)) >= {0, 1}

@@ -13,7 +13,7 @@ import pandas as pd
 from affine import Affine
 from shapely.geometry import Point, box
 
-from webmap.model import MapData, ScoreOverlay
+from webmap.map_data import MapData, ScoreOverlay
 
 CRS = "EPSG:31370"
 XSS = "<img src=x onerror=alert(1)>"

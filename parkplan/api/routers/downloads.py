@@ -31,7 +31,8 @@ from parkplan.api.errors import ProblemError
 from parkplan.export import DOSSIER_PDF
 from parkplan.outputs import REPORT_HTML
 from parkplan.pipeline import SCORE_RASTER
-from parkplan.runs import RUN_ID, STABLE_OUTPUTS, RunRecord, RunStore, read_run_json
+from parkplan.run_facts import read_run_facts
+from parkplan.runs import RUN_ID, STABLE_OUTPUTS, RunRecord, RunStore
 from parkplan.workspace.folder import CACHE_DIR, WORKSPACE_DIR
 from webmap.browser import chromium_path
 from webmap.errors import WebmapError
@@ -88,9 +89,8 @@ class KeptRun:
 
 def kept_run(record: RunRecord) -> KeptRun:
     """The downloads and warning count of ``record``, from its ``run.json`` and folder."""
-    facts = read_run_json(record.folder) or {}
-    listed = facts.get("outputs")
-    listed = set(listed) if isinstance(listed, list) else set(DOWNLOADS)
+    facts = read_run_facts(record.folder)
+    listed = set(DOWNLOADS) if facts is None or facts.outputs is None else set(facts.outputs)
     listed.add(SCORE_RASTER)
     if REPORT_HTML in listed and chromium_path()[0].is_file():
         listed.add(DOSSIER_PDF)
@@ -99,8 +99,7 @@ def kept_run(record: RunRecord) -> KeptRun:
         for name in DOWNLOADS
         if name in listed and (name == DOSSIER_PDF or _plain_file(record.folder / name))
     )
-    warnings = facts.get("warnings")
-    return KeptRun(record, files, len(warnings) if isinstance(warnings, list) else 0)
+    return KeptRun(record, files, len(facts.warnings) if facts else 0)
 
 
 def kept_runs(study_dir: Path) -> list[KeptRun]:
@@ -128,7 +127,8 @@ def printed_dossier(record: RunRecord) -> Path:
         try:
             html_to_pdf(html, target)
         except WebmapError as exc:
-            raise ProblemError(503, f"the dossier could not be printed: {exc}", "unavailable")
+            detail = f"the dossier could not be printed: {exc}"
+            raise ProblemError(503, detail, "unavailable") from None
         kept = {f"{run.identity.run_id}.pdf" for run in RunStore(study_dir).records()}
         for old in folder.glob("*.pdf"):
             if old.name not in kept:
@@ -158,9 +158,7 @@ def download_file(
     """One output of a kept run (``GET /api/runs`` lists each run's files)."""
     run = find_run(context.study_dir, run_id)
     path = run.path(name)
-    return FileResponse(
-        path, media_type=DOWNLOADS[name], filename=download_name(run.run_id, name)
-    )
+    return FileResponse(path, media_type=DOWNLOADS[name], filename=download_name(run.run_id, name))
 
 
 @router.get(
