@@ -10,13 +10,17 @@ service when the dossier is made (:mod:`parkplan.basemap_images`).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from shapely.geometry.base import BaseGeometry
+
 from equalisation.advisor import advise_cooperation_form
+from geo.proximity import NearbyLayer, layers_within
 from geo.weights import AHPResult, ahp_weights
 from parkplan import library_inputs, outputs, pipeline, views
 from parkplan.basemap_images import DEFAULT_FETCH, Extent, FetchPolicy, map_backgrounds
@@ -27,6 +31,7 @@ from parkplan.study import STUDY_FILE, BasemapConfig, Study, key_spec, load_stud
 from parkplan.workspace import Workspace
 from webmap.report import (
     BASEMAP_NOTICE,
+    NEARBY_M,
     OVERVIEW_MAP,
     map_views,
     report_html,
@@ -112,7 +117,7 @@ def report_data(
                 split,
                 towns,
                 count=TOP_SITES,
-                exclusions=nearby_layers(variant, workspace),
+                nearby=exclusions_near(variant, workspace, sites.crs),
                 top_k=robustness.top_k if robustness else 3,
             )
         ),
@@ -365,11 +370,15 @@ def notices(facts: RunFacts | None) -> tuple[RunNotice, ...]:
     return tuple(RunNotice(None, text) for text in facts.warnings)
 
 
-def nearby_layers(study: Study, workspace: Workspace) -> dict[str, Any]:
-    """The exclusion layers a site sheet measures its distance to (inside and buffer)."""
+def exclusions_near(
+    study: Study, workspace: Workspace, crs: Any
+) -> Callable[[BaseGeometry], tuple[NearbyLayer, ...]]:
+    """The measure of a site sheet: the exclusion layers (inside and buffer) within
+    :data:`~webmap.report.NEARBY_M` of a site's shape, read once."""
     vectors = {info.name for info in workspace.list_layers() if info.kind == "vector"}
-    return {
+    layers = {
         e.name: workspace.read_vector(e.layer)
         for e in study.exclusions
         if e.kind in ("inside", "buffer") and e.layer in vectors
     }
+    return partial(layers_within, crs=crs, layers=layers, within_m=NEARBY_M)

@@ -14,7 +14,7 @@ template autoescapes every value; the inline SVG comes from :mod:`webmap.svg` an
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,9 @@ import pandas as pd
 from geopandas import GeoDataFrame
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+from shapely.geometry.base import BaseGeometry
 
+from geo.proximity import NearbyLayer
 from geo.transforms import Transform, standardise
 from webmap.catalogue import DOSSIER
 from webmap.charts import (
@@ -541,8 +543,8 @@ def sheet_view(sheet: SiteSheet, data: ReportData, ctx: Context) -> dict[str, An
         "split": split_rows(sheet, ctx),
         "nearby_title": say("nearby", ctx.lang, distance=fmt.metres(NEARBY_M)),
         "nearby": [
-            (names.exclusion(str(e.get("name"))), fmt.metres(e.get("distance_m")))
-            for e in sheet.exclusions_nearby
+            (names.exclusion(layer.name), fmt.metres(layer.distance_m))
+            for layer in sheet.exclusions_nearby
         ],
         "odds": site_odds(
             plain(sheet.site_id), sheet.p_first, sheet.p_top, data.robustness, names, fmt
@@ -611,12 +613,11 @@ def site_sheet(
     municipalities: GeoDataFrame,
     site_id: Any,
     *,
-    exclusions: Mapping[str, GeoDataFrame] | None = None,
+    nearby: Sequence[NearbyLayer] = (),
     top_k: int = 3,
-    within_m: float = NEARBY_M,
 ) -> SiteSheet:
-    """The dossier sheet of one site of ``sites``: its split, its criterion values, and every
-    exclusion layer of ``exclusions`` within ``within_m`` of it (0 when they overlap)."""
+    """The dossier sheet of one site of ``sites``: its split, its criterion values, and the
+    exclusion layers ``nearby`` (measured by :func:`geo.proximity.layers_within`)."""
     require_columns(sites, ("site_id", "score"), what="sites")
     match = sites[sites["site_id"].astype(str) == str(site_id)]
     if match.empty:
@@ -637,30 +638,10 @@ def site_sheet(
         municipalities=municipalities,
         breakdown={n: float(row[CRITERION_PREFIX + n]) for n in criterion_names(sites)},
         split=own,
-        exclusions_nearby=tuple(
-            nearby(row.geometry, sites.crs, exclusions or {}, within_m=within_m)
-        ),
+        exclusions_nearby=tuple(nearby),
         p_first=float(row["p_first"]) if "p_first" in row and pd.notna(row["p_first"]) else None,
         p_top=float(row[column]) if column in row and pd.notna(row[column]) else None,
     )
-
-
-def nearby(
-    site: Any, crs: Any, exclusions: Mapping[str, GeoDataFrame], *, within_m: float
-) -> list[dict[str, Any]]:
-    """``[{"name", "distance_m"}]`` of the exclusion layers within ``within_m`` of ``site``."""
-    if crs is None or not getattr(crs, "is_projected", False):
-        raise MapDataError(
-            f"sites are in {crs}; distances need a projected CRS in metres such as EPSG:31370."
-        )
-    found = []
-    for name, frame in exclusions.items():
-        if not len(frame):
-            continue
-        distance_m = float(frame.to_crs(crs).distance(site).min())
-        if distance_m <= within_m:
-            found.append({"name": name, "distance_m": round(distance_m)})
-    return sorted(found, key=lambda e: e["distance_m"])
 
 
 def top_sheets(
@@ -669,11 +650,20 @@ def top_sheets(
     municipalities: GeoDataFrame,
     *,
     count: int = 3,
-    exclusions: Mapping[str, GeoDataFrame] | None = None,
+    nearby: Callable[[BaseGeometry], Sequence[NearbyLayer]] | None = None,
     top_k: int = 3,
 ) -> list[SiteSheet]:
-    """Sheets of the ``count`` best-ranked sites (by ``rank``, else by ``score``)."""
+    """Sheets of the ``count`` best-ranked sites (by ``rank``, else by ``score``), each with the
+    layers ``nearby`` its shape (none when not given)."""
+    top = ranked(sites).head(count)
     return [
-        site_sheet(sites, split, municipalities, site_id, exclusions=exclusions, top_k=top_k)
-        for site_id in ranked(sites)["site_id"].head(count)
+        site_sheet(
+            sites,
+            split,
+            municipalities,
+            site_id,
+            nearby=nearby(shape) if nearby is not None else (),
+            top_k=top_k,
+        )
+        for site_id, shape in zip(top["site_id"], top.geometry, strict=True)
     ]

@@ -18,6 +18,7 @@ from geopandas import GeoDataFrame
 from shapely.geometry.base import BaseGeometry
 
 from equalisation.summary import EqualisationSummary
+from geo.proximity import NearbyLayer
 from geo.weights import AHPResult
 from webmap.map_data import RunStamp
 
@@ -38,8 +39,8 @@ class SiteSheet:
     """One page of the dossier about one site.
 
     ``breakdown`` maps criterion -> mean standardised value 0..1; ``split`` has
-    ``municipality``, ``area_ha``, ``share``; ``exclusions_nearby`` lists
-    ``{"name": ..., "distance_m": ...}``. ``geometry`` is in ``crs``, like ``municipalities``;
+    ``municipality``, ``area_ha``, ``share``; ``exclusions_nearby`` are the exclusion layers
+    near the site, nearest first. ``geometry`` is in ``crs``, like ``municipalities``;
     ``background`` is the base map under the sheet's map (``None``: none).
     """
 
@@ -53,7 +54,7 @@ class SiteSheet:
     municipalities: GeoDataFrame
     breakdown: Mapping[str, float] = field(default_factory=dict)
     split: pd.DataFrame | None = None
-    exclusions_nearby: Sequence[Mapping[str, Any]] = ()
+    exclusions_nearby: Sequence[NearbyLayer] = ()
     p_first: float | None = None
     p_top: float | None = None
     background: MapBackground | None = None

@@ -4,6 +4,8 @@ would), and every chapter's inputs."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from webmap_fixtures import MUNICIPALITY_NAMES, map_data
 
 import equalisation
@@ -11,8 +13,9 @@ from equalisation.finance import FinanceAssumptions
 from equalisation.keys import Partner
 from equalisation.site_game import GameRules
 from equalisation.summary import summarise
+from geo.proximity import layers_within
 from webmap.map_data import RunStamp
-from webmap.report import top_sheets
+from webmap.report import NEARBY_M, top_sheets
 from webmap.report_model import (
     AssumedFact,
     Cooperation,
@@ -120,7 +123,15 @@ def report_data(*, names=MUNICIPALITY_NAMES, text="Discount rate", with_money=Tr
         ),
         method=Method(partners=tuple(names), tax_year=2022, target_area_ha=40.0),
         sheets=tuple(
-            top_sheets(sites, split, data.municipalities, count=2, exclusions=data.exclusions)
+            top_sheets(
+                sites,
+                split,
+                data.municipalities,
+                count=2,
+                nearby=partial(
+                    layers_within, crs=sites.crs, layers=data.exclusions, within_m=NEARBY_M
+                ),
+            )
         ),
         robustness=Robustness(1000, 50.0, {"motorway": 0.1}, 3, 7),
         leader_ranges=(

@@ -24,6 +24,7 @@ from webmap_fixtures import XSS, map_data, municipalities
 from equalisation import advisor, finance, keys, mechanisms
 from geo import transforms
 from geo.aggregation import METHODS as AGGREGATIONS
+from geo.proximity import NearbyLayer, layers_within
 from geo.weights import RANK_METHODS, ahp_weights
 from webmap.advice import advice_reason
 from webmap.catalogue import DOSSIER, TERMS
@@ -32,7 +33,7 @@ from webmap.errors import MapDataError
 from webmap.formats import Formats, largest_remainder
 from webmap.i18n import word
 from webmap.pdf import html_to_pdf
-from webmap.report import css_string, report_html, site_sheet
+from webmap.report import NEARBY_M, css_string, report_html, site_sheet
 from webmap.svg import criteria_chart, grouped_bars, site_snapshot
 
 CHAPTERS = (
@@ -343,17 +344,13 @@ def test_text_in_the_page_margins_cannot_leave_its_css_string():
 # --- sheets and charts -----------------------------------------------------------------------
 
 
-def test_site_sheet_measures_nearby_exclusions():
+def test_site_sheet_lists_the_layers_measured_near_the_site():
     data = map_data()
-    sheet = site_sheet(
-        data.sites, data.site_municipalities, data.municipalities, 1, exclusions=data.exclusions
-    )
-    assert sheet.exclusions_nearby == (
-        {
-            "name": "Natura 2000",
-            "distance_m": round(((59_600 - 59_000) ** 2 + (192_000 - 190_200) ** 2) ** 0.5),
-        },
-    )
+    site = data.sites.geometry[data.sites["site_id"] == 1].iloc[0]
+    near = layers_within(site, data.sites.crs, data.exclusions, within_m=NEARBY_M)
+    sheet = site_sheet(data.sites, data.site_municipalities, data.municipalities, 1, nearby=near)
+    corner_to_corner_m = round(((59_600 - 59_000) ** 2 + (192_000 - 190_200) ** 2) ** 0.5)
+    assert sheet.exclusions_nearby == (NearbyLayer("Natura 2000", corner_to_corner_m),)
     assert set(sheet.split["municipality"]) == {"Westdorp", "Middelkerke-Oost"}
     assert sheet.breakdown.keys() == {"motorway", "station", "nuisance"}
     with pytest.raises(MapDataError, match="site 99"):
