@@ -1,8 +1,13 @@
 """Errors of the application: study files, workspace, pipeline, CLI and API.
 
-:class:`ParkplanError` is the application's root. The CLI turns any ``ParkplanError``,
-``GeoError`` or ``EqualisationError`` into a one-line message and exit code 2.
+:class:`ParkplanError` is the application's root. :data:`USER_ERRORS` are the roots of every
+package's errors, which mean bad input or usage: the CLI says them in one line with exit code
+2, the API answers them with a 4xx status (``parkplan.api.errors.STATUS_OF_ERROR``).
 """
+
+from equalisation.errors import EqualisationError
+from geo.errors import GeoError
+from webmap.errors import WebmapError
 
 
 class ParkplanError(Exception):
@@ -27,6 +32,10 @@ class BasemapError(ParkplanError, OSError):
 
 class AccountError(ParkplanError, ValueError):
     """An account of the web app cannot be added, found or changed as asked."""
+
+
+#: The error roots of the four packages.
+USER_ERRORS: tuple[type[Exception], ...] = (ParkplanError, GeoError, EqualisationError, WebmapError)
 
 
 class ParkplanWarning(UserWarning):

@@ -27,14 +27,18 @@ from equalisation.errors import EqualisationError
 from geo.errors import GeoError
 from parkplan.api.security import security_headers
 from parkplan.errors import BusyError, ParkplanError
+from webmap.errors import AssetError, BrowserError, WebmapError
 
 log = logging.getLogger(__name__)
 
 #: Status codes of the known errors, most specific first.
 STATUS_OF_ERROR: list[tuple[type[Exception], int]] = [
     (BusyError, 409),
+    (BrowserError, 503),
+    (AssetError, 503),
     (GeoError, 422),
     (EqualisationError, 422),
+    (WebmapError, 422),
     (ParkplanError, 400),
 ]
 

@@ -19,14 +19,9 @@ from importlib import import_module
 
 import click
 
-from equalisation.errors import EqualisationError
-from geo.errors import GeoError, GeoWarning
+from geo.errors import GeoWarning
 from parkplan.cli.commands import COMMANDS
-from parkplan.errors import ParkplanError
-from webmap.errors import WebmapError
-
-#: Errors that mean "bad input or usage": one line on stderr, exit code 2.
-USER_ERRORS = (ParkplanError, GeoError, EqualisationError, WebmapError)
+from parkplan.errors import USER_ERRORS
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 

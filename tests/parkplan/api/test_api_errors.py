@@ -8,8 +8,9 @@ import pytest
 from api_support import client_for, settings
 
 from geo.errors import LayerError
-from parkplan.api.errors import Redactor
-from parkplan.errors import BusyError, WorkspaceError
+from parkplan.api.errors import STATUS_OF_ERROR, Redactor
+from parkplan.errors import USER_ERRORS, BusyError, WorkspaceError
+from webmap.errors import BrowserError, MapDataError
 
 SECURITY_HEADERS = (
     "content-security-policy",
@@ -36,6 +37,8 @@ def failing(study):
         app.add_api_route("/busy", raiser(BusyError(f"the study {study} is busy")))
         app.add_api_route("/geo", raiser(LayerError("/data/input/roads.shp has no CRS")))
         app.add_api_route("/workspace", raiser(WorkspaceError(f"no layer 'x' in {study}")))
+        app.add_api_route("/map-data", raiser(MapDataError("sites lack the column 'score'")))
+        app.add_api_route("/chromium", raiser(BrowserError(f"no Chromium at {study}/bin")))
         yield client
 
 
@@ -46,6 +49,8 @@ def failing(study):
         ("/busy", 409, "conflict"),
         ("/geo", 422, "unprocessable_content"),
         ("/workspace", 400, "bad_request"),
+        ("/map-data", 422, "unprocessable_content"),
+        ("/chromium", 503, "service_unavailable"),
         ("/nowhere", 404, "not_found"),
     ],
 )
@@ -62,6 +67,12 @@ def test_errors_are_json_without_traceback_or_path(failing, study, path, status,
     assert "secret" not in response.text
     for header in SECURITY_HEADERS:
         assert header in response.headers, header
+
+
+def test_every_package_s_error_root_has_a_status_as_on_the_cli():
+    """The CLI says USER_ERRORS in one line (exit 2); the API answers each with a status."""
+    answered = {kind for kind, _ in STATUS_OF_ERROR}
+    assert set(USER_ERRORS) <= answered
 
 
 def test_method_not_allowed_is_json(client):
