@@ -45,6 +45,7 @@ from equalisation.keys import SUM_TOLERANCE, FactKind, KeyKind
 from equalisation.mechanisms import DEFAULT_SPEC, REGISTRY, build_mechanisms
 from geo import transforms
 from geo.aggregation import Method as AggregationMethod
+from geo.atomic import write_atomically
 from geo.weights import RankMethod
 from parkplan.errors import StudyError
 from parkplan.study_problems import (
@@ -1609,12 +1610,8 @@ def _finite(value: Any) -> Any:
 
 
 def save_study(study: Study, root: Path) -> Path:
-    """Write ``root/study.toml`` atomically (temporary file, then rename)."""
-    path = Path(root) / STUDY_FILE
-    temp = path.with_name(f".{STUDY_FILE}.tmp")
-    temp.write_text(study_toml(study), encoding="utf-8")
-    temp.replace(path)
-    return path
+    """Write ``root/study.toml`` atomically (:func:`geo.atomic.write_atomically`)."""
+    return write_atomically(Path(root) / STUDY_FILE, study_toml(study))
 
 
 def write_new_study(root: Path, *, crs: str = "EPSG:31370", name: str | None = None) -> Path:
@@ -1627,8 +1624,4 @@ def write_new_study(root: Path, *, crs: str = "EPSG:31370", name: str | None = N
     text = new_study_toml(study.name, study.crs, study)
     parse_study(tomllib.loads(text), text=text)  # the template is a valid study
     root.mkdir(parents=True, exist_ok=True)
-    path = root / STUDY_FILE
-    temp = path.with_name(f".{STUDY_FILE}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    temp.replace(path)
-    return path
+    return write_atomically(root / STUDY_FILE, text)
