@@ -26,7 +26,7 @@ from parkplan.run_facts import RUN_JSON as RUN_JSON
 from parkplan.run_facts import FinishedRun, read_run_facts
 from webmap.colours import DEFAULT_RAMP
 from webmap.i18n import word
-from webmap.map_data import RunStamp, ScoreOverlay
+from webmap.map_data import AssumedFact, RunStamp, ScoreOverlay
 
 SITES_GPKG = "sites.gpkg"
 SITES_CSV = "sites.csv"
@@ -157,6 +157,13 @@ def read_summary(folder: Path) -> EqualisationSummary | None:
             f"{folder / EQUALISATION_JSON} was written by an older parkplan; run the study again"
         )
     return EqualisationSummary.from_dict(data["summary"])
+
+
+def read_assumed_facts(folder: Path) -> tuple[AssumedFact, ...]:
+    """The facts the run in ``folder`` assumed for partners' unknowns (none without an
+    equalisation)."""
+    data = read_json(Path(folder) / EQUALISATION_JSON)
+    return () if data is None else tuple(AssumedFact(**a) for a in data["assumed_facts"])
 
 
 def score_overlay(path: Path, *, max_cells: int = 1_500_000) -> ScoreOverlay:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,10 +30,18 @@ from parkplan.errors import StudyError
 from parkplan.run_facts import RunFacts, read_run_facts
 from parkplan.runs import RunStore
 from parkplan.study import Study, load_study
-from parkplan.summary import equalisation_summary
 from parkplan.workspace import Workspace
 from webmap.lookup import lookup_grid, sample_cells
-from webmap.map_data import Basemap, CellLookup, LayerInfo, MapData, RunStamp, ScoreOverlay
+from webmap.map_data import (
+    Basemap,
+    CellLookup,
+    LayerInfo,
+    MapData,
+    MapEqualisation,
+    RunStamp,
+    ScoreOverlay,
+    map_equalisation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +67,7 @@ def map_data(
     parts: pd.DataFrame,
     *,
     score_path: Path | None,
-    equalisation: Mapping[str, Any] | None,
+    equalisation: MapEqualisation | None,
     run: RunStamp | None,
     folder: Path | None = None,
 ) -> MapData:
@@ -70,9 +76,6 @@ def map_data(
     facts = read_run_facts(folder) if folder is not None else None
     variant = run_variant(study, facts)
     vectors = {info.name for info in workspace.list_layers() if info.kind == "vector"}
-    summary = None
-    if equalisation:
-        summary = equalisation_summary(equalisation, equalisation.get("site_id"))
     has_score = score_path is not None and score_path.exists()
     grid = run_grid(facts) if has_score else None
     return MapData(
@@ -86,7 +89,7 @@ def map_data(
             for c in variant.criteria
             if c.kind == "distance" and c.layer in vectors
         },
-        equalisation=summary,
+        equalisation=equalisation,
         title=study.name,
         run=run,
         basemap=None if study.basemap is None else Basemap(**study.basemap.model_dump()),
@@ -115,10 +118,18 @@ def run_map_data(study: Study, workspace: Workspace, folder: Path) -> MapData:
         outputs.read_sites_gpkg(folder),
         parts,
         score_path=folder / pipeline.SCORE_RASTER,
-        equalisation=outputs.read_json(folder / outputs.EQUALISATION_JSON),
+        equalisation=run_equalisation(folder),
         run=outputs.stored_stamp(folder),
         folder=folder,
     )
+
+
+def run_equalisation(folder: Path) -> MapEqualisation | None:
+    """The equalisation of the run in ``folder`` as its map shows it (``None``: none)."""
+    summary = outputs.read_summary(folder)
+    if summary is None:
+        return None
+    return map_equalisation(summary, outputs.read_assumed_facts(folder))
 
 
 def stored_map_data(root: Path, *, scenario: str | None = None) -> MapData:

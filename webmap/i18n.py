@@ -53,6 +53,10 @@ LABELS: Mapping[str, tuple[str, str]] = {
         "Opgelet: sommige gemeenten of groepen zijn slechter af dan wanneer ze alleen werken",
         "Caution: some municipalities or groups are worse off than going alone",
     ),
+    "core_saving": (
+        "{coalition} zou {amount} besparen door nu uit te stappen",
+        "{coalition} would save {amount} by leaving now",
+    ),
     "core_unknown": ("Kerncontrole niet beschikbaar.", "Core check not available."),
     "fullscreen": ("Volledig scherm", "Full screen"),
     "fullscreen_exit": ("Volledig scherm verlaten", "Exit full screen"),

@@ -6,17 +6,21 @@ reads them. The dossier's own values are in :mod:`webmap.report_model`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from affine import Affine
 from geopandas import GeoDataFrame
 
+from equalisation.money import to_cents
+from equalisation.summary import EqualisationSummary, Payment
+
 #: Prefix of the per-criterion score columns of ``MapData.sites`` (``c_<criterion>``).
 CRITERION_PREFIX = "c_"
+#: Fair-division methods whose core check the map shows, in order of preference.
+CORE_METHODS = ("nucleolus", "prenucleolus", "shapley")
 
 
 @dataclass(frozen=True)
@@ -102,13 +106,126 @@ class CellLookup:
 
 
 @dataclass(frozen=True)
+class AssumedFact:
+    """A partner's unknown fact, the value assumed, its plausible range and its source."""
+
+    partner: str
+    fact: str
+    value: float
+    low: float
+    high: float
+    source: str
+
+
+@dataclass(frozen=True)
+class PartnerTotals:
+    """One partner under one key, summed over the horizon: what it pays and receives, and the
+    present value of its net (cents)."""
+
+    partner: str
+    paid_cents: int
+    received_cents: int
+    net_pv_cents: int
+
+    @property
+    def net_cents(self) -> int:
+        return self.received_cents - self.paid_cents
+
+
+@dataclass(frozen=True)
+class KeyTotals:
+    """One sharing key: every partner's totals and the transfers that settle its balances."""
+
+    name: str
+    partners: tuple[PartnerTotals, ...]
+    transfers: tuple[Payment, ...]
+
+
+@dataclass(frozen=True)
+class BlockingCoalition:
+    """A coalition that would be better off leaving now, and what it would save (present
+    value, cents)."""
+
+    coalition: tuple[str, ...]
+    saving_cents: int
+
+
+@dataclass(frozen=True)
+class CoreCheck:
+    """The core check of a fair-division ``allocation`` ("nucleolus", ...): the coalitions
+    better off alone, the largest saving first (the worst listed, ``blocking_count`` all)."""
+
+    allocation: str
+    blocking: tuple[BlockingCoalition, ...]
+    blocking_count: int
+
+    @property
+    def in_core(self) -> bool:
+        return self.blocking_count == 0
+
+
+@dataclass(frozen=True)
+class MapEqualisation:
+    """The equalisation of the best site as its popup shows it: the site's NPV and payback
+    year, each key's totals, the core check (``None``: no game) and the facts assumed."""
+
+    site_id: str
+    npv_cents: int
+    payback_year: int | None
+    keys: tuple[KeyTotals, ...]
+    core: CoreCheck | None = None
+    assumed: tuple[AssumedFact, ...] = ()
+
+
+def map_equalisation(
+    summary: EqualisationSummary, assumed: Sequence[AssumedFact] = ()
+) -> MapEqualisation:
+    """What the map shows of ``summary``, with the facts the run ``assumed``."""
+    return MapEqualisation(
+        site_id=summary.site_id,
+        npv_cents=summary.npv_cents,
+        payback_year=summary.payback_year,
+        keys=tuple(
+            KeyTotals(
+                key.name,
+                tuple(
+                    PartnerTotals(
+                        f.partner, sum(f.paid_cents), sum(f.received_cents), f.net_pv_cents
+                    )
+                    for f in key.partners
+                ),
+                key.transfers,
+            )
+            for key in summary.keys
+        ),
+        core=core_check(summary),
+        assumed=tuple(assumed),
+    )
+
+
+def core_check(summary: EqualisationSummary) -> CoreCheck | None:
+    """The alone-versus-together check of the first of :data:`CORE_METHODS` that was run."""
+    for method in CORE_METHODS:
+        check = summary.fairness_of(method)
+        if check is not None:
+            return CoreCheck(
+                method,
+                tuple(
+                    BlockingCoalition(b.coalition, to_cents(b.saving_eur)) for b in check.blocking
+                ),
+                check.blocking_count,
+            )
+    return None
+
+
+@dataclass(frozen=True)
 class MapData:
     """Everything one interactive map shows.
 
     ``sites`` carries ``site_id``, ``score`` (0..1) and, when known, ``rank``, ``area_ha``,
     ``host``, ``p_first``, ``p_top3`` and one ``c_<criterion>`` column per criterion (0..1).
     ``site_municipalities`` carries ``site_id``, ``municipality``, ``area_ha``, ``share``.
-    ``equalisation`` is the summary of the best site (``site_id``, ``npv_eur``, ``keys``, ``core``).
+    ``equalisation`` is the equalisation of the best site (:class:`MapEqualisation`).
     ``exclusions`` maps each vector exclusion to the land it removes (polygons: a buffer
     exclusion's buffer, a zoning exclusion's zones of a category not allowed);
     ``exclusion_masks`` each raster exclusion to a raster that is 1 where it excludes (NaN
@@ -127,7 +244,7 @@ class MapData:
     score: ScoreOverlay | None = None
     exclusions: Mapping[str, GeoDataFrame] = field(default_factory=dict)
     criteria_layers: Mapping[str, GeoDataFrame] = field(default_factory=dict)
-    equalisation: Mapping[str, Any] | None = None
+    equalisation: MapEqualisation | None = None
     title: str = "parkplan"
     run: RunStamp | None = None
     basemap: Basemap | None = None

@@ -22,7 +22,6 @@ Leaflet's layer control does parse as HTML, are escaped here.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from typing import Any, TypedDict
 
 import folium
@@ -42,7 +41,6 @@ from webmap.difference import ScoreDifference, difference_image, difference_lege
 from webmap.display import (
     bounds_latlon,
     display_tolerance_m,
-    jsonable,
     named_features,
     require_columns,
     require_crs,
@@ -69,7 +67,15 @@ from webmap.elements import (
 )
 from webmap.i18n import check_lang, label, labels, locale, term
 from webmap.lookup import encode_lookup
-from webmap.map_data import Basemap, LayerInfo, MapData, RunStamp, ScoreOverlay
+from webmap.map_data import (
+    Basemap,
+    CoreCheck,
+    LayerInfo,
+    MapData,
+    MapEqualisation,
+    RunStamp,
+    ScoreOverlay,
+)
 from webmap.overlay import OverlayImage, mask_image, overlay_image, png_data_url
 
 MUNICIPALITY_STYLE = {"color": "#555", "weight": 1.5, "fillColor": "#888", "fillOpacity": 0.03}
@@ -218,18 +224,69 @@ def map_context(data: MapData, lang: str) -> dict[str, Any]:
         "aggregation": method,
         "aggregation_label": label(f"aggregation_{method}", lang) if method != "wlc" else "",
         "exclusions": exclusion_entries(data, lang),
-        "equalisation": jsonable(data.equalisation) if data.equalisation else None,
+        "equalisation": equalisation_json(data.equalisation) if data.equalisation else None,
         "key_labels": key_labels(data.equalisation, lang),
         "top": TOP_SITES,
         "rank_markers": RANK_MARKERS,
     }
 
 
-def key_labels(equalisation: Mapping[str, Any] | None, lang: str) -> dict[str, str]:
-    """The name in ``lang`` of each sharing key the equalisation summary shows (built-in keys
-    from the catalogue; others as they are named in ``study.toml``)."""
-    keys = (equalisation or {}).get("keys") or {}
-    return {str(k): term("key", str(k), lang) or str(k) for k in keys}
+def key_labels(equalisation: MapEqualisation | None, lang: str) -> dict[str, str]:
+    """The name in ``lang`` of each sharing key the equalisation shows (built-in keys from the
+    catalogue; others as they are named in ``study.toml``)."""
+    keys = equalisation.keys if equalisation else ()
+    return {k.name: term("key", k.name, lang) or k.name for k in keys}
+
+
+def equalisation_json(equalisation: MapEqualisation) -> dict[str, Any]:
+    """What the popup reads of the equalisation: the cents of :class:`MapEqualisation` as
+    euros, each key's partners by name, the transfers labelled with their key."""
+    return {
+        "site_id": equalisation.site_id,
+        "npv_eur": eur(equalisation.npv_cents),
+        "payback_year": equalisation.payback_year,
+        "keys": {
+            key.name: {
+                p.partner: {
+                    "paid_eur": eur(p.paid_cents),
+                    "received_eur": eur(p.received_cents),
+                    "net_eur": eur(p.net_cents),
+                    "net_pv_eur": eur(p.net_pv_cents),
+                }
+                for p in key.partners
+            }
+            for key in equalisation.keys
+        },
+        "transfers": [
+            {"from": t.payer, "to": t.payee, "amount_eur": eur(t.amount_cents), "key": key.name}
+            for key in equalisation.keys
+            for t in key.transfers
+        ],
+        "core": core_json(equalisation.core) if equalisation.core else None,
+        "assumed": [
+            f"{a.partner}: {a.fact} = {a.value:g} ({a.low:g}–{a.high:g}; {a.source})"
+            for a in equalisation.assumed
+        ],
+    }
+
+
+def core_json(core: CoreCheck) -> dict[str, Any]:
+    """The core check: the allocation, whether it is in the core, the coalitions better off
+    leaving now with what each would save, and how many there are in all."""
+    return {
+        "method": core.allocation,
+        "in_core": core.in_core,
+        "blocking": [
+            {"coalition": " + ".join(b.coalition), "saving_eur": eur(b.saving_cents)}
+            for b in core.blocking
+        ],
+        "blocking_count": core.blocking_count,
+    }
+
+
+def eur(cents: int) -> float:
+    """Euros of whole ``cents`` (the nearest float to the exact amount)."""
+    return cents / 100
 
 
 def exclusion_names(data: MapData) -> list[str]:

@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from equalisation.summary import EqualisationSummary
 from geo.proximity import NearbyLayer
 from geo.weights import AHPResult
-from webmap.map_data import RunStamp
+from webmap.map_data import AssumedFact, RunStamp
 
 
 @dataclass(frozen=True)
@@ -173,18 +173,6 @@ class FinanceAssumption:
     unit: str
     range: str
     illustrative: bool
-
-
-@dataclass(frozen=True)
-class AssumedFact:
-    """A partner's unknown fact, the value assumed, its plausible range and its source."""
-
-    partner: str
-    fact: str
-    value: float
-    low: float
-    high: float
-    source: str
 
 
 @dataclass(frozen=True)

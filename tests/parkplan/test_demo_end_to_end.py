@@ -130,15 +130,15 @@ def test_map_shows_municipalities_and_sites(demo):
 def test_map_popup_data_carries_the_equalisation_of_the_best_site(demo):
     out, _, _ = demo
     data = stored_map_data(out)
-    summary = data.equalisation
-    assert summary["site_id"] == str(data.sites.iloc[0]["site_id"])
+    equalisation = data.equalisation
+    assert equalisation.site_id == str(data.sites.iloc[0]["site_id"])
     ledger = pd.read_csv(out / "ledger.csv")
-    for key, partners in summary["keys"].items():
-        rows = ledger[ledger["key"] == key]
-        for partner, totals in partners.items():
-            mine = rows[rows["partner"] == partner]
-            assert totals["net_eur"] == pytest.approx(mine["net_eur"].sum(), abs=0.01)
-            assert totals["paid_eur"] == pytest.approx(mine["paid_eur"].sum(), abs=0.01)
+    for key in equalisation.keys:
+        rows = ledger[ledger["key"] == key.name]
+        for totals in key.partners:
+            mine = rows[rows["partner"] == totals.partner]
+            assert totals.net_cents == round(mine["net_eur"].sum() * 100)
+            assert totals.paid_cents == round(mine["paid_eur"].sum() * 100)
 
 
 def test_report_has_every_section(demo):

@@ -136,6 +136,11 @@ def site_collection(page: str) -> dict:
     return unpacked(found.group(1), found.group(2))
 
 
+def embedded_context(page: str) -> dict:
+    """What the popups, the list and the cell lookup read (``map_context_…`` of the page)."""
+    return json.loads(re.search(r"var map_context_\w+ = (\{.*?\});", page).group(1))
+
+
 def legend_entries(page: str) -> list[dict]:
     """The entries of the map's legend (``parkplan.legend(map, entries, context, layers)``)."""
     return json.loads(re.search(r"parkplan\.legend\(\w+, (\[.*?\]), map_context_", page).group(1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from webmap_fixtures import XSS, map_data
 
 from webmap.browser import block_network
 from webmap.i18n import label
+from webmap.map_data import BlockingCoalition, CoreCheck
 from webmap.maps import compare_html, map_html
 
 pytestmark = pytest.mark.browser
@@ -132,6 +134,28 @@ def test_popup_shows_breakdown_split_and_equalisation(offline_page, tmp_path, as
     page.wait_for_selector(".leaflet-popup-content", state="detached")
     other = click_site(page, 3).inner_text()
     assert "Site 3" in other and "Equalisation" not in other
+    assert offline_page.errors == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "saving"),
+    [("en", "would save € 1,234,568 by leaving now"), ("nl", "zou € 1.234.568 besparen")],
+)
+def test_popup_names_what_blocking_coalitions_would_save(
+    offline_page, tmp_path, assets, lang, saving
+):
+    data = full_map_data()
+    blocking = tuple(
+        BlockingCoalition(coalition, cents)
+        for coalition, cents in ((("Westdorp", "Oostveld"), 123_456_789), (("Oostveld",), 5_000))
+    )
+    core = CoreCheck("nucleolus", blocking, blocking_count=5)
+    data = replace(data, equalisation=replace(data.equalisation, core=core))
+    page = open_map(offline_page, tmp_path, map_html(data, lang=lang, assets=assets))
+    line = click_site(page, 1).locator(".pp-core-bad").inner_text()
+    assert line.startswith(label("core_violated", lang))
+    assert f"Westdorp + Oostveld {saving}" in line
+    assert line.endswith("(+3)")  # five coalitions in all, two listed
     assert offline_page.errors == []
 
 

@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from map_fixtures import WEIGHTS, full_map_data, legend_entries, site_collection
+from map_fixtures import (
+    WEIGHTS,
+    embedded_context,
+    full_map_data,
+    legend_entries,
+    site_collection,
+)
 from shapely.geometry import Point, Polygon, shape
 
 from parkplan.errors import StudyError
@@ -30,10 +36,6 @@ U_SHAPE = Polygon(
     [(64_000, 186_000), (65_000, 186_000), (65_000, 187_000), (64_800, 187_000),
      (64_800, 186_200), (64_200, 186_200), (64_200, 187_000), (64_000, 187_000)]
 )  # fmt: skip
-
-
-def context(page: str) -> dict:
-    return json.loads(re.search(r"var map_context_\w+ = (\{.*?\});", page).group(1))
 
 
 def overlay_names(page: str) -> list[str]:
@@ -68,13 +70,13 @@ def test_contributions_add_up_to_the_score_as_shown():
 def test_no_contributions_when_the_aggregation_is_not_a_weighted_sum():
     page = map_html(replace(full_map_data(), aggregation="owa"), lang="en")
     assert all("k" not in f["properties"] for f in site_collection(page)["features"])
-    ctx = context(page)
+    ctx = embedded_context(page)
     assert ctx["additive"] is False
     assert ctx["aggregation_label"] == "ordered weighted averaging (OWA)"
 
 
 def test_weights_are_shown_as_percentages_adding_up_to_100():
-    ctx = context(map_html(full_map_data()))
+    ctx = embedded_context(map_html(full_map_data()))
     assert [c["weight_pct"] for c in ctx["criteria"]] == [50, 30, 20]
 
 

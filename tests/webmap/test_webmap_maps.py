@@ -9,15 +9,17 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from map_fixtures import legend_entries, site_collection
+import report_fixtures
+from map_fixtures import embedded_context, legend_entries, site_collection
 from webmap_fixtures import XSS, map_data
 
+from equalisation.money import to_cents
 from webmap.colours import NODATA_HEX, RAMPS, colour_scores, legend_stops, score_hex, score_lut
 from webmap.display import site_features
 from webmap.errors import MapDataError
 from webmap.i18n import LABELS, label, labels
-from webmap.map_data import Basemap
-from webmap.maps import map_html, site_map
+from webmap.map_data import Basemap, map_equalisation
+from webmap.maps import key_labels, map_html, site_map
 
 
 class TagCollector(HTMLParser):
@@ -169,3 +171,48 @@ def test_a_map_without_sites_still_renders(data):
     object.__setattr__(empty, "sites", data.sites.iloc[0:0])
     page = map_html(empty)
     assert json.dumps(label("municipalities", "nl")) in page
+
+
+def test_the_popups_equalisation_is_the_summary_to_the_cent():
+    summary = report_fixtures.summary()
+    data = replace(map_data(), equalisation=map_equalisation(summary))
+    shown = embedded_context(map_html(data, lang="en"))["equalisation"]
+
+    def cents(eur: float) -> int:
+        return round(eur * 100)
+
+    assert cents(shown["npv_eur"]) == summary.npv_cents
+    for key in summary.keys:
+        partners = shown["keys"][key.name]
+        total = sum(sum(flows.net_cents) for flows in key.partners)
+        assert sum(cents(p["net_eur"]) for p in partners.values()) == total
+        for flows in key.partners:
+            totals = partners[flows.partner]
+            assert [cents(totals[f]) for f in ("paid_eur", "received_eur", "net_pv_eur")] == [
+                sum(flows.paid_cents),
+                sum(flows.received_cents),
+                flows.net_pv_cents,
+            ]
+    assert [(t["key"], t["from"], t["to"], cents(t["amount_eur"])) for t in shown["transfers"]] == [
+        (key.name, t.payer, t.payee, t.amount_cents) for key in summary.keys for t in key.transfers
+    ]
+    # the game has no nucleolus: the prenucleolus, which some coalitions would rather leave
+    check = summary.fairness_of("prenucleolus")
+    assert check is not None and check.blocking_count > 0
+    core = shown["core"]
+    assert (core["method"], core["in_core"], core["blocking_count"]) == (
+        "prenucleolus",
+        False,
+        check.blocking_count,
+    )
+    assert [(b["coalition"], cents(b["saving_eur"])) for b in core["blocking"]] == [
+        (" + ".join(b.coalition), to_cents(b.saving_eur)) for b in check.blocking
+    ]
+
+
+def test_key_labels_name_the_keys_of_the_equalisation(data):
+    assert key_labels(data.equalisation, "en") == {
+        "population": "Population",
+        "equal": "Equal shares",
+    }
+    assert key_labels(None, "en") == {}

@@ -13,7 +13,14 @@ import pandas as pd
 from affine import Affine
 from shapely.geometry import Point, box
 
-from webmap.map_data import MapData, ScoreOverlay
+from webmap.map_data import (
+    CoreCheck,
+    KeyTotals,
+    MapData,
+    MapEqualisation,
+    PartnerTotals,
+    ScoreOverlay,
+)
 
 CRS = "EPSG:31370"
 XSS = "<img src=x onerror=alert(1)>"
@@ -80,25 +87,22 @@ def score_overlay() -> ScoreOverlay:
     return ScoreOverlay(values, CRS, Affine(100.0, 0, 55_000, 0, -100.0, 195_000))
 
 
-def equalisation(site_id=1) -> dict:
-    partners = MUNICIPALITY_NAMES
-    keys = {}
-    for key, shares in {"population": (0.26, 0.55, 0.19), "equal": (1 / 3, 1 / 3, 1 / 3)}.items():
-        keys[key] = {
-            p: {
-                "paid_eur": 1_000_000 * s,
-                "received_eur": 1_250_000 * s,
-                "net_eur": 250_000 * s,
-                "net_pv_eur": 180_000 * s,
-            }
-            for p, s in zip(partners, shares, strict=True)
-        }
-    return {
-        "site_id": site_id,
-        "npv_eur": 540_000.0,
-        "keys": keys,
-        "core": {"in_core": True, "violations": []},
-    }
+def equalisation(site_id=1) -> MapEqualisation:
+    """Two sharing keys over the three municipalities, in exact cents, in the core."""
+    keys = tuple(
+        KeyTotals(
+            key,
+            tuple(
+                PartnerTotals(
+                    p, round(100_000_000 * s), round(125_000_000 * s), round(18_000_000 * s)
+                )
+                for p, s in zip(MUNICIPALITY_NAMES, shares, strict=True)
+            ),
+            (),
+        )
+        for key, shares in {"population": (0.26, 0.55, 0.19), "equal": (1 / 3,) * 3}.items()
+    )
+    return MapEqualisation(str(site_id), 54_000_000, 2031, keys, CoreCheck("nucleolus", (), 0))
 
 
 def map_data(*, names=MUNICIPALITY_NAMES, title="Testregio", host=None) -> MapData:

@@ -283,10 +283,13 @@ var parkplan = (function () {
     if (core && typeof core === "object" && "in_core" in core) {
       var ok = core.in_core === true;
       var message = ok ? L_.core_ok : L_.core_violated;
-      var violations = Array.isArray(core.violations) ? core.violations.map(String) : [];
-      if (!ok && violations.length) {
-        message += ": " + violations.slice(0, MAX_VIOLATIONS).join("; ");
-        if (violations.length > MAX_VIOLATIONS) message += " (+" + (violations.length - MAX_VIOLATIONS) + ")";
+      var blocking = Array.isArray(core.blocking) ? core.blocking.slice(0, MAX_VIOLATIONS) : [];
+      if (!ok && blocking.length) {
+        message += ": " + blocking.map(function (b) {
+          return say(L_.core_saving, { coalition: text(b.coalition), amount: euro(b.saving_eur, ctx) });
+        }).join("; ");
+        var more = (isNumber(core.blocking_count) ? core.blocking_count : blocking.length) - blocking.length;
+        if (more > 0) message += " (+" + more + ")";
       }
       box.appendChild(el("p", ok ? "pp-core-ok" : "pp-core-bad", message));
     } else {
