@@ -181,6 +181,8 @@
   var timer = null;
   var controller = null;
   var sequence = 0;
+  var inFlight = false;
+  var histogramsLoading = 0;
 
   function schedule(delay) {
     clearTimeout(timer);
@@ -189,7 +191,19 @@
     timer = setTimeout(runPreview, delay === undefined ? DEBOUNCE_MS : delay);
   }
 
+  // The page is settled (no "pending") only when no preview is waiting or running and every
+  // histogram has come back (each schedules a preview with its value range).
+  function settle() {
+    if (timer === null && !inFlight && histogramsLoading === 0) {
+      root.classList.remove("pending");
+      return true;
+    }
+    return false;
+  }
+
   function runPreview() {
+    timer = null;
+    inFlight = true;
     if (controller) { controller.abort(); }
     controller = new AbortController();
     sequence += 1;
@@ -198,14 +212,15 @@
     api("POST", "/api/model/preview", { model: draft(), domains: domains() }, controller.signal)
       .then(function (answer) {
         if (mine !== sequence) { return; }
+        inFlight = false;
         S.answer = answer;
         showPreview(answer);
-        root.classList.remove("pending");
-        setStatus(fill(T.updated, { ms: number(performance.now() - started, 0) }));
+        if (settle()) { setStatus(fill(T.updated, { ms: number(performance.now() - started, 0) })); }
       })
       .catch(function (error) {
         if (error.name === "AbortError" || mine !== sequence) { return; }
-        root.classList.remove("pending");
+        inFlight = false;
+        settle();
         setStatus(T.error + ": " + error.message, true);
       });
   }
@@ -506,7 +521,11 @@
 
   function fetchHistogram(c) {
     var m = meta_of(c);
+    var counted = true;
+    function answered() { if (counted) { counted = false; histogramsLoading -= 1; } }
+    histogramsLoading += 1;
     api("POST", "/api/model/histogram", { criterion: c }).then(function (hist) {
+      answered();
       m.histogram = hist;
       m.histogramError = null;
       if (m.fresh) { seedTransform(c, hist); m.fresh = false; }
@@ -514,8 +533,10 @@
       redrawTransform(c);
       schedule();
     }).catch(function (error) {
+      answered();
       m.histogramError = error.message;
       redrawTransform(c);
+      settle();
     });
   }
 
