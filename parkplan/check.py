@@ -39,12 +39,17 @@ from parkplan.facts import Assumption, assumption_rule, needed_facts
 from parkplan.study import (
     PARTNER_FACTS,
     STUDY_FILE,
+    CriterionConfig,
     CustomKey,
+    ExclusionConfig,
     FinanceAssumptionsConfig,
     LayerSource,
     RegionConfig,
     Study,
     StudyValidation,
+    ZoneShareCriterion,
+    ZoningCriterion,
+    ZoningExclusion,
     key_spec,
     validate_study,
 )
@@ -393,6 +398,14 @@ class _LayerUse:
     column_value: str | None = None
 
 
+def _column_of(item: CriterionConfig | ExclusionConfig) -> str | None:
+    """The column of the layer a criterion or an exclusion reads (``None``: its kind reads
+    none)."""
+    if isinstance(item, ZoningCriterion | ZoneShareCriterion | ZoningExclusion):
+        return item.column
+    return None
+
+
 def _layer_uses(study: Study) -> Iterator[_LayerUse]:
     region = study.region
     yield _LayerUse(
@@ -405,14 +418,16 @@ def _layer_uses(study: Study) -> Iterator[_LayerUse]:
     )
     for at, c in enumerate(study.criteria):
         kind = "raster" if c.kind == "raster" else "vector"
-        column = ("criteria", at, "column") if c.column is not None else None
+        value = _column_of(c)
+        column = ("criteria", at, "column") if value is not None else None
         why = f"a {c.kind} criterion reads a {kind} layer"
-        yield _LayerUse(("criteria", at, "layer"), c.layer, kind, why, column, c.column)
+        yield _LayerUse(("criteria", at, "layer"), c.layer, kind, why, column, value)
     for at, e in enumerate(study.exclusions):
         kind = "raster" if e.kind == "raster" else "vector"
-        column = ("exclusions", at, "column") if e.kind == "zoning" else None
+        value = _column_of(e)
+        column = ("exclusions", at, "column") if value is not None else None
         why = f"a {e.kind} exclusion reads a {kind} layer"
-        yield _LayerUse(("exclusions", at, "layer"), e.layer, kind, why, column, e.column)
+        yield _LayerUse(("exclusions", at, "layer"), e.layer, kind, why, column, value)
     sites = study.sites
     if sites.source == "layer" and sites.layer is not None:
         why = "candidate sites are polygons"

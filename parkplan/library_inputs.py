@@ -26,6 +26,7 @@ from geo.exclusions import (
 from geo.grid import Grid
 from geo.transforms import Transform
 from geo.weights import AHPResult, ahp_weights, direct_weights, rank_weights
+from parkplan import study as schema
 from parkplan.errors import StudyError
 from parkplan.notices import Notice
 from parkplan.study import CriterionConfig, ExclusionConfig, Study, TransformConfig
@@ -157,17 +158,15 @@ def transform_of(config: TransformConfig) -> Transform:
 def criterion(config: CriterionConfig, workspace: Workspace, grid: Grid):
     """The :mod:`geo.criteria` object of one ``[[criteria]]`` entry."""
     transform = transform_of(config.transform)
-    if config.kind == "raster":
+    if isinstance(config, schema.RasterCriterion):
         return RasterCriterion(config.name, workspace.aligned_raster(config.layer, grid), transform)
     features = workspace.read_vector(config.layer)
-    if config.kind == "distance":
+    if isinstance(config, schema.DistanceCriterion):
         cache = workspace.distance_cache(config.layer)
         return DistanceCriterion(config.name, features, transform, cache_dir=cache)
     column = _require_column(features, config.column, f"criterion {config.name!r}", config.layer)
-    if config.kind == "zoning":
+    if isinstance(config, schema.ZoningCriterion):
         return ZoningCriterion(config.name, features, column, transform)
-    # zone_share: the schema requires its categories and radius
-    assert config.categories is not None and config.radius_m is not None
     return ZoneShareCriterion(
         config.name, features, column, set(config.categories), config.radius_m, transform
     )
@@ -175,18 +174,15 @@ def criterion(config: CriterionConfig, workspace: Workspace, grid: Grid):
 
 def exclusion(config: ExclusionConfig, workspace: Workspace, grid: Grid):
     """The :mod:`geo.exclusions` object of one ``[[exclusions]]`` entry."""
-    if config.kind == "raster":
+    if isinstance(config, schema.RasterExclusion):
         raster = workspace.aligned_raster(config.layer, grid)
-        assert config.op is not None and config.value is not None  # required of this kind
         return RasterExclusion(config.name, raster, config.op, config.value)
     features = workspace.read_vector(config.layer)
-    if config.kind == "inside":
+    if isinstance(config, schema.InsideExclusion):
         return InsideExclusion(config.name, features)
-    if config.kind == "buffer":
-        assert config.buffer_m is not None  # required of this kind
+    if isinstance(config, schema.BufferExclusion):
         return BufferExclusion(config.name, features, config.buffer_m)
     column = _require_column(features, config.column, f"exclusion {config.name!r}", config.layer)
-    assert config.allowed is not None  # required of a zoning exclusion
     return ZoningExclusion(config.name, features, column, set(config.allowed))
 
 

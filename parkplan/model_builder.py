@@ -8,18 +8,20 @@ the weights it implies (with the AHP check: consistency ratio and the judgement 
 from the weights, the pair with the largest |ln(a_ij · w_j / w_i)|).
 
 The forms of the builder are derived from the schema (:func:`form_fields`): each field's
-input, its options and bounds, and which kinds use it (the kinds named at the start of its
-description, e.g. ``"buffer: distance around the features."``).
+input, its options and bounds, and which kinds use it (for a criterion or an exclusion, the
+kinds whose model has it; else the kinds named at the start of its description, e.g.
+``"categorical: ..."``).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from geo.weights import AHPResult, ahp_weights
 from parkplan import library_inputs
@@ -32,6 +34,7 @@ from parkplan.study import (
     Study,
     WeightsConfig,
 )
+from parkplan.study_problems import kind_base, kinds_of, models_in
 
 #: The most criteria and exclusions a draft may hold (AHP itself stops at 10 criteria).
 MAX_CRITERIA = 32
@@ -40,11 +43,33 @@ MAX_EXCLUSIONS = 32
 DRAFT_SECTIONS = ("criteria", "exclusions", "weights", "aggregation")
 
 
+def _of_its_kind(union: Any) -> BeforeValidator:
+    """Drop the fields of an item's other kinds, which the browser keeps (some as ``null``)
+    when the item's kind changes."""
+    members = models_in(union)
+
+    def dropped(value: Any) -> Any:
+        kind = value.get("kind") if isinstance(value, Mapping) else None
+        own = next((m for m in members if kind in kinds_of(m)), None)
+        if own is None:
+            return value
+        others = {name for m in members for name in m.model_fields} - set(own.model_fields)
+        return {key: item for key, item in value.items() if key not in others}
+
+    return BeforeValidator(dropped)
+
+
+#: A criterion as the builder sends it (:func:`_of_its_kind`).
+DraftCriterion = Annotated[CriterionConfig, _of_its_kind(CriterionConfig)]
+#: An exclusion as the builder sends it (:func:`_of_its_kind`).
+DraftExclusion = Annotated[ExclusionConfig, _of_its_kind(ExclusionConfig)]
+
+
 class DraftModel(Section):
     """The suitability model being edited: criteria, exclusions, weights and aggregation."""
 
-    criteria: list[CriterionConfig] = Field(max_length=MAX_CRITERIA)
-    exclusions: list[ExclusionConfig] = Field([], max_length=MAX_EXCLUSIONS)
+    criteria: list[DraftCriterion] = Field(max_length=MAX_CRITERIA)
+    exclusions: list[DraftExclusion] = Field([], max_length=MAX_EXCLUSIONS)
     weights: WeightsConfig = WeightsConfig()
     aggregation: AggregationConfig = AggregationConfig()
 
@@ -177,26 +202,47 @@ OWN_CONTROLS = frozenset({"transform", "weight", "rank"})
 WORKSPACE_WIDGETS = {"layer": "layer", "column": "column"}
 
 
-def form_fields(section: type[Section]) -> tuple[FormField, ...]:
-    """The inputs of ``section`` (:class:`CriterionConfig`, :class:`ExclusionConfig`,
-    :class:`TransformConfig`...), in the schema's order, from its JSON schema."""
-    schema = section.model_json_schema()
+def form_fields(section: Any) -> tuple[FormField, ...]:
+    """The inputs of ``section``, from its JSON schema: a model (:class:`TransformConfig`...)
+    in the schema's order, or a union of kinds (:data:`CriterionConfig`,
+    :data:`ExclusionConfig`) with the fields every kind needs, then each kind's own, then the
+    optional fields every kind has."""
+    members = models_in(section)
+    if len(members) > 1:
+        return _kinds_form(members)
+    schema = members[0].model_json_schema()
     properties = schema["properties"]
     kinds = _enum(properties.get("kind", {}))
     required = set(schema.get("required", ()))
-    return tuple(
-        _form_field(name, spec, name in required, kinds)
-        for name, spec in properties.items()
-        if name not in OWN_CONTROLS
-    )
+    fields = []
+    for name, spec in properties.items():
+        used_by = () if name in required else _kinds_named(spec.get("description", ""), kinds)
+        fields.append(_form_field(name, spec, name in required, used_by))
+    return tuple(field for field in fields if field.name not in OWN_CONTROLS)
+
+
+def _kinds_form(members: list[type[BaseModel]]) -> tuple[FormField, ...]:
+    schema = kind_base(members).model_json_schema()
+    shared, required = schema["properties"], set(schema.get("required", ()))
+    own: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for member in members:
+        properties = member.model_json_schema()["properties"]
+        for name in member.model_fields:
+            if name not in shared:
+                own.setdefault(name, (properties[name], []))[1].extend(kinds_of(member))
+    fields = [
+        *(_form_field(name, shared[name], True, ()) for name in shared if name in required),
+        *(_form_field(name, spec, True, tuple(kinds)) for name, (spec, kinds) in own.items()),
+        *(_form_field(name, shared[name], False, ()) for name in shared if name not in required),
+    ]
+    return tuple(field for field in fields if field.name not in OWN_CONTROLS)
 
 
 def _form_field(
-    name: str, spec: dict[str, Any], required: bool, kinds: tuple[str, ...]
+    name: str, spec: dict[str, Any], required: bool, used_by: tuple[str, ...]
 ) -> FormField:
     value = _without_null(spec)
     description = spec.get("description", "")
-    used_by = () if required else _kinds_named(description, kinds)
     widget = WORKSPACE_WIDGETS.get(name) or _widget(value)
     return FormField(
         name=name,

@@ -53,7 +53,7 @@ from geo.zonal import coverage_fractions, rank_sites
 from parkplan import library_inputs, outputs
 from parkplan.model_builder import DraftWeights, draft_weights
 from parkplan.runs import RunStore
-from parkplan.study import CriterionConfig, ExclusionConfig, Study
+from parkplan.study import CriterionConfig, ExclusionConfig, Study, ZoneShareCriterion
 from parkplan.workspace import Workspace
 from webmap.colours import colour_scores
 from webmap.overlay import png_bytes
@@ -217,7 +217,7 @@ def measure_key(config: CriterionConfig, layers: Layers) -> str:
     categories, radius."""
     return _digest(
         config.model_dump(include={"kind", "layer", "column", "radius_m"}),
-        sorted(config.categories or ()),
+        sorted(config.categories) if isinstance(config, ZoneShareCriterion) else [],
         layers.version(config.layer),
     )
 

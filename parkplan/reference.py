@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from equalisation import finance, keys, mechanisms
 from geo import aggregation, transforms, weights
 from parkplan.study import NAME_PATTERN, Study, WeightsConfig
-from parkplan.study_problems import TOP_LEVEL, annotation_at, models_in
+from parkplan.study_problems import TOP_LEVEL, annotation_at, kind_base, models_in
 
 MARKDOWN = "study-toml.md"
 JSON_SCHEMA = "study-toml.schema.json"
@@ -96,7 +96,19 @@ def _sections() -> list[str]:
 
 def _is_section(name: str) -> bool:
     target = annotation_at(Study, (name,))
-    return _model_in(target) is not None or typing.get_origin(target) is dict
+    return (
+        _model_in(target) is not None
+        or typing.get_origin(target) is dict
+        or bool(_kinds_in(target))
+    )
+
+
+def _kinds_in(annotation: Any) -> list[type[BaseModel]]:
+    """The kinds the items of a list may take (``[]``: not a list of a union)."""
+    if typing.get_origin(annotation) is not list:
+        return []
+    members = models_in((typing.get_args(annotation) or (None,))[0])
+    return members if len(members) > 1 else []
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -149,6 +161,8 @@ def _section(name: str, documented: dict[type[BaseModel], str]) -> list[str]:
     out = [_anchor(name, f"`{heading}`"), _sentence_end(field.description or "") + "\n"]
     target = annotation_at(Study, (name,))
     model = _model_in(target)
+    if model is None and _kinds_in(target):
+        return out + _kinds(name, _kinds_in(target), documented)
     if model is None:
         out += _members(name, models_in(annotation_at(Study, (name, "NAME"))), documented)
         return out
@@ -217,6 +231,20 @@ def _members(name: str, members: list[type[BaseModel]], documented: dict) -> lis
             _table(model, list(model.model_fields), path, documented),
         ]
     return out
+
+
+def _kinds(name: str, members: list[type[BaseModel]], documented: dict) -> list[str]:
+    """A list section whose items take one of several kinds: the keys every kind has, then
+    each kind's own keys, then the tables nested in them."""
+    base = kind_base(members)
+    documented[base] = name
+    out = [_docstring(base), _table(base, list(base.model_fields), name, documented)]
+    for model in members:
+        documented[model] = name
+        own = [key for key in model.model_fields if key not in base.model_fields]
+        out += [f"### `[[{name}]]` {_form(model)}\n", _docstring(model)]
+        out.append(_table(model, own, name, documented) if own else "No other keys.\n")
+    return out + _nested(base, name, documented)
 
 
 def _form(model: type[BaseModel]) -> str:

@@ -27,7 +27,19 @@ from parkplan.basemap_images import DEFAULT_FETCH, Extent, FetchPolicy, map_back
 from parkplan.notices import Notice
 from parkplan.run_facts import RunFacts, SiteId, read_run_facts
 from parkplan.runs import RunStore
-from parkplan.study import STUDY_FILE, BasemapConfig, Study, key_spec, load_study, read_study
+from parkplan.study import (
+    STUDY_FILE,
+    BasemapConfig,
+    BufferExclusion,
+    RasterExclusion,
+    Study,
+    ZoneShareCriterion,
+    ZoningCriterion,
+    ZoningExclusion,
+    key_spec,
+    load_study,
+    read_study,
+)
 from parkplan.workspace import Workspace
 from webmap.report import (
     BASEMAP_NOTICE,
@@ -188,9 +200,9 @@ def criteria(study: Study, facts: RunFacts | None) -> tuple[Criterion, ...]:
             transform=c.transform.model_dump(),
             label=c.label,
             weight_given=given.get(c.name),
-            column=c.column,
-            categories=tuple(c.categories or ()),
-            radius_m=c.radius_m,
+            column=c.column if isinstance(c, ZoningCriterion | ZoneShareCriterion) else None,
+            categories=tuple(c.categories) if isinstance(c, ZoneShareCriterion) else (),
+            radius_m=c.radius_m if isinstance(c, ZoneShareCriterion) else None,
         )
         for c in study.criteria
     )
@@ -218,11 +230,11 @@ def exclusion_report(study: Study, facts: RunFacts | None) -> ExclusionReport | 
                 in_sequence,
                 layer=config.layer,
                 label=config.label,
-                buffer_m=config.buffer_m,
-                column=config.column,
-                allowed=tuple(config.allowed or ()),
-                op=config.op,
-                value=config.value,
+                buffer_m=config.buffer_m if isinstance(config, BufferExclusion) else None,
+                column=config.column if isinstance(config, ZoningExclusion) else None,
+                allowed=tuple(config.allowed) if isinstance(config, ZoningExclusion) else (),
+                op=config.op if isinstance(config, RasterExclusion) else None,
+                value=config.value if isinstance(config, RasterExclusion) else None,
             )
         )
     return ExclusionReport(tuple(lines), report.excluded_ha, report.grid_ha)

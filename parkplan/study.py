@@ -264,11 +264,15 @@ class TransformConfig(Section):
     )
 
 
-class CriterionConfig(Section):
+CriterionKind = Literal["distance", "raster", "zoning", "zone_share"]
+ExclusionKind = Literal["inside", "buffer", "zoning", "raster"]
+
+
+class CriterionBase(Section):
     """A suitability criterion: how its raw value is measured and standardised to 0–1."""
 
     name: Name = Field(description="Name of the criterion (used by weights and scenarios).")
-    kind: Literal["distance", "raster", "zoning", "zone_share"] = Field(
+    kind: CriterionKind = Field(
         description="distance: metres to the nearest feature of the layer; raster: the cell "
         "values of a raster layer; zoning: the category in 'column' of the polygon under the "
         "cell; zone_share: share of the land within radius_m whose category is in categories."
@@ -283,15 +287,6 @@ class CriterionConfig(Section):
     rank: Annotated[int, Field(ge=1, le=1000)] | None = Field(
         None, description="Rank (1 = most important) with the rank_* weight methods."
     )
-    column: str | None = Field(
-        None, description="zoning and zone_share: column of the layer holding the category."
-    )
-    categories: list[str] | None = Field(
-        None, description="zone_share: the categories whose share is measured."
-    )
-    radius_m: Metres | None = Field(
-        None, description="zone_share: radius of the neighbourhood measured."
-    )
     transform_jitter: Fraction01 | None = Field(
         None, description="Own σ of the transform's Monte Carlo jitter (overrides [robustness])."
     )
@@ -302,36 +297,67 @@ class CriterionConfig(Section):
         "English name for the built-in names, else one made from the kind and the layer).",
     )
 
-    @model_validator(mode="after")
-    def _needs(self) -> CriterionConfig:
-        if self.kind in ("zoning", "zone_share") and not self.column:
-            raise ValueError(f"criterion {self.name!r} of kind {self.kind!r} needs 'column'")
-        if self.kind == "zone_share" and (not self.categories or self.radius_m is None):
-            raise ValueError(f"criterion {self.name!r} needs 'categories' and 'radius_m'")
-        return self
+
+class DistanceCriterion(CriterionBase):
+    """Metres to the nearest feature of a vector layer."""
+
+    kind: Literal["distance"] = Field(
+        description="distance: metres to the nearest feature of the layer."
+    )
 
 
-class ExclusionConfig(Section):
+class RasterCriterion(CriterionBase):
+    """The cell values of a raster layer."""
+
+    kind: Literal["raster"] = Field(description="raster: the cell values of a raster layer.")
+
+
+class ZoningCriterion(CriterionBase):
+    """The category in ``column`` of the polygon under the cell."""
+
+    kind: Literal["zoning"] = Field(
+        description="zoning: the category in 'column' of the polygon under the cell."
+    )
+    column: str = Field(
+        min_length=1,
+        description="zoning and zone_share: column of the layer holding the category.",
+    )
+
+
+class ZoneShareCriterion(CriterionBase):
+    """The share of the land within ``radius_m`` whose category in ``column`` is one of
+    ``categories``."""
+
+    kind: Literal["zone_share"] = Field(
+        description="zone_share: share of the land within radius_m in the categories."
+    )
+    column: str = Field(
+        min_length=1,
+        description="zoning and zone_share: column of the layer holding the category.",
+    )
+    categories: list[str] = Field(
+        min_length=1, description="zone_share: the categories whose share is measured."
+    )
+    radius_m: Metres = Field(description="zone_share: radius of the neighbourhood measured.")
+
+
+#: A criterion of any kind, told apart by its ``kind``.
+CriterionConfig = Annotated[
+    DistanceCriterion | RasterCriterion | ZoningCriterion | ZoneShareCriterion,
+    Field(discriminator="kind"),
+]
+
+
+class ExclusionBase(Section):
     """A hard constraint: cells it covers never score."""
 
     name: Name = Field(description="Name of the exclusion (scenarios may drop it).")
-    kind: Literal["inside", "buffer", "zoning", "raster"] = Field(
+    kind: ExclusionKind = Field(
         description="inside: cells inside the layer's polygons; buffer: cells within buffer_m "
         "of its features; zoning: cells whose category in 'column' is not in allowed; raster: "
         "cells whose raster value satisfies op value."
     )
     layer: Name = Field(description="Workspace layer the exclusion reads.")
-    buffer_m: Metres | None = Field(None, description="buffer: distance around the features.")
-    column: str | None = Field(
-        None, description="zoning: column of the layer holding the category."
-    )
-    allowed: list[str] | None = Field(
-        None, description="zoning: the categories that are NOT excluded."
-    )
-    op: Literal[">", ">=", "<", "<=", "==", "!="] | None = Field(
-        None, description="raster: comparison that excludes a cell (cell value op value)."
-    )
-    value: Finite | None = Field(None, description="raster: the value compared with.")
     description: str = Field("", description="Free text shown in the map and the report.")
     label: Label | None = Field(
         None,
@@ -339,17 +365,47 @@ class ExclusionConfig(Section):
         "English name for the built-in names, else one made from the kind and the layer).",
     )
 
-    @model_validator(mode="after")
-    def _needs(self) -> ExclusionConfig:
-        required = {
-            "buffer": ("buffer_m",),
-            "zoning": ("column", "allowed"),
-            "raster": ("op", "value"),
-        }.get(self.kind, ())
-        missing = [field for field in required if getattr(self, field) is None]
-        if missing:
-            raise ValueError(f"exclusion {self.name!r} of kind {self.kind!r} needs {missing}")
-        return self
+
+class InsideExclusion(ExclusionBase):
+    """Cells inside the layer's polygons."""
+
+    kind: Literal["inside"] = Field(description="inside: cells inside the layer's polygons.")
+
+
+class BufferExclusion(ExclusionBase):
+    """Cells within ``buffer_m`` of the layer's features."""
+
+    kind: Literal["buffer"] = Field(description="buffer: cells within buffer_m of its features.")
+    buffer_m: Metres = Field(description="buffer: distance around the features.")
+
+
+class ZoningExclusion(ExclusionBase):
+    """Cells whose category in ``column`` is not one of ``allowed``."""
+
+    kind: Literal["zoning"] = Field(
+        description="zoning: cells whose category in 'column' is not in allowed."
+    )
+    column: str = Field(description="zoning: column of the layer holding the category.")
+    allowed: list[str] = Field(description="zoning: the categories that are NOT excluded.")
+
+
+class RasterExclusion(ExclusionBase):
+    """Cells whose raster value satisfies ``op`` ``value``."""
+
+    kind: Literal["raster"] = Field(
+        description="raster: cells whose raster value satisfies op value."
+    )
+    op: Literal[">", ">=", "<", "<=", "==", "!="] = Field(
+        description="raster: comparison that excludes a cell (cell value op value)."
+    )
+    value: Finite = Field(description="raster: the value compared with.")
+
+
+#: An exclusion of any kind, told apart by its ``kind``.
+ExclusionConfig = Annotated[
+    InsideExclusion | BufferExclusion | ZoningExclusion | RasterExclusion,
+    Field(discriminator="kind"),
+]
 
 
 class WeightsConfig(Section):

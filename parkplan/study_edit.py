@@ -239,9 +239,9 @@ def pop_trailing(table: Table) -> list[Any]:
 
 def edit_table(table: Table | InlineTable, current: BaseModel, wanted: BaseModel) -> None:
     """Set the settings of ``wanted`` that differ from ``current`` in ``table``; a setting
-    that is no longer given (``None``) is removed."""
-    for name in type(wanted).model_fields:
-        old, new = getattr(current, name), getattr(wanted, name)
+    that is no longer given (``None``, or one of another kind) is removed."""
+    for name in {**type(wanted).model_fields, **type(current).model_fields}:
+        old, new = getattr(current, name, None), getattr(wanted, name, None)
         if old == new:
             continue
         nested = table.get(name)

@@ -120,7 +120,7 @@ def error_places(error: ValidationError, data: Any, model: type[BaseModel]) -> l
             places.append(_union_tag_place(detail, data, model))
             continue
         path = data_path(detail["loc"], data, missing=detail["type"] == "missing")
-        places.append((path, *_words(detail, path, model)))
+        places.append((path, *_words(detail, path, model, data)))
     return places
 
 
@@ -139,7 +139,9 @@ def _union_tag_place(detail: Mapping[str, Any], data: Any, model: type[BaseModel
     given = str(ctx.get("tag"))
     close = difflib.get_close_matches(given, expected, n=1, cutoff=0.6)
     message = f"{key} {given!r} is unknown; expected one of {', '.join(expected)}"
-    return path, message, f"write {close[0]!r}" if close else f"use one of {', '.join(expected)}"
+    if close:
+        return path, f"{message}; did you mean {close[0]!r}?", f"write {close[0]!r}"
+    return path, message, f"use one of {', '.join(expected)}"
 
 
 def problem(
@@ -308,7 +310,9 @@ def see_reference(path: Path, model: type[BaseModel]) -> str:
     return f"see {REFERENCE}#{head if section else TOP_LEVEL}"
 
 
-def _words(detail: Mapping[str, Any], path: Path, model: type[BaseModel]) -> tuple[str, str]:
+def _words(
+    detail: Mapping[str, Any], path: Path, model: type[BaseModel], data: Any
+) -> tuple[str, str]:
     """The message and the fix of one pydantic error."""
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
@@ -318,7 +322,7 @@ def _words(detail: Mapping[str, Any], path: Path, model: type[BaseModel]) -> tup
             f"add {key_text(path[-1:])} = …; {see_reference(path, model)}",
         )
     if kind == "extra_forbidden":
-        return _unknown_key(path, model)
+        return _unknown_key(path, model, data)
     message = re.sub(r"^Value error, ", "", str(detail["msg"]))
     if kind in ("value_error", "assertion_error"):
         return message, see_reference(path, model)
@@ -344,11 +348,25 @@ def _shown(value: Any) -> str:
     return one_line(repr(value)[:60])
 
 
-def _unknown_key(path: Path, model: type[BaseModel]) -> tuple[str, str]:
-    known = keys_at(model, path[:-1])
+def _unknown_key(path: Path, model: type[BaseModel], data: Any) -> tuple[str, str]:
+    """A key the table does not take: a misspelling, or a key of another kind."""
     key = str(path[-1]) if path else ""
+    members = models_in(annotation_at(model, path[:-1]))
+    kind = _kind_of(_value_at(data, path[:-1]))
+    own = [m for m in members if kind in kinds_of(m)] or members
+    others = [m for m in members if m not in own]
+    known = list(dict.fromkeys(name for m in own for name in m.model_fields))
+    theirs = [name for m in others for name in m.model_fields if name not in known]
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    meant = close or difflib.get_close_matches(key, theirs, n=1, cutoff=0.6)
     message = f"unknown key {key_text(path[-1:])}"
+    if meant and meant[0] in theirs:
+        kinds = [k for m in others if meant[0] in m.model_fields for k in kinds_of(m)]
+        belongs = f"{meant[0]} is a key of kind {' or '.join(map(repr, kinds))}, not of {kind!r}"
+        return (
+            belongs if meant[0] == key else f"{message}; {belongs}",
+            f'remove it, or set kind = "{kinds[0]}"',
+        )
     if close:
         return f"{message}; did you mean {close[0]!r}?", f"write {close[0]!r} instead"
     if known and len(known) <= 12:
@@ -356,13 +374,29 @@ def _unknown_key(path: Path, model: type[BaseModel]) -> tuple[str, str]:
     return message, f"remove it or correct its spelling; {see_reference(path, model)}"
 
 
-def keys_at(model: type[BaseModel], path: Path) -> list[str]:
-    """The keys the schema allows at ``path`` (a table of ``model``, or of one of the models of
-    a union), or [] if not a model."""
-    keys = (
-        name for member in models_in(annotation_at(model, path)) for name in member.model_fields
-    )
-    return list(dict.fromkeys(keys))
+def kinds_of(model: type[BaseModel]) -> tuple[str, ...]:
+    """The values of ``kind`` a model takes (none when it has no ``kind``)."""
+    return tuple(str(kind) for kind in typing.get_args(annotation_at(model, ("kind",))))
+
+
+def kind_base(members: Sequence[type[BaseModel]]) -> type[BaseModel]:
+    """The model the kinds of a union share (the keys every kind has)."""
+    return next(c for c in members[0].__mro__ if all(issubclass(m, c) for m in members))
+
+
+def _kind_of(item: Any) -> str | None:
+    kind = item.get("kind") if isinstance(item, Mapping) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _value_at(data: Any, path: Path) -> Any:
+    """The value at ``path`` of the data (``None``: not there)."""
+    for part in path:
+        listed = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (listed or (isinstance(data, Mapping) and part in data)):
+            return None
+        data = data[part]
+    return data
 
 
 def models_in(annotation: Any) -> list[type[BaseModel]]:

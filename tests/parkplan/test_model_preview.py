@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import rasterio
 from model_support import make_model_study
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from geo.engine import score
 from geo.grid import Grid
 from geo.zonal import zonal_scores
 from parkplan import library_inputs, outputs
-from parkplan.model_builder import applied, draft_of, draft_weights, form_fields
+from parkplan.model_builder import DraftModel, applied, draft_of, draft_weights, form_fields
 from parkplan.preview import Layers, PreviewCache, histogram, overview_grid, preview
 from parkplan.run import run_study
 from parkplan.runs import RunStore
@@ -165,10 +165,30 @@ def test_the_forms_ask_for_what_each_kind_needs(form, section):
     for kind in kinds:
         own = [f.name for f in fields if kind in f.kinds]
         assert all(f.required for f in fields if kind in f.kinds)
-        section(**base, kind=kind, **{name: FILLED[name] for name in own})
+        items = TypeAdapter(section)
+        items.validate_python({**base, "kind": kind, **{name: FILLED[name] for name in own}})
         for left_out in own:
             with pytest.raises(ValidationError):
-                section(**base, kind=kind, **{n: FILLED[n] for n in own if n != left_out})
+                items.validate_python(
+                    {**base, "kind": kind, **{n: FILLED[n] for n in own if n != left_out}}
+                )
+
+
+def test_a_draft_drops_what_the_browser_keeps_of_another_kind():
+    transform = {"kind": "linear", "a": 0, "b": 1}
+    criterion = {"name": "x", "kind": "distance", "layer": "l", "transform": transform}
+    exclusion = {"name": "e", "kind": "inside", "layer": "l"}
+    draft = DraftModel.model_validate({
+        "criteria": [criterion | {"column": "zone", "categories": None, "radius_m": None}],
+        "exclusions": [exclusion | {"buffer_m": None, "op": ">", "value": None}],
+    })  # fmt: skip
+    assert draft.criteria[0].model_dump(exclude_none=True) == criterion | {
+        "transform": draft.criteria[0].transform.model_dump(exclude_none=True),
+        "description": "",
+    }
+    assert draft.exclusions[0].model_dump(exclude_none=True) == exclusion | {"description": ""}
+    with pytest.raises(ValidationError, match="surprise"):
+        DraftModel.model_validate({"criteria": [criterion | {"surprise": 1}]})
 
 
 def test_choices_come_from_the_schema():

@@ -58,7 +58,7 @@ def test_round_trip_keeps_every_value(tmp_path):
         ({"surprise": 1}, "surprise"),
         ({"criteria": [*CRITERIA, CRITERIA[0]]}, "duplicate names ['motorway']"),
         ({"scenarios": [{"name": "x", "weights": {"nope": 1.0}}]}, "unknown criteria ['nope']"),
-        ({"exclusions": [{"name": "b", "kind": "buffer", "layer": "l"}]}, "needs ['buffer_m']"),
+        ({"exclusions": [{"name": "b", "kind": "buffer", "layer": "l"}]}, "buffer_m: is required"),
         ({"cell_size_m": float("nan")}, "cell_size_m"),
         ({"workspace": "postgresql://ana:secret@db:5432/parks"}, "holds a password"),
         ({"workspace": "mysql://ana@db/parks"}, "not a PostgreSQL URL"),

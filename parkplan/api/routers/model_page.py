@@ -34,6 +34,7 @@ from parkplan.api.model_text import TEXT, TITLE
 from parkplan.errors import ParkplanError, StudyError
 from parkplan.model_builder import (
     MAX_CRITERIA,
+    DraftCriterion,
     DraftModel,
     ahp_summary,
     applied,
@@ -49,7 +50,6 @@ from parkplan.study import (
     ExclusionConfig,
     Finite,
     Name,
-    Section,
     TransformConfig,
     WeightsConfig,
     load_study,
@@ -150,7 +150,7 @@ class ModelState(BaseModel):
     run_id: str | None
 
 
-FORMS: dict[str, type[Section]] = {
+FORMS: dict[str, Any] = {
     "criterion": CriterionConfig,
     "exclusion": ExclusionConfig,
     "transform": TransformConfig,
@@ -301,7 +301,7 @@ def post_preview(body: PreviewRequest, context: ContextDep, cache: CacheDep) -> 
 
 
 class HistogramRequest(BaseModel):
-    criterion: CriterionConfig
+    criterion: DraftCriterion
 
 
 class CategoryCount(BaseModel):

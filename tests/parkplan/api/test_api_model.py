@@ -222,7 +222,7 @@ INVALID = {
     "unknown layer": (broken(lambda m: criterion(m, "road").update(layer="nowhere")), "nowhere"),
     "zoning without a column": (
         broken(lambda m: criterion(m, "zones").update(column=None)),
-        "needs 'column'",
+        "zoning.column",
     ),
     "all weights zero": (
         broken(lambda m: [c.update(weight=0.0) for c in m["criteria"]]),
@@ -294,8 +294,8 @@ def test_adding_and_removing_items_keeps_the_comments_around_them(client, study)
     after = (study / STUDY_FILE).read_text(encoding="utf-8")
     removed, added = changed_lines(before, after)
     assert removed == [
-        "[[exclusions]]", 'name = "nature"', 'kind = "inside"', 'layer = "nature"',
-        'description = ""', "",
+        'name = "nature"', 'kind = "inside"', 'layer = "nature"', 'description = ""', "",
+        "[[exclusions]]",
     ]  # fmt: skip
     assert [line for line in added if line] == [
         "[[criteria]]", 'name = "homes"', 'kind = "distance"', 'layer = "housing"',
