@@ -10,12 +10,12 @@ Measured in one run; every comparison is timed in alternating rounds (one warm-u
 side, then ``--rounds`` rounds, the order swapped every round; see ``bench_support.py``), and
 each side's median, minimum and maximum are reported with the load average around every run:
 
-- the score raster by :func:`geo.engine.score` (its default threads: ``min(4, cores)``) and by
-  :func:`geo.dask_engine.score_dask` on a loopback ``LocalCluster`` of 2 worker processes of
-  1 thread, every run in a fresh process: the wall time of the scoring call (the cluster's
-  start is reported apart), of the COG conversion after the last block, the mean worker time
-  per block, the peak resident memory (``VmHWM``) of the driver and of each worker, and the
-  largest absolute difference between the two rasters;
+- the score raster by :func:`geo.engine.score` in process (its default threads:
+  ``min(4, cores)``) and with a :class:`geo.runners.DaskRunner` on a loopback ``LocalCluster``
+  of 2 worker processes of 1 thread, every run in a fresh process: the wall time of the
+  scoring call (the cluster's start is reported apart), of the COG conversion after the last
+  block, the mean worker time per block, the peak resident memory (``VmHWM``) of the driver
+  and of each worker, and the largest absolute difference between the two rasters;
 - in one process with one cluster: zonal statistics of ``--sites`` polygons on the score
   raster, and the Monte Carlo robustness of ``--draws`` weight vectors over ``--sites`` sites
   (8 criteria), local against Dask, with the check that both give the same table;
@@ -240,13 +240,14 @@ def child_local(data: Path, out: Path) -> dict:
 def child_dask(data: Path, out: Path) -> dict:
     from distributed import get_task_stream
 
-    from geo.dask_engine import dask_client, score_dask
+    from geo.engine import score
+    from geo.runners import DaskRunner, dask_client
 
     started = time.perf_counter()
     with dask_client(n_workers=WORKERS, threads_per_worker=1) as client:
         ready = time.perf_counter()
         with get_task_stream(client) as stream:
-            figures = scored(score_dask, *model(data), out, client=client)
+            figures = scored(score, *model(data), out, runner=DaskRunner(client))
         workers = client.run(peak_rss_mb)
     compute_s = [
         part["stop"] - part["start"]
@@ -264,13 +265,8 @@ def child_dask(data: Path, out: Path) -> dict:
 
 
 def child_sites(data: Path, score_path: Path, rounds: int, sites: int, draws: int) -> dict:
-    from geo.dask_engine import (
-        dask_client,
-        site_profiles_dask,
-        weight_monte_carlo_dask,
-        zonal_scores_dask,
-    )
     from geo.robustness import TransformJitter, weight_monte_carlo
+    from geo.runners import DaskRunner, dask_client
     from geo.zonal import site_profiles, zonal_scores
 
     grid, criteria, weights, _ = model(data)
@@ -296,22 +292,23 @@ def child_sites(data: Path, score_path: Path, rounds: int, sites: int, draws: in
 
     out: dict = {}
     with dask_client(n_workers=WORKERS, threads_per_worker=1) as client:
+        dask = DaskRunner(client)
         out["zonal"] = pair(
             lambda: zonal_scores(polygons, grid, score_path),
-            lambda: zonal_scores_dask(polygons, grid, score_path, client=client),
+            lambda: zonal_scores(polygons, grid, score_path, runner=dask),
         )
         local, ours = kept["local"], kept["dask"]
         out["zonal"]["max_abs_diff"] = float(np.nanmax(np.abs(ours["score"] - local["score"])))
         out["zonal"]["same_ranks"] = bool((ours["rank"] == local["rank"]).all())
         out["monte_carlo"] = pair(
             lambda: weight_monte_carlo(table, weights, **options),
-            lambda: weight_monte_carlo_dask(table, weights, client=client, **options),
+            lambda: weight_monte_carlo(table, weights, runner=dask, **options),
         )
         mc_local = kept["local"]
         out["monte_carlo"]["identical"] = bool(kept["dask"].table.equals(mc_local.table))
         out["profiles"] = pair(
             lambda: site_profiles(polygons, grid, score_path, raw),
-            lambda: site_profiles_dask(polygons, grid, score_path, raw, client=client),
+            lambda: site_profiles(polygons, grid, score_path, raw, runner=dask),
         )
         profiles = kept["local"]
         out["profiles"]["identical"] = bool(
@@ -322,7 +319,7 @@ def child_sites(data: Path, score_path: Path, rounds: int, sites: int, draws: in
         varied = {**options, "transform_jitter": jitter}
         out["monte_carlo_transforms"] = pair(
             lambda: weight_monte_carlo(table, weights, **varied),
-            lambda: weight_monte_carlo_dask(table, weights, client=client, **varied),
+            lambda: weight_monte_carlo(table, weights, runner=dask, **varied),
         )
         jitter_local = kept["local"]
         out["monte_carlo_transforms"]["identical"] = bool(

@@ -238,6 +238,7 @@ def child_score(data: Path, out: Path) -> dict:
     from geo.engine import score
     from geo.exclusions import RasterExclusion
     from geo.grid import Grid
+    from geo.runners import InProcess
     from geo.transforms import Transform
 
     start = time.perf_counter()
@@ -254,7 +255,7 @@ def child_score(data: Path, out: Path) -> dict:
         exclusions=exclusions,
         out_path=out,
         block_size=TILE,
-        workers=ENGINE_THREADS,
+        runner=InProcess(ENGINE_THREADS),
     )
     seconds = time.perf_counter() - start
     return {

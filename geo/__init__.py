@@ -2,10 +2,10 @@
 
 Layers are read, checked and stored (:mod:`~geo.layers`); criteria (:mod:`~geo.criteria`) and
 exclusions (:mod:`~geo.exclusions`) are scored block by block on a :class:`Grid` by the engine
-(:mod:`~geo.engine`, or :mod:`~geo.dask_engine` on a cluster); candidate sites are found in the
-score raster (:mod:`~geo.regions`), scored (:mod:`~geo.zonal`) and split by municipality
-(:mod:`~geo.split`); :mod:`~geo.robustness` and :mod:`~geo.sensitivity` tell how firm the
-ranking is.
+(:mod:`~geo.engine`); candidate sites are found in the score raster (:mod:`~geo.regions`),
+scored (:mod:`~geo.zonal`) and split by municipality (:mod:`~geo.split`);
+:mod:`~geo.robustness` and :mod:`~geo.sensitivity` tell how firm the ranking is. The heavy
+work runs in this process or on a Dask cluster (:mod:`~geo.runners`).
 
 Main entry points (imported on first use, so that ``import geo`` stays light):
 

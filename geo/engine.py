@@ -27,14 +27,12 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 import numpy as np
 import rasterio
@@ -42,6 +40,7 @@ import rasterio.shutil
 from rasterio.windows import Window
 
 from geo.aggregation import Aggregation, aggregate
+from geo.atomic import atomic_path
 from geo.criteria import Criterion, StoredCriterion
 from geo.errors import ModelError
 from geo.exclusions import Exclusion, ExclusionReport, ExclusionTally
@@ -49,18 +48,17 @@ from geo.grid import Grid
 from geo.layers.blocks import (
     CogWriter,
     ThreadLocalReader,
-    _temp_path,
     block_windows,
     check_aligned,
     streaming_env,
 )
+from geo.runners import IN_PROCESS, Runner
 from geo.transforms import Transform, standardise
 from geo.weights import direct_weights
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-T = TypeVar("T")
 
 #: The most exclusions the exclusion raster can name (uint8: 0 = none, 1..255).
 MAX_CODED_EXCLUSIONS = 255
@@ -392,7 +390,6 @@ class ResultWriter(CogWriter):
         tb: TracebackType | None,
     ) -> None:
         assert self._dst is not None and self._tmp is not None
-        staged = _temp_path(self.path, ".cog.tif")
         try:
             if exc_type is None:
                 self.describe()
@@ -400,12 +397,11 @@ class ResultWriter(CogWriter):
             self._dst.close()
         try:
             if exc_type is None:
-                rasterio.shutil.copy(self._tmp, staged, driver="COG", **self.options)
-                os.replace(staged, self.path)
+                with atomic_path(self.path) as staged:
+                    rasterio.shutil.copy(self._tmp, staged, driver="COG", **self.options)
                 log.debug("wrote %s", self.path)
         finally:
             self._tmp.unlink(missing_ok=True)
-            staged.unlink(missing_ok=True)
 
 
 class CodeWriter(ResultWriter):
@@ -536,7 +532,7 @@ def score(
     raw_dir: str | os.PathLike[str] | None = None,
     exclusion_path: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
-    workers: int | None = None,
+    runner: Runner = IN_PROCESS,
     compression: str = DEFAULT_COMPRESSION,
     stored_exclusions: StoredExclusions | None = None,
 ) -> SuitabilityResult:
@@ -551,8 +547,9 @@ def score(
     statistics. A :class:`~geo.criteria.StoredCriterion` is read, not written: the result
     names its own files; ``stored_exclusions`` (with no ``exclusions``) likewise stand for the
     exclusions and their raster. ``progress(done_blocks, total_blocks)`` is called after each
-    block. Blocks are computed (read, scored and tallied) by ``workers`` threads (default: up
-    to 4, one per core), at most ``workers + 1`` at a time, and written and tallied in order.
+    block. Blocks are computed (read, scored and tallied: :meth:`BlockModel.score_block`) by
+    ``runner`` (default: this process's threads), and written and their tallies summed here,
+    in block order, so that every runner gives the same rasters, report and statistics.
     """
     aggregation = aggregation or Aggregation()
     names = check_model(criteria, exclusions, stored_exclusions)
@@ -577,8 +574,8 @@ def score(
         for item in opened:
             stack.callback(item.close)
         writers = block_writers(stack, grid, out_path, plan, model, block_size, compression)
-        workers = workers or min(4, os.cpu_count() or 1)
-        blocks = _in_order(model.score_block, windows, workers)
+        scored = runner.run(BlockModel.score_block, windows, shared=model)
+        blocks = stack.enter_context(closing(scored))
         for done, block in enumerate(blocks, start=1):
             writers.write(block)
             tally.merge(block.exclusions)
@@ -717,24 +714,6 @@ def scored_result(
         raw_transforms={c.name: c.raw_transform for c in model.criteria},
         exclusion_path=plan.exclusion_path,
     )
-
-
-def _in_order(
-    compute: Callable[[Window], T], windows: Sequence[Window], workers: int
-) -> Iterator[T]:
-    """``compute`` over the windows by ``workers`` threads, results in window order, with at
-    most ``workers + 1`` blocks in flight (numpy and GDAL release the GIL)."""
-    if workers <= 1:
-        yield from map(compute, windows)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="score") as pool:
-        pending: deque[Future[T]] = deque()
-        for window in windows:
-            pending.append(pool.submit(compute, window))
-            if len(pending) > workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def check_model(

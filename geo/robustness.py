@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ import pandas as pd
 
 from geo.aggregation import Aggregation, combine
 from geo.errors import ColumnError, ModelError
+from geo.runners import IN_PROCESS, Runner
 from geo.transforms import Transform, perturbed, standardise
 from geo.weights import direct_weights
 from geo.zonal import SiteProfiles
@@ -148,36 +150,40 @@ def weight_monte_carlo(
     seed: int = 0,
     id_column: str = "site_id",
     chunk: int = 64,
+    runner: Runner = IN_PROCESS,
 ) -> RobustnessResult:
     """Rank the sites under ``draws`` weight vectors drawn around ``weights`` and, with
     ``transform_jitter``, transforms drawn around the given ones (seeded).
 
     The table has ``site_id``, ``base_score``, ``base_rank``, ``p_first`` and ``p_top_k``,
-    ordered by base rank; sites with a missing criterion value never rank. Per chunk of
-    draws the generator gives the weights, then the transforms draw by draw.
+    ordered by base rank; sites with a missing criterion value never rank. The draws are made
+    here, per chunk of ``chunk`` draws the weights, then the transforms draw by draw; each
+    chunk is ranked by ``runner`` (:meth:`SiteRanking.counts`) and the counts are summed.
     """
     aggregation = aggregation or Aggregation()
     ids, values, base = monte_carlo_inputs(
         sites, weights, draws=draws, concentration=concentration, top_k=top_k, id_column=id_column
     )
     shift = transform_jitter.shift(ids, list(base)) if transform_jitter else None
-    w0 = np.array(list(base.values()))
-    counts = (
-        chunk_counts(values, w, shift, drawn, aggregation, top_k)
-        for w, drawn in chunk_draws(seed, w0, concentration, shift, draws, chunk)
-    )
-    return robustness_result(
-        ids,
-        values,
-        base,
-        aggregation,
-        counts,
-        draws=draws,
-        concentration=concentration,
-        transform_jitter=transform_jitter,
-        top_k=top_k,
-        seed=seed,
-    )
+    ranking = SiteRanking(values, shift, aggregation, top_k)
+    chunks = chunk_draws(seed, np.array(list(base.values())), concentration, shift, draws, chunk)
+    with closing(runner.run(SiteRanking.counts, chunks, shared=ranking)) as counts:
+        return robustness_result(
+            ids,
+            values,
+            base,
+            aggregation,
+            counts,
+            draws=draws,
+            concentration=concentration,
+            transform_jitter=transform_jitter,
+            top_k=top_k,
+            seed=seed,
+        )
+
+
+#: One chunk of draws: the weight vectors (draws, criteria) and, when they vary, the transforms.
+Draws = tuple[np.ndarray, list[tuple[Transform, ...]] | None]
 
 
 def chunk_draws(
@@ -187,7 +193,7 @@ def chunk_draws(
     shift: ProfileShift | None,
     draws: int,
     chunk: int,
-) -> Iterator[tuple[np.ndarray, list[tuple[Transform, ...]] | None]]:
+) -> Iterator[Draws]:
     """The draws in chunks of ``chunk``, as ``(weights, transforms)``: one random sequence per
     seed, per chunk the Dirichlet weights w ~ Dir(κ·w₀), then the transforms draw by draw
     (``None`` when no transform varies)."""
@@ -223,18 +229,23 @@ def draw_weights(
     return rng.dirichlet(np.maximum(concentration * w0, 1e-9), size=size)
 
 
-def chunk_counts(
-    values: np.ndarray,
-    w: np.ndarray,
-    shift: ProfileShift | None,
-    drawn: list[tuple[Transform, ...]] | None,
-    aggregation: Aggregation,
-    top_k: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`rank_counts` of one chunk of draws: weights ``w`` and, when drawn, transforms."""
-    if shift is not None and drawn is not None:
-        values = shift.values(values, drawn)
-    return rank_counts(values, w, aggregation, top_k)
+@dataclass(frozen=True)
+class SiteRanking:
+    """What every chunk of draws ranks: the sites' criterion values (sites x criteria), how
+    drawn transforms shift them, the aggregation and k of the top k."""
+
+    values: np.ndarray
+    shift: ProfileShift | None
+    aggregation: Aggregation
+    top_k: int
+
+    def counts(self, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`rank_counts` of one chunk of draws: weights w and, when drawn, transforms."""
+        w, drawn = draws
+        values = self.values
+        if self.shift is not None and drawn is not None:
+            values = self.shift.values(values, drawn)
+        return rank_counts(values, w, self.aggregation, self.top_k)
 
 
 def rank_counts(

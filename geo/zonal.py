@@ -29,8 +29,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -41,7 +42,8 @@ from rasterio.windows import Window
 from geo.criteria import check_same_crs
 from geo.errors import ColumnError, GeometryError, ModelError
 from geo.grid import Grid, projected_crs
-from geo.layers.blocks import RasterReader, check_aligned, streaming_env
+from geo.layers.blocks import ThreadLocalReader, check_aligned, streaming_env
+from geo.runners import IN_PROCESS, Runner
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +100,16 @@ def coverage_fractions(polygons: np.ndarray, grid: Grid) -> CellCoverage:
     full = np.bincount(flat, weights=du, minlength=total)
     fraction = own + _suffix_sums(full, np.repeat(height, width))
 
-    cell_polygon = np.repeat(np.arange(polygons.size), width * height)
-    local = np.arange(total) - offset[cell_polygon]
-    keep = fraction > _TINY
+    del own, full  # only the covered cells from here: memory follows them, not the windows
+    kept = np.flatnonzero(fraction > _TINY)
+    cell_polygon = np.searchsorted(offset, kept, side="right") - 1
+    local = kept - offset[cell_polygon]
+    rows = np.maximum(height[cell_polygon], 1)
     return CellCoverage(
-        polygon=cell_polygon[keep],
-        row=(row0[cell_polygon] + local % np.maximum(height[cell_polygon], 1))[keep],
-        col=(col0[cell_polygon] + local // np.maximum(height[cell_polygon], 1))[keep],
-        fraction=np.minimum(fraction[keep], 1.0),
+        polygon=cell_polygon,
+        row=row0[cell_polygon] + local % rows,
+        col=col0[cell_polygon] + local // rows,
+        fraction=np.minimum(fraction[kept], 1.0),
     )
 
 
@@ -167,12 +171,14 @@ def zonal_scores(
     criterion_rasters: Mapping[str, str | os.PathLike[str]] | None = None,
     id_column: str = "site_id",
     batch_size: int = 1000,
+    runner: Runner = IN_PROCESS,
 ) -> pd.DataFrame:
     """Score every site polygon: columns ``site_id``, ``area_ha``, ``score``, ``score_min``,
     ``score_p10``, ``share_excluded``, ``c_<criterion>`` …, ``rank`` (1 = best; ties by id).
 
-    Sites are processed in batches of ``batch_size``, sorted north to south; each batch reads
-    only the band of rows and columns its polygons cover.
+    Sites are processed by ``runner`` in batches of ``batch_size``, sorted north to south;
+    each batch reads only the band of rows and columns its polygons cover. The sites are
+    ranked here, over all batches.
     """
     geometries, ids = checked_sites(sites, grid, id_column)
     criterion_rasters = dict(criterion_rasters or {})
@@ -186,6 +192,7 @@ def zonal_scores(
         _batch_statistics,
         len(columns),
         batch_size,
+        runner,
     )
     frame = pd.DataFrame(table, columns=columns)
     frame.insert(0, "area_ha", shapely.area(geometries) / 10_000.0)
@@ -235,22 +242,48 @@ def site_profiles(
     nodes: int = 16,
     id_column: str = "site_id",
     batch_size: int = 1000,
+    runner: Runner = IN_PROCESS,
 ) -> SiteProfiles:
     """The :class:`SiteProfiles` of the sites: ``nodes`` quantiles of each raw raster over
-    each site's scored cells (the cells where the score raster is not NaN)."""
+    each site's scored cells (the cells where the score raster is not NaN), computed by
+    ``runner`` in batches of ``batch_size`` sites as :func:`zonal_scores`."""
     if nodes < 1:
         raise ModelError(f"{nodes} profile nodes; expected at least 1.")
     geometries, ids = checked_sites(sites, grid, id_column)
     names = tuple(raw_rasters)
-    levels = (np.arange(nodes) + 0.5) / nodes
-
-    def quantiles(cover, n, score_reader, readers):
-        return _batch_quantiles(cover, n, score_reader, readers, levels)
-
+    quantiles = partial(_batch_quantiles, levels=(np.arange(nodes) + 0.5) / nodes)
+    width = len(names) * nodes
     flat = _per_site(
-        geometries, grid, score_raster_path, raw_rasters, quantiles, len(names) * nodes, batch_size
+        geometries, grid, score_raster_path, raw_rasters, quantiles, width, batch_size, runner
     )
     return SiteProfiles(ids, names, flat.reshape(len(ids), len(names), nodes))
+
+
+#: The statistics of a batch of sites: ``(cover, sites, score, rasters) -> (sites, width)``.
+BatchStatistics = Callable[
+    [CellCoverage, int, ThreadLocalReader, Mapping[str, ThreadLocalReader]], np.ndarray
+]
+
+
+@dataclass(frozen=True)
+class SiteRasters:
+    """What every batch of sites is measured on: the grid, the score raster, other rasters by
+    name (each thread or worker opens its own datasets) and the batch's statistics."""
+
+    grid: Grid
+    score: ThreadLocalReader
+    rasters: Mapping[str, ThreadLocalReader]
+    statistics: BatchStatistics
+
+    def batch_table(self, geometries: np.ndarray) -> np.ndarray:
+        """The statistics of one batch of sites, a row per site (in the given order)."""
+        cover = coverage_fractions(geometries, self.grid)
+        return self.statistics(cover, len(geometries), self.score, self.rasters)
+
+    def close(self) -> None:
+        """Close the readers of every thread."""
+        for reader in (self.score, *self.rasters.values()):
+            reader.close()
 
 
 def _per_site(
@@ -258,38 +291,30 @@ def _per_site(
     grid: Grid,
     score_raster_path: str | os.PathLike[str],
     rasters: Mapping[str, str | os.PathLike[str]],
-    statistics: Callable[[CellCoverage, int, RasterReader, dict[str, RasterReader]], np.ndarray],
+    statistics: BatchStatistics,
     width: int,
     batch_size: int,
+    runner: Runner = IN_PROCESS,
 ) -> np.ndarray:
-    """``statistics`` of each batch of sites (north to south), as one (sites, width) table.
-
-    Each batch reads only the band of rows and columns its polygons cover; the next batch's
-    coverage is computed while this batch's rasters are read.
-    """
+    """``statistics`` of each batch of sites (north to south, so that each batch reads one
+    band of the rasters), mapped by ``runner``: one (sites, width) table in the sites' order."""
     check_aligned(score_raster_path, grid, what="the score raster")
     for name, path in rasters.items():
         check_aligned(path, grid, what=f"the raster of criterion {name!r}")
-    table = np.full((len(geometries), width), np.nan)
     top = shapely.bounds(geometries)[:, 3]
     order = np.argsort(-np.nan_to_num(top, nan=-np.inf), kind="stable")
     batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-    readers = {name: RasterReader(path) for name, path in rasters.items()}
-    try:
-        with (
-            streaming_env(),
-            RasterReader(score_raster_path) as score_reader,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage") as pool,
-        ):
-            covers = [pool.submit(coverage_fractions, geometries[b], grid) for b in batches[:1]]
-            for k, batch in enumerate(batches):
-                if k + 1 < len(batches):
-                    covers.append(pool.submit(coverage_fractions, geometries[batches[k + 1]], grid))
-                cover = covers.pop(0).result()
-                table[batch] = statistics(cover, batch.size, score_reader, readers)
-    finally:
-        for reader in readers.values():
-            reader.close()
+    readers = {name: ThreadLocalReader(path) for name, path in rasters.items()}
+    shared = SiteRasters(grid, ThreadLocalReader(score_raster_path), readers, statistics)
+    parts = (geometries[batch] for batch in batches)
+    table = np.full((len(geometries), width), np.nan)
+    with (
+        streaming_env(),
+        closing(shared),
+        closing(runner.run(SiteRasters.batch_table, parts, shared=shared)) as tables,
+    ):
+        for batch, rows in zip(batches, tables, strict=True):
+            table[batch] = rows
     return table
 
 
@@ -332,9 +357,9 @@ class _BatchCells:
             col0, row0, int(cover.col.max()) + 1 - col0, int(cover.row.max()) + 1 - row0
         )
 
-    def values(self, reader: RasterReader) -> np.ndarray:
+    def values(self, reader: ThreadLocalReader) -> np.ndarray:
         """The raster's value at each covered cell (NaN off the raster)."""
-        band = reader.read(self.window, boundless=True, dtype=reader.float_dtype)
+        band = reader.read(self.window, boundless=True, smallest_float=True)
         return band[
             self.cover.row - int(self.window.row_off), self.cover.col - int(self.window.col_off)
         ]
@@ -343,8 +368,8 @@ class _BatchCells:
 def _batch_statistics(
     cover: CellCoverage,
     n: int,
-    score_reader: RasterReader,
-    readers: Mapping[str, RasterReader],
+    score_reader: ThreadLocalReader,
+    readers: Mapping[str, ThreadLocalReader],
 ) -> np.ndarray:
     out = np.full((n, 4 + len(readers)), np.nan)
     if cover.fraction.size == 0:
@@ -371,8 +396,8 @@ def _batch_statistics(
 def _batch_quantiles(
     cover: CellCoverage,
     n: int,
-    score_reader: RasterReader,
-    readers: Mapping[str, RasterReader],
+    score_reader: ThreadLocalReader,
+    readers: Mapping[str, ThreadLocalReader],
     levels: np.ndarray,
 ) -> np.ndarray:
     out = np.full((n, len(readers), levels.size), np.nan)

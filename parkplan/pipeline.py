@@ -22,12 +22,13 @@ import equalisation
 from equalisation.finance import FinanceAssumptions
 from equalisation.site_game import GameRules
 from equalisation.summary import EqualisationSummary, summarise
-from geo import regions, sensitivity, split
+from geo import engine, regions, sensitivity, split
 from geo.engine import SuitabilityResult
 from geo.grid import Grid
-from geo.robustness import RobustnessResult, TransformJitter
+from geo.robustness import RobustnessResult, TransformJitter, weight_monte_carlo
+from geo.runners import IN_PROCESS, Runner
+from geo.zonal import site_profiles, zonal_scores
 from parkplan import library_inputs, score_cache
-from parkplan.engines import LOCAL, Engine
 from parkplan.errors import StudyError
 from parkplan.facts import Assumption, resolve_facts
 from parkplan.notices import Notice
@@ -65,7 +66,7 @@ def score(
     *,
     scenario: str | None = None,
     candidates: gpd.GeoDataFrame | None = None,
-    engine: Engine = LOCAL,
+    runner: Runner = IN_PROCESS,
     progress: Progress | None = None,
     out_dir: Path,
 ) -> Scoring:
@@ -76,7 +77,8 @@ def score(
     those whose inputs an earlier run had are linked from the workspace's cache instead of
     computed (:mod:`parkplan.score_cache`). ``candidates`` (``site_id`` + polygons) are scored
     instead of finding sites anew: a scenario ranks the base model's sites, so that the
-    rankings can be compared site by site.
+    rankings can be compared site by site. The heavy computations run on ``runner`` (the
+    study's engine, :func:`parkplan.engines.open_engine`).
     """
     variant = study.scenario(scenario)
     area = library_inputs.study_area(variant, workspace)
@@ -87,7 +89,7 @@ def score(
         out_dir / "criteria", out_dir / "raw" if jitter else None, out_dir / "exclusions.tif"
     )
     suitability = score_raster(
-        variant, workspace, grid, area, weighting, engine, rasters, out_dir / SCORE_RASTER, progress
+        variant, workspace, grid, area, weighting, runner, rasters, out_dir / SCORE_RASTER, progress
     )
     begin_stage(progress, "sites")
     notes: list[Notice] = []
@@ -96,17 +98,18 @@ def score(
         candidates, notes = keep_to_partners(
             found, area, variant.study_area.sites_beyond_partners, cell_size_m=grid.cell_size_m
         )
-    table = engine.zonal_scores(
+    table = zonal_scores(
         candidates,
         grid,
         suitability.path,
         criterion_rasters=suitability.criterion_paths,
         id_column="site_id",
+        runner=runner,
     )
     municipalities = library_inputs.municipalities(variant, workspace)
     parts = split.split_by_municipality(candidates, municipalities, id_column="site_id")
     begin_stage(progress, "robustness")
-    stability = _robustness(variant, weighting, table, engine, candidates, suitability, jitter)
+    stability = _robustness(variant, weighting, table, runner, candidates, suitability, jitter)
     sweep = None
     if len(table) >= 2:
         sweep = sensitivity.weight_sweep(
@@ -124,7 +127,7 @@ def score_raster(
     grid: Grid,
     area: library_inputs.StudyArea,
     weighting: library_inputs.Weighting,
-    engine: Engine,
+    runner: Runner,
     rasters: score_cache.RunRasters,
     out_path: Path,
     progress: Progress | None,
@@ -158,6 +161,7 @@ def score_raster(
         raw_dir=rasters.raw_dir,
         exclusion_path=rasters.exclusion_path,
         progress=progress,
+        runner=runner,
         compression=study.outputs.compression,
     )
     score_cache.keep(cache, keys, result, reused)
@@ -241,7 +245,7 @@ def _robustness(
     study: Study,
     weighting: library_inputs.Weighting,
     table: pd.DataFrame,
-    engine: Engine,
+    runner: Runner,
     candidates: gpd.GeoDataFrame,
     suitability: SuitabilityResult,
     jitter: dict[str, float],
@@ -252,9 +256,9 @@ def _robustness(
     uncertain = None
     if jitter:
         raw = {name: suitability.raw_paths[name] for name in jitter}
-        profiles = engine.site_profiles(candidates, suitability.grid, suitability.path, raw)
+        profiles = site_profiles(candidates, suitability.grid, suitability.path, raw, runner=runner)
         uncertain = TransformJitter(profiles, suitability.raw_transforms, jitter)
-    return engine.weight_monte_carlo(
+    return weight_monte_carlo(
         table,
         weighting.weights,
         aggregation=library_inputs.aggregation(study),
@@ -262,6 +266,7 @@ def _robustness(
         concentration=config.concentration,
         transform_jitter=uncertain,
         seed=config.seed,
+        runner=runner,
     )
 
 

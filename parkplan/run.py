@@ -147,7 +147,7 @@ def run_study(
                 workspace,
                 scenario=scenario,
                 candidates=base_sites(base) if base else None,
-                engine=eng,
+                runner=eng,
                 progress=progress,
                 out_dir=folder,
             )

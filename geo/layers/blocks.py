@@ -10,7 +10,7 @@ module is where those rasters are opened:
   (the raster's nodata value, and cells outside the raster when ``boundless``);
 - :class:`CogWriter` writes float32 blocks to a tiled temporary GeoTIFF (sparse: a block that
   is all nodata is not written, and reads back as nodata), then turns it into a Cloud
-  Optimized GeoTIFF with overviews and moves it into place with :func:`os.replace`, so a
+  Optimized GeoTIFF with overviews and moves it into place (:func:`geo.atomic.atomic_path`), so a
   reader never sees a half-written file.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from pyproj import CRS
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
-from geo.atomic import atomic_path
+from geo.atomic import atomic_path, temporary_sibling
 from geo.errors import CRSError, RasterError
 from geo.grid import Grid
 
@@ -269,7 +268,7 @@ class CogWriter:
 
     def __enter__(self) -> CogWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = _temp_path(self.path, ".blocks.tif")
+        self._tmp = temporary_sibling(self.path.with_suffix(".blocks.tif"))
         self._dst = rasterio.open(
             self._tmp,
             "w",
@@ -314,12 +313,6 @@ class CogWriter:
                 _to_cog(self._tmp, self.path)
         finally:
             self._tmp.unlink(missing_ok=True)
-
-
-def _temp_path(path: Path, suffix: str) -> Path:
-    """A fresh hidden name beside ``path`` (not created: the writer creates it with the usual
-    permissions, readable by the group, where a reserved temporary file would be private)."""
-    return path.with_name(f".{path.stem}.{secrets.token_hex(6)}{suffix}")
 
 
 def _to_cog(source: Path, path: Path) -> None:

@@ -27,6 +27,7 @@ from geo.engine import (
 from geo.errors import CRSError, ModelError, RasterError
 from geo.exclusions import InsideExclusion, RasterExclusion
 from geo.grid import Grid
+from geo.runners import InProcess
 from geo.transforms import Transform, standardise
 
 
@@ -306,12 +307,12 @@ def test_threads_give_the_same_raster(grid, tmp_path, model, read_raster):
                 criteria,
                 WEIGHTS,
                 exclusions=exclusions,
-                workers=workers,
-                out_path=tmp_path / f"w{workers}.tif",
+                runner=InProcess(threads),
+                out_path=tmp_path / f"w{threads}.tif",
                 block_size=32,
             ).path
         )
-        for workers in (1, 3)
+        for threads in (1, 3)
     ]
     np.testing.assert_array_equal(rasters[0], rasters[1])
 
