@@ -680,7 +680,8 @@ def test_carved_sites_are_suitable_apart_and_within_limits(
         for other, other_mask in zip(sites.geometry[:k], masks[:k], strict=True):
             assert not (mask & other_mask).any()
             if labels[other_mask][0] == region:
-                assert sites.geometry.iloc[k].distance(other) >= separation_m
+                # GEOS measures a diagonal of whole cells to within rounding (59.99999999999999)
+                assert sites.geometry.iloc[k].distance(other) >= separation_m - 1e-9
     assert per_region.max(initial=0) <= sites_per_region
 
 
