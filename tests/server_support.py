@@ -55,12 +55,12 @@ def served(
             output.close()
 
 
-def offline_page(browser, base: str, size: tuple[int, int], *, token: str):
-    """A page of ``size`` with the bearer ``token``, every request outside ``base`` aborted,
-    and the console errors and page errors it records."""
+def offline_page(browser, base: str, size: tuple[int, int], *, token: str | None = None):
+    """A page of ``size`` (with the bearer ``token`` if given), every request outside ``base``
+    aborted, and the console errors, page errors and dialogs (dismissed) it records."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]},
-        extra_http_headers={"Authorization": f"Bearer {token}"},
+        viewport={"width": size[0], "height": size[1]}, extra_http_headers=headers
     )
     page = context.new_page()
     page.route(
@@ -72,6 +72,9 @@ def offline_page(browser, base: str, size: tuple[int, int], *, token: str):
         ),
     )
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     return context, page, problems

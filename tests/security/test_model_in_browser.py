@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 from model_support import PASSWORD, make_model_study
-from server_support import served
+from server_support import offline_page, served
 
 from parkplan.accounts import open_accounts
 from parkplan.run import run_study
@@ -32,22 +32,7 @@ def server(tmp_path_factory):
 def signed_in_page(browser, base: str, size: tuple[int, int]):
     """A new page of ``size``, every request outside ``base`` aborted, signed in as the
     planner; with the console errors, page errors and dialogs it records."""
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith((base, "data:", "about:", "blob:"))
-            else route.abort()
-        ),
-    )
-    problems: list[str] = []
-    page.on(
-        "console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None
-    )
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    context, page, problems = offline_page(browser, base, size)
     page.goto(f"{base}/login?next=/model")
     page.fill('input[name="name"]', "piet")
     page.fill('input[name="password"]', PASSWORD)

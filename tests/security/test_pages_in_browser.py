@@ -12,7 +12,7 @@ vendor's server.
 from __future__ import annotations
 
 import pytest
-from server_support import served
+from server_support import offline_page, served
 from study_support import make_small_study
 
 from parkplan.run import run_study
@@ -36,33 +36,12 @@ def server(tmp_path_factory):
         yield base
 
 
-def open_offline(browser, base: str, size: tuple[int, int]):
-    """A page in a new context of ``size`` whose requests outside ``base`` are aborted, with
-    the console errors and page errors it records."""
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith((base, "data:", "about:", "blob:"))
-            else route.abort()
-        ),
-    )
-    problems: list[str] = []
-    page.on(
-        "console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None
-    )
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    return context, page, problems
-
-
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("path", list(PAGES))
 def test_page_works_offline_under_the_csp(browser, server, assets, path, viewport):
-    context, page, problems = open_offline(browser, server, VIEWPORTS[viewport])
+    context, page, problems = offline_page(browser, server, VIEWPORTS[viewport])
     try:
         response = page.goto(server + path, wait_until="networkidle")
         assert response.status == 200
@@ -77,7 +56,7 @@ def test_page_works_offline_under_the_csp(browser, server, assets, path, viewpor
 @pytest.mark.browser
 @pytest.mark.timeout(120)
 def test_compared_maps_draw_their_layer_controls(browser, server, assets):
-    context, page, problems = open_offline(browser, server, VIEWPORTS["desktop"])
+    context, page, problems = offline_page(browser, server, VIEWPORTS["desktop"])
     try:
         page.goto(server + "/compare", wait_until="networkidle")
         assert len(page.frames) == 2  # one frame: the two runs and their difference, in step

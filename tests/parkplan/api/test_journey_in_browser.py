@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import rasterio
 from model_support import PASSWORD, make_model_study
-from server_support import served
+from server_support import offline_page, served
 from shapely.geometry import box
 from study_support import CRS, X0, Y0
 
@@ -43,23 +43,8 @@ def study(tmp_path_factory):
 def page(browser, study):
     """A desktop page that may only reach the server, and the problems it records."""
     base, _ = study
-    context = browser.new_context(viewport=dict(zip(("width", "height"), DESKTOP, strict=True)))
-    page = context.new_page()
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith((base, "data:", "about:", "blob:"))
-            else route.abort()
-        ),
-    )
-    page.problems = []
-    page.on(
-        "console",
-        lambda m: page.problems.append(f"console: {m.text}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    context, page, problems = offline_page(browser, base, DESKTOP)
+    page.problems = problems
     yield page
     context.close()
 
